@@ -1,0 +1,357 @@
+//! Streaming reader for pcap and pcapng files, on top of `pcap-parser`'s circular buffer.
+//!
+//! Memory is bounded by the buffer (1 MiB, grown up to [`MAX_BUFFER`] for a large block).
+//! pcapng files may hold several sections and interfaces; each Enhanced Packet Block is
+//! decoded with its interface's link type, timestamp resolution and offset. Blocks of unknown
+//! type are skipped and counted.
+
+use crate::{CaptureError, Item, LinkType, Packet};
+use pcap_parser::pcapng::Block;
+use pcap_parser::traits::PcapReaderIterator;
+use pcap_parser::{PcapBlockOwned, PcapError};
+use std::fs::File;
+use std::io::Read;
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+
+const INITIAL_BUFFER: usize = 1 << 20;
+/// Largest block accepted (a frame larger than this is treated as corruption).
+pub(crate) const MAX_BUFFER: usize = 16 << 20;
+
+/// Capture file format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// libpcap format.
+    Pcap,
+    /// pcapng.
+    PcapNg,
+}
+
+/// Why reading stopped before the end of the file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DamageKind {
+    /// The file ends in the middle of a record or block.
+    Truncated,
+    /// A record or block could not be parsed (bad length, bad magic...).
+    Corrupt(String),
+}
+
+/// Where and why a file was damaged. Everything before `offset` was delivered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Damage {
+    /// The file.
+    pub path: PathBuf,
+    /// Byte offset of the damaged record.
+    pub offset: u64,
+    /// What is wrong.
+    pub kind: DamageKind,
+}
+
+impl std::fmt::Display for Damage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.kind {
+            DamageKind::Truncated => write!(
+                f,
+                "{}: truncated at byte {}: the last record is incomplete; everything before it was processed",
+                self.path.display(),
+                self.offset
+            ),
+            DamageKind::Corrupt(m) => write!(
+                f,
+                "{}: corrupt record at byte {} ({m}); everything before it was processed",
+                self.path.display(),
+                self.offset
+            ),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Iface {
+    linktype: LinkType,
+    /// Units per second.
+    resolution: u64,
+    offset_secs: i64,
+}
+
+/// Outcome of reading a whole file.
+#[derive(Clone, Debug, Default)]
+pub struct ReadSummary {
+    /// Damage that stopped reading, if any.
+    pub damage: Option<Damage>,
+    /// pcapng blocks of unknown or unhandled type that were skipped.
+    pub skipped_blocks: u64,
+    /// Packets referring to an interface that was never described (dropped).
+    pub bad_interface: u64,
+}
+
+/// A capture file opened for streaming.
+pub struct CaptureFile {
+    path: PathBuf,
+    reader: Box<dyn PcapReaderIterator + Send>,
+    format: Format,
+    size: u64,
+}
+
+impl std::fmt::Debug for CaptureFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CaptureFile")
+            .field("path", &self.path)
+            .field("format", &self.format)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CaptureFile {
+    /// Open `path` and check that it starts with a pcap or pcapng header.
+    pub fn open(path: &Path) -> Result<CaptureFile, CaptureError> {
+        let io = |source| CaptureError::Io {
+            path: path.to_owned(),
+            source,
+        };
+        let mut f = File::open(path).map_err(io)?;
+        let size = f.metadata().map_err(io)?.len();
+        if size == 0 {
+            return Err(CaptureError::Empty {
+                path: path.to_owned(),
+            });
+        }
+        // Sniff the magic so a non-capture is named as such before the reader is built.
+        let mut magic = [0u8; 4];
+        let n = read_up_to(&mut f, &mut magic).map_err(io)?;
+        let format = match &magic[..n] {
+            [0x0a, 0x0d, 0x0d, 0x0a] => Format::PcapNg,
+            [0xd4, 0xc3, 0xb2, 0xa1]
+            | [0xa1, 0xb2, 0xc3, 0xd4]
+            | [0x4d, 0x3c, 0xb2, 0xa1]
+            | [0xa1, 0xb2, 0x3c, 0x4d]
+            | [0x34, 0xcd, 0xb2, 0xa1]
+            | [0xa1, 0xb2, 0xcd, 0x34] => Format::Pcap,
+            _ => {
+                return Err(CaptureError::NotCapture {
+                    path: path.to_owned(),
+                })
+            }
+        };
+        let f = File::open(path).map_err(io)?;
+        let reader = pcap_parser::create_reader(INITIAL_BUFFER, f).map_err(|_| {
+            CaptureError::NotCapture {
+                path: path.to_owned(),
+            }
+        })?;
+        Ok(CaptureFile {
+            path: path.to_owned(),
+            reader,
+            format,
+            size,
+        })
+    }
+
+    /// The file's format.
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// The file's size in bytes.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Bytes consumed so far (for progress).
+    pub fn position(&self) -> u64 {
+        self.reader.consumed() as u64
+    }
+
+    /// Deliver every packet to `f`, in file order, until the end of the file, damage, or `f`
+    /// returning `Break`. `f` also receives the byte position after each packet.
+    pub fn for_each<F>(&mut self, mut f: F) -> Result<ReadSummary, CaptureError>
+    where
+        F: FnMut(Item<'_>, u64) -> ControlFlow<()>,
+    {
+        let mut summary = ReadSummary::default();
+        let mut legacy: Option<(LinkType, bool)> = None;
+        let mut ifaces: Vec<Iface> = Vec::new();
+        let mut cap = INITIAL_BUFFER;
+        loop {
+            let pos = self.reader.consumed() as u64;
+            match self.reader.next() {
+                Ok((offset, block)) => {
+                    let mut flow = ControlFlow::Continue(());
+                    match block {
+                        PcapBlockOwned::LegacyHeader(h) => {
+                            legacy = Some((
+                                LinkType(h.network.0 as u32),
+                                h.is_nanosecond_precision(),
+                            ));
+                        }
+                        PcapBlockOwned::Legacy(b) => {
+                            let (lt, nanos) = legacy.unwrap_or((LinkType::ETHERNET, false));
+                            let frac = if nanos {
+                                u64::from(b.ts_usec) / 1000
+                            } else {
+                                u64::from(b.ts_usec)
+                            };
+                            let ts = u64::from(b.ts_sec) * 1_000_000 + frac;
+                            let data = clip(b.data, b.caplen);
+                            flow = f(
+                                Item::Packet(Packet {
+                                    ts_micros: ts,
+                                    linktype: lt,
+                                    data,
+                                    orig_len: b.origlen,
+                                }),
+                                pos + offset as u64,
+                            );
+                        }
+                        PcapBlockOwned::NG(Block::SectionHeader(_)) => ifaces.clear(),
+                        PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
+                            ifaces.push(Iface {
+                                linktype: LinkType(idb.linktype.0 as u32),
+                                resolution: idb.ts_resolution().unwrap_or(1_000_000),
+                                offset_secs: idb.ts_offset(),
+                            });
+                        }
+                        PcapBlockOwned::NG(Block::EnhancedPacket(epb)) => {
+                            if let Some(i) = ifaces.get(epb.if_id as usize) {
+                                let raw = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
+                                let ts = to_micros(raw, i.resolution, i.offset_secs);
+                                flow = f(
+                                    Item::Packet(Packet {
+                                        ts_micros: ts,
+                                        linktype: i.linktype,
+                                        data: clip(epb.data, epb.caplen),
+                                        orig_len: epb.origlen,
+                                    }),
+                                    pos + offset as u64,
+                                );
+                            } else {
+                                summary.bad_interface += 1;
+                            }
+                        }
+                        PcapBlockOwned::NG(Block::SimplePacket(spb)) => {
+                            if let Some(i) = ifaces.first() {
+                                flow = f(
+                                    Item::Packet(Packet {
+                                        ts_micros: 0,
+                                        linktype: i.linktype,
+                                        data: spb.data,
+                                        orig_len: spb.origlen,
+                                    }),
+                                    pos + offset as u64,
+                                );
+                            } else {
+                                summary.bad_interface += 1;
+                            }
+                        }
+                        PcapBlockOwned::NG(
+                            Block::NameResolution(_)
+                            | Block::InterfaceStatistics(_)
+                            | Block::DecryptionSecrets(_),
+                        ) => {}
+                        PcapBlockOwned::NG(_) => summary.skipped_blocks += 1,
+                    }
+                    self.reader.consume(offset);
+                    if flow.is_break() {
+                        return Ok(summary);
+                    }
+                }
+                Err(PcapError::Eof) => return Ok(summary),
+                Err(PcapError::Incomplete(_)) => {
+                    if let Err(e) = self.reader.refill().map_err(|e| e.to_owned_vec()) {
+                        summary.damage = Some(self.damage(pos, &e));
+                        return Ok(summary);
+                    }
+                }
+                Err(PcapError::BufferTooSmall) => {
+                    if cap >= MAX_BUFFER || !self.reader.grow(cap * 2) {
+                        summary.damage = Some(Damage {
+                            path: self.path.clone(),
+                            offset: pos,
+                            kind: DamageKind::Corrupt(format!(
+                                "record larger than {} MiB",
+                                MAX_BUFFER >> 20
+                            )),
+                        });
+                        return Ok(summary);
+                    }
+                    cap *= 2;
+                    if let Err(e) = self.reader.refill().map_err(|e| e.to_owned_vec()) {
+                        summary.damage = Some(self.damage(pos, &e));
+                        return Ok(summary);
+                    }
+                }
+                Err(e) => {
+                    let e = e.to_owned_vec();
+                    summary.damage = Some(self.damage(pos, &e));
+                    return Ok(summary);
+                }
+            }
+        }
+    }
+
+    fn damage(&self, pos: u64, e: &PcapError<&'static [u8]>) -> Damage {
+        let kind = match e {
+            PcapError::UnexpectedEof | PcapError::Incomplete(_) | PcapError::Eof => {
+                DamageKind::Truncated
+            }
+            PcapError::ReadError => DamageKind::Corrupt("read error".into()),
+            PcapError::OwnedNomError(_, k) | PcapError::NomError(_, k) => {
+                DamageKind::Corrupt(format!("unparsable block ({k:?})"))
+            }
+            other => DamageKind::Corrupt(format!("{other:?}")),
+        };
+        Damage {
+            path: self.path.clone(),
+            offset: pos,
+            kind,
+        }
+    }
+}
+
+/// The captured bytes, bounded by the record's own caplen.
+fn clip(data: &[u8], caplen: u32) -> &[u8] {
+    &data[..data.len().min(caplen as usize)]
+}
+
+/// Convert a pcapng timestamp in `resolution` units per second to microseconds.
+fn to_micros(raw: u64, resolution: u64, offset_secs: i64) -> u64 {
+    let resolution = resolution.max(1);
+    let secs = raw / resolution;
+    let frac = raw % resolution;
+    let micros = (u128::from(frac) * 1_000_000 / u128::from(resolution)) as u64;
+    let secs = secs.saturating_add_signed(offset_secs);
+    secs.saturating_mul(1_000_000).saturating_add(micros)
+}
+
+fn read_up_to(f: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match f.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::to_micros;
+
+    #[test]
+    fn pcapng_timestamps_convert_from_any_resolution() {
+        // Microsecond resolution (the default).
+        assert_eq!(to_micros(1_500_000, 1_000_000, 0), 1_500_000);
+        // Nanosecond resolution.
+        assert_eq!(to_micros(1_500_000_123, 1_000_000_000, 0), 1_500_000);
+        // Offset in seconds.
+        assert_eq!(to_micros(0, 1_000_000, 10), 10_000_000);
+        // A zero resolution is not a division by zero.
+        assert_eq!(to_micros(7, 0, 0), 7_000_000);
+    }
+}

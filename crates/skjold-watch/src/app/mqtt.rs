@@ -1,0 +1,732 @@
+//! MQTT flow state: one EVE `mqtt` event per control packet, in Suricata's layout
+//! (`rust/src/mqtt/logger.rs`), for MQTT 3.1, 3.1.1 and 5.0.
+//!
+//! Grammar is `skjold_proto::mqtt` (MQTT 3.1.1 and 5.0 OASIS standards, MQTT 3.1 `MQIsdp`).
+//! The protocol level of the connection is learned from CONNECT (3.1.1 until then); it decides
+//! how later packets are read (5.0 reason codes and properties).
+//!
+//! Event body: an object named after the packet type (`connect`, `connack`, `publish`,
+//! `puback`, `pubrec`, `pubrel`, `pubcomp`, `subscribe`, `suback`, `unsubscribe`, `unsuback`,
+//! `pingreq`, `pingresp`, `disconnect`, `auth`) with `qos`, `retain`, `dup` and Suricata's
+//! field names: connect → `protocol_string`, `protocol_version`, `client_id`,
+//! `flags {username, password, will_retain, will, clean_session}`, `username`, `will {topic}`,
+//! `properties`; connack → `session_present`, `return_code`; publish → `topic`, `message_id`;
+//! acks → `message_id`, `reason_code`; subscribe → `message_id`, `topics [{topic, qos}]`;
+//! suback → `message_id`, `qos_granted`; unsubscribe → `message_id`, `topics`; unsuback →
+//! `message_id`, `reason_codes`; disconnect/auth → `reason_code`; v5 `properties` with
+//! Suricata's keys. Skjold differences, on purpose:
+//! - the password is never logged: connect has `password_in_plaintext: true` when one was sent
+//!   (whatever the transport: this state only sees cleartext MQTT);
+//! - payloads are not logged: publish has `message_length` (the total, even when the packet was
+//!   too large to buffer); the will has `message_length` instead of `message`;
+//! - connect has `keepalive`; user properties are written as
+//!   `properties.user_properties: [{key, value}]` (Suricata uses the wire key as a JSON key,
+//!   which lets a client inject arbitrary keys);
+//! - a packet larger than [`MAX_BUFFERED`] is not buffered: a PUBLISH is logged from its head
+//!   with `truncated: true` and `skipped_length`, other types are logged with `truncated` only,
+//!   and the rest is consumed as it streams in;
+//! - `anomalies`: the grammar's flag names, when any is set.
+//!
+//! The CONNECT client id also becomes the client's `mqtt_client_id` identity.
+//!
+//! Anomaly kinds: one per grammar flag (`reserved_flags`, `invalid_qos`, `bad_protocol_name`,
+//! `bad_connect_flags`, `unknown_property`, `too_many_properties`, `malformed_property`,
+//! `trailing_data`, `invalid_utf8`, `empty_topic_list`, `zero_packet_id`, `reserved_type`,
+//! `unknown_protocol_level`), `malformed` (an unreadable packet, or bytes that are not MQTT;
+//! one per burst), and `message_too_large` for a packet above [`HARD_CAP`] (16 MiB: far above
+//! any broker default, e.g. mosquitto's and EMQX's 1 MiB-256 MiB configurable limits used in
+//! OT deployments, while the protocol allows 256 MiB).
+
+use super::{AppCtx, AppState, Dir, Endpoint};
+use crate::json::JsonWriter;
+use skjold_proto::mqtt::{
+    parse_fixed_header, parse_packet, parse_publish_head, Body, FixedHeader, Flags, Packet,
+    PacketType, PropValue, Properties, DEFAULT_LEVEL,
+};
+use skjold_proto::ParseError;
+
+/// Largest packet (header included) buffered and parsed whole.
+pub(crate) const MAX_BUFFERED: usize = 256 * 1024;
+/// Packets above this size are logged and skipped as usual but also raise `message_too_large`.
+pub(crate) const HARD_CAP: usize = 16 * 1024 * 1024;
+/// While resynchronising after a gap, a candidate packet must be at most this long.
+const RESYNC_MAX_PACKET: usize = 4096;
+/// While resynchronising, give up looking for a packet start after this many bytes.
+const RESYNC_WINDOW: usize = 64 * 1024;
+
+/// Per-direction stream state.
+#[derive(Debug, Default, Clone, Copy)]
+struct Side {
+    /// Bytes still to skip (rest of an oversized or malformed packet).
+    skip: u64,
+    /// Inside a burst of garbage (one `malformed` anomaly per burst).
+    garbage: bool,
+    /// After a gap: look for a plausible packet start.
+    resync: bool,
+}
+
+/// MQTT state of one flow.
+#[derive(Debug)]
+pub(crate) struct MqttState {
+    level: u8,
+    sides: [Side; 2],
+}
+
+impl Default for MqttState {
+    fn default() -> Self {
+        MqttState {
+            level: DEFAULT_LEVEL,
+            sides: [Side::default(); 2],
+        }
+    }
+}
+
+fn side_index(dir: Dir) -> usize {
+    match dir {
+        Dir::ToServer => 0,
+        Dir::ToClient => 1,
+    }
+}
+
+/// Whether a client (`ToServer`) or a broker (`ToClient`) may send this packet type.
+fn type_fits_direction(t: PacketType, dir: Dir) -> bool {
+    match dir {
+        Dir::ToServer => matches!(t.0, 1 | 3..=8 | 10 | 12 | 14 | 15),
+        Dir::ToClient => matches!(t.0, 2..=7 | 9 | 11 | 13..=15),
+    }
+}
+
+impl MqttState {
+    /// A state for a connection whose CONNECT was not seen yet.
+    pub(crate) fn new() -> Self {
+        Self::default()
+    }
+
+    fn on_packet(&mut self, dir: Dir, p: &Packet<'_>, ctx: &mut AppCtx<'_>) {
+        ctx.count_pdu();
+        if let Body::Connect(c) = p.body {
+            if (3..=5).contains(&c.level) {
+                self.level = c.level;
+            }
+            if !c.client_id.is_empty() {
+                ctx.identity(
+                    Endpoint::Client,
+                    "mqtt_client_id",
+                    &String::from_utf8_lossy(c.client_id),
+                );
+            }
+        }
+        for kind in p.flags.names() {
+            ctx.anomaly(dir, kind);
+        }
+        if ctx.log_enabled() {
+            ctx.event(dir, |w| log_packet(w, p));
+        }
+    }
+
+    /// A packet too large to buffer: log what its head shows and skip the rest. Returns the
+    /// bytes consumed, or `None` when more bytes are needed to read a PUBLISH head.
+    fn on_oversized(
+        &mut self,
+        dir: Dir,
+        input: &[u8],
+        len: usize,
+        ctx: &mut AppCtx<'_>,
+    ) -> Option<usize> {
+        let header = parse_fixed_header(input).ok()?.1;
+        let mut flags = Flags::NONE;
+        let mut head = None;
+        if header.packet_type == PacketType::PUBLISH {
+            match parse_publish_head(input, self.level) {
+                Ok(h) => {
+                    flags = h.flags;
+                    head = Some(h);
+                }
+                // The topic alone may be up to 64 KiB: wait for it (the caller's buffer is
+                // larger than that).
+                Err(ParseError::Incomplete(_)) => return None,
+                Err(_) => {}
+            }
+        }
+        ctx.count_pdu();
+        if len > HARD_CAP {
+            ctx.anomaly(dir, "message_too_large");
+        }
+        for kind in flags.names() {
+            ctx.anomaly(dir, kind);
+        }
+        if ctx.log_enabled() {
+            ctx.event(dir, |w| {
+                w.open_object(header.packet_type.name());
+                log_header(w, header);
+                if let Some(h) = &head {
+                    w.set_bytes_str("topic", h.publish.topic);
+                    if let Some(id) = h.publish.packet_id {
+                        w.set_uint("message_id", u64::from(id));
+                    }
+                    w.set_uint("message_length", h.payload_len as u64);
+                    log_properties(w, h.publish.properties);
+                }
+                w.set_bool("truncated", true);
+                w.set_uint("skipped_length", len as u64);
+                log_anomalies(w, flags);
+                w.close();
+            });
+        }
+        let n = len.min(input.len());
+        self.sides[side_index(dir)].skip = (len - n) as u64;
+        Some(n)
+    }
+
+    fn garbage(&mut self, dir: Dir, ctx: &mut AppCtx<'_>) {
+        let side = &mut self.sides[side_index(dir)];
+        if !side.garbage {
+            side.garbage = true;
+            ctx.anomaly(dir, "malformed");
+        }
+    }
+
+    /// Whether a packet plausibly starts at the beginning of `input` (after a gap or garbage):
+    /// a type this direction sends, a small length, and it parses without anomaly. `None`
+    /// means "cannot tell yet".
+    fn plausible_start(&self, dir: Dir, input: &[u8]) -> Option<bool> {
+        let header = match parse_fixed_header(input) {
+            Ok((_, h)) => h,
+            Err(ParseError::Incomplete(_)) => return None,
+            Err(_) => return Some(false),
+        };
+        if !type_fits_direction(header.packet_type, dir)
+            || (header.packet_type == PacketType::AUTH && self.level < 5)
+            || header.packet_len() > RESYNC_MAX_PACKET
+        {
+            return Some(false);
+        }
+        match parse_packet(input, self.level, RESYNC_MAX_PACKET) {
+            Ok((_, p)) => Some(p.flags.is_empty()),
+            Err(ParseError::Incomplete(_)) => None,
+            Err(_) => Some(false),
+        }
+    }
+}
+
+impl AppState for MqttState {
+    fn parse(&mut self, dir: Dir, input: &[u8], ctx: &mut AppCtx<'_>) -> usize {
+        let si = side_index(dir);
+        let mut off = 0usize;
+        while off < input.len() {
+            let rest = input.get(off..).unwrap_or_default();
+            let side = self.sides[si];
+            if side.skip > 0 {
+                let n = usize::try_from(side.skip)
+                    .unwrap_or(usize::MAX)
+                    .min(rest.len());
+                self.sides[si].skip -= n as u64;
+                off += n;
+                continue;
+            }
+            if side.resync || side.garbage {
+                // Look for a packet start within a bounded window; consume what precedes it.
+                let mut k = 0usize;
+                let mut wait = false;
+                while k < rest.len() && k < RESYNC_WINDOW {
+                    match self.plausible_start(dir, rest.get(k..).unwrap_or_default()) {
+                        Some(true) => break,
+                        Some(false) => k += 1,
+                        None => {
+                            wait = true;
+                            break;
+                        }
+                    }
+                }
+                if k > 0 {
+                    self.garbage(dir, ctx);
+                    off += k;
+                    continue;
+                }
+                if wait {
+                    // Wait for more bytes, unless the buffered candidate can never complete.
+                    if rest.len() < RESYNC_MAX_PACKET {
+                        break;
+                    }
+                    self.garbage(dir, ctx);
+                    off += 1;
+                    continue;
+                }
+                self.sides[si].resync = false;
+                self.sides[si].garbage = false;
+            }
+            match parse_packet(rest, self.level, MAX_BUFFERED) {
+                Ok((after, p)) => {
+                    self.sides[si].garbage = false;
+                    self.on_packet(dir, &p, ctx);
+                    off += rest.len() - after.len();
+                }
+                Err(ParseError::Incomplete(_)) => break,
+                Err(ParseError::TooLarge { len, .. }) => {
+                    match self.on_oversized(dir, rest, len, ctx) {
+                        Some(n) => off += n.max(1),
+                        None => break,
+                    }
+                }
+                Err(ParseError::Malformed { len, .. }) => {
+                    ctx.anomaly(dir, "malformed");
+                    let n = len.min(rest.len());
+                    self.sides[si].skip = (len - n) as u64;
+                    off += n.max(1);
+                }
+                Err(_) => {
+                    // No framing (a remaining length over four bytes): resynchronise.
+                    self.garbage(dir, ctx);
+                    self.sides[si].resync = true;
+                    off += 1;
+                }
+            }
+        }
+        off
+    }
+
+    fn gap(&mut self, dir: Dir, _len: u64, _ctx: &mut AppCtx<'_>) {
+        let side = &mut self.sides[side_index(dir)];
+        side.skip = 0;
+        side.resync = true;
+    }
+
+    fn close(&mut self, _ctx: &mut AppCtx<'_>) {
+        // Every packet is logged as it is parsed: nothing is pending.
+    }
+}
+
+fn log_header(w: &mut JsonWriter, h: FixedHeader) {
+    w.set_uint("qos", u64::from(h.qos()));
+    w.set_bool("retain", h.retain());
+    w.set_bool("dup", h.dup());
+}
+
+fn log_anomalies(w: &mut JsonWriter, flags: Flags) {
+    if !flags.is_empty() {
+        w.open_array("anomalies");
+        for name in flags.names() {
+            w.append_str(name);
+        }
+        w.close_array();
+    }
+}
+
+fn log_properties(w: &mut JsonWriter, props: Properties<'_>) {
+    if props.is_empty() {
+        return;
+    }
+    w.open_object("properties");
+    let mut users = false;
+    for p in props {
+        match p.value {
+            PropValue::Int(v) => {
+                w.set_uint(p.id.name(), u64::from(v));
+            }
+            PropValue::Str(s) | PropValue::Bin(s) => {
+                w.set_bytes_str(p.id.name(), s);
+            }
+            PropValue::Pair(..) => users = true,
+        }
+    }
+    if users {
+        w.open_array("user_properties");
+        for p in props {
+            if let PropValue::Pair(k, v) = p.value {
+                w.start_object();
+                w.set_bytes_str("key", k);
+                w.set_bytes_str("value", v);
+                w.close();
+            }
+        }
+        w.close_array();
+    }
+    w.close();
+}
+
+fn log_ack(w: &mut JsonWriter, a: &skjold_proto::mqtt::Ack<'_>) {
+    w.set_uint("message_id", u64::from(a.packet_id));
+    if let Some(rc) = a.reason_code {
+        w.set_uint("reason_code", u64::from(rc));
+    }
+    log_properties(w, a.properties);
+}
+
+fn log_packet(w: &mut JsonWriter, p: &Packet<'_>) {
+    w.open_object(p.header.packet_type.name());
+    log_header(w, p.header);
+    match p.body {
+        Body::Connect(c) => {
+            w.set_bytes_str("protocol_string", c.protocol_name);
+            w.set_uint("protocol_version", u64::from(c.level));
+            w.set_bytes_str("client_id", c.client_id);
+            w.open_object("flags");
+            w.set_bool("username", c.flags.username());
+            w.set_bool("password", c.flags.password());
+            w.set_bool("will_retain", c.flags.will_retain());
+            w.set_bool("will", c.flags.will());
+            w.set_bool("clean_session", c.flags.clean_session());
+            w.close();
+            if let Some(u) = c.username {
+                w.set_bytes_str("username", u);
+            }
+            if c.password_len.is_some() {
+                w.set_bool("password_in_plaintext", true);
+            }
+            w.set_uint("keepalive", u64::from(c.keepalive));
+            if let Some(will) = c.will {
+                w.open_object("will");
+                w.set_bytes_str("topic", will.topic);
+                w.set_uint("message_length", will.message.len() as u64);
+                log_properties(w, will.properties);
+                w.close();
+            }
+            log_properties(w, c.properties);
+        }
+        Body::ConnAck(c) => {
+            w.set_bool("session_present", c.session_present);
+            w.set_uint("return_code", u64::from(c.return_code));
+            log_properties(w, c.properties);
+        }
+        Body::Publish(pb) => {
+            w.set_bytes_str("topic", pb.topic);
+            if let Some(id) = pb.packet_id {
+                w.set_uint("message_id", u64::from(id));
+            }
+            w.set_uint("message_length", pb.payload.len() as u64);
+            log_properties(w, pb.properties);
+        }
+        Body::PubAck(a) | Body::PubRec(a) | Body::PubRel(a) | Body::PubComp(a) => {
+            log_ack(w, &a);
+        }
+        Body::Subscribe(s) => {
+            w.set_uint("message_id", u64::from(s.packet_id));
+            w.open_array("topics");
+            for sub in s.filters {
+                w.start_object();
+                w.set_bytes_str("topic", sub.topic);
+                w.set_uint("qos", u64::from(sub.qos()));
+                w.close();
+            }
+            w.close_array();
+            log_properties(w, s.properties);
+        }
+        Body::SubAck(s) => {
+            w.set_uint("message_id", u64::from(s.packet_id));
+            w.open_array("qos_granted");
+            for c in s.codes {
+                w.append_uint(u64::from(*c));
+            }
+            w.close_array();
+            log_properties(w, s.properties);
+        }
+        Body::Unsubscribe(u) => {
+            w.set_uint("message_id", u64::from(u.packet_id));
+            w.open_array("topics");
+            for t in u.topics {
+                w.append_str(&String::from_utf8_lossy(t));
+            }
+            w.close_array();
+            log_properties(w, u.properties);
+        }
+        Body::UnsubAck(s) => {
+            w.set_uint("message_id", u64::from(s.packet_id));
+            if !s.codes.is_empty() {
+                w.open_array("reason_codes");
+                for c in s.codes {
+                    w.append_uint(u64::from(*c));
+                }
+                w.close_array();
+            }
+            log_properties(w, s.properties);
+        }
+        Body::PingReq | Body::PingResp | Body::Reserved(_) => {}
+        Body::Disconnect(r) | Body::Auth(r) => {
+            if let Some(rc) = r.reason_code {
+                w.set_uint("reason_code", u64::from(rc));
+            }
+            log_properties(w, r.properties);
+        }
+    }
+    log_anomalies(w, p.flags);
+    w.close();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MqttState, HARD_CAP, MAX_BUFFERED};
+    use crate::app::{AppCtx, AppProto, AppState, Dir};
+    use crate::flow::FlowMeta;
+    use crate::output::Output;
+    use serde_json::Value;
+    use skjold_net::Ts;
+
+    struct Harness {
+        flow: FlowMeta,
+        out: Output,
+        st: MqttState,
+    }
+
+    impl Harness {
+        fn new() -> Self {
+            Harness {
+                flow: FlowMeta::for_tests(),
+                out: Output::for_tests(),
+                st: MqttState::new(),
+            }
+        }
+
+        fn feed(&mut self, dir: Dir, bytes: &[u8]) -> usize {
+            let mut ctx = AppCtx {
+                ts: Ts(1_600_000_000_000_000),
+                flow: &self.flow,
+                out: &mut self.out,
+                proto: AppProto::Mqtt,
+            };
+            self.st.parse(dir, bytes, &mut ctx)
+        }
+
+        fn gap(&mut self, dir: Dir) {
+            let mut ctx = AppCtx {
+                ts: Ts(1_600_000_000_000_000),
+                flow: &self.flow,
+                out: &mut self.out,
+                proto: AppProto::Mqtt,
+            };
+            self.st.gap(dir, 10, &mut ctx);
+        }
+
+        fn mqtt(&mut self) -> Vec<Value> {
+            self.out
+                .take_events()
+                .into_iter()
+                .filter(|e| e["event_type"] == "mqtt")
+                .collect()
+        }
+    }
+
+    /// A packet: first byte, then the body with its remaining length prefixed.
+    fn packet(first: u8, body: &[u8]) -> Vec<u8> {
+        let mut v = vec![first];
+        let mut len = body.len();
+        loop {
+            let mut b = (len % 128) as u8;
+            len /= 128;
+            if len > 0 {
+                b |= 0x80;
+            }
+            v.push(b);
+            if len == 0 {
+                break;
+            }
+        }
+        v.extend_from_slice(body);
+        v
+    }
+
+    fn string(s: &[u8]) -> Vec<u8> {
+        let mut v = (s.len() as u16).to_be_bytes().to_vec();
+        v.extend_from_slice(s);
+        v
+    }
+
+    fn connect_v311() -> Vec<u8> {
+        let mut b = string(b"MQTT");
+        b.push(4); // level
+        b.push(0b1110_0110); // user, password, will retain, will qos 0, will, clean
+        b.extend_from_slice(&60u16.to_be_bytes()); // keepalive
+        b.extend(string(b"plc-7"));
+        b.extend(string(b"status/plc-7"));
+        b.extend(string(b"offline"));
+        b.extend(string(b"operator"));
+        b.extend(string(b"s3cret"));
+        packet(0x10, &b)
+    }
+
+    #[test]
+    fn connect_is_logged_with_suricata_keys_and_never_the_password() {
+        let mut h = Harness::new();
+        let c = connect_v311();
+        assert_eq!(h.feed(Dir::ToServer, &c), c.len());
+        let ev = h.mqtt();
+        assert_eq!(ev.len(), 1);
+        let line = ev[0].to_string();
+        assert!(!line.contains("s3cret"), "password leaked: {line}");
+        let c = &ev[0]["mqtt"]["connect"];
+        assert_eq!(c["protocol_string"], "MQTT");
+        assert_eq!(c["protocol_version"], 4);
+        assert_eq!(c["client_id"], "plc-7");
+        assert_eq!(c["username"], "operator");
+        assert_eq!(c["password_in_plaintext"], true);
+        assert_eq!(c["flags"]["password"], true);
+        assert_eq!(c["flags"]["will_retain"], true);
+        assert_eq!(c["keepalive"], 60);
+        assert_eq!(c["will"]["topic"], "status/plc-7");
+        assert_eq!(c["will"]["message_length"], 7);
+        assert_eq!(c["qos"], 0);
+        let dbg = format!("{:?}", h.out.assets);
+        assert!(dbg.contains("plc-7"), "{dbg}");
+    }
+
+    #[test]
+    fn v5_connect_switches_parsing_of_later_packets() {
+        let mut h = Harness::new();
+        let mut b = string(b"MQTT");
+        b.push(5);
+        b.push(0x02);
+        b.extend_from_slice(&30u16.to_be_bytes());
+        b.extend_from_slice(&[5, 0x11, 0, 0, 0, 60]); // session expiry 60
+        b.extend(string(b"dev"));
+        h.feed(Dir::ToServer, &packet(0x10, &b));
+        // CONNACK v5: session present 0, reason 0, properties: receive maximum 10.
+        h.feed(Dir::ToClient, &packet(0x20, &[0, 0, 3, 0x21, 0, 10]));
+        // PUBLISH qos1 with properties (content type "t") and payload.
+        let mut p = string(b"a/b");
+        p.extend_from_slice(&[0, 9]);
+        p.extend_from_slice(&[4, 0x03, 0, 1, b't']);
+        p.extend_from_slice(b"hello");
+        h.feed(Dir::ToServer, &packet(0x32, &p));
+        let ev = h.mqtt();
+        assert_eq!(ev.len(), 3);
+        assert_eq!(
+            ev[0]["mqtt"]["connect"]["properties"]["session_expiry_interval"],
+            60
+        );
+        assert_eq!(
+            ev[1]["mqtt"]["connack"]["properties"]["receive_maximum"],
+            10
+        );
+        let pb = &ev[2]["mqtt"]["publish"];
+        assert_eq!(pb["topic"], "a/b");
+        assert_eq!(pb["message_id"], 9);
+        assert_eq!(pb["qos"], 1);
+        assert_eq!(pb["message_length"], 5);
+        assert_eq!(pb["properties"]["content_type"], "t");
+        assert!(!ev[2].to_string().contains("hello"));
+    }
+
+    #[test]
+    fn subscribe_suback_unsubscribe_and_pings() {
+        let mut h = Harness::new();
+        let mut s = vec![0, 1];
+        s.extend(string(b"plant/+/temp"));
+        s.push(1);
+        h.feed(Dir::ToServer, &packet(0x82, &s));
+        h.feed(Dir::ToClient, &packet(0x90, &[0, 1, 1]));
+        let mut u = vec![0, 2];
+        u.extend(string(b"plant/#"));
+        h.feed(Dir::ToServer, &packet(0xa2, &u));
+        h.feed(Dir::ToServer, &[0xc0, 0]);
+        h.feed(Dir::ToClient, &[0xd0, 0]);
+        let ev = h.mqtt();
+        assert_eq!(ev.len(), 5);
+        let sub = &ev[0]["mqtt"]["subscribe"];
+        assert_eq!(sub["message_id"], 1);
+        assert_eq!(sub["topics"][0]["topic"], "plant/+/temp");
+        assert_eq!(sub["topics"][0]["qos"], 1);
+        assert_eq!(
+            ev[1]["mqtt"]["suback"]["qos_granted"],
+            serde_json::json!([1])
+        );
+        assert_eq!(
+            ev[2]["mqtt"]["unsubscribe"]["topics"],
+            serde_json::json!(["plant/#"])
+        );
+        assert!(ev[3]["mqtt"]["pingreq"].is_object());
+        assert!(ev[4]["mqtt"]["pingresp"].is_object());
+    }
+
+    #[test]
+    fn oversized_publish_is_logged_from_its_head_and_skipped_while_streaming() {
+        let mut h = Harness::new();
+        let payload_len = MAX_BUFFERED + 100;
+        let mut body = string(b"bulk/data");
+        body.extend(std::iter::repeat_n(0xaa, payload_len));
+        let mut pkt = packet(0x30, &body);
+        pkt.extend_from_slice(&[0xc0, 0]); // a PINGREQ after it
+        let mut fed = 0;
+        let mut buf: Vec<u8> = Vec::new();
+        for chunk in pkt.chunks(1460) {
+            buf.extend_from_slice(chunk);
+            let n = h.feed(Dir::ToServer, &buf);
+            buf.drain(..n);
+            fed += chunk.len();
+            assert!(buf.len() < 70_000, "oversized packet must not be buffered");
+        }
+        assert_eq!(fed, pkt.len());
+        let all = h.out.take_events();
+        assert!(
+            all.iter().all(|e| e["event_type"] != "anomaly"),
+            "below the hard cap: no anomaly"
+        );
+        assert_eq!(all.len(), 2);
+        let pb = &all[0]["mqtt"]["publish"];
+        assert_eq!(pb["topic"], "bulk/data");
+        assert_eq!(pb["message_length"], payload_len);
+        assert_eq!(pb["truncated"], true);
+        assert!(all[1]["mqtt"]["pingreq"].is_object());
+    }
+
+    #[test]
+    fn publish_above_the_hard_cap_raises_message_too_large() {
+        let mut h = Harness::new();
+        let mut head = vec![0x30];
+        let rem = HARD_CAP + 10;
+        let mut len = rem;
+        for _ in 0..4 {
+            let mut b = (len % 128) as u8;
+            len /= 128;
+            if len > 0 {
+                b |= 0x80;
+            }
+            head.push(b);
+            if len == 0 {
+                break;
+            }
+        }
+        head.extend(string(b"t"));
+        let n = h.feed(Dir::ToServer, &head);
+        assert_eq!(n, head.len());
+        let ev = h.out.take_events();
+        assert!(ev
+            .iter()
+            .any(|e| e["anomaly"]["event"] == "message_too_large"));
+    }
+
+    #[test]
+    fn garbage_after_gap_is_consumed_once_and_stream_recovers() {
+        let mut h = Harness::new();
+        h.gap(Dir::ToServer);
+        let mut input = vec![0xff, 0xff, 0xff, 0xff, 0xff, 0x07];
+        input.extend_from_slice(&[0xc0, 0]);
+        let n = h.feed(Dir::ToServer, &input);
+        assert_eq!(n, input.len());
+        let all = h.out.take_events();
+        let anomalies: Vec<_> = all
+            .iter()
+            .filter(|e| e["event_type"] == "anomaly")
+            .map(|e| e["anomaly"]["event"].clone())
+            .collect();
+        assert_eq!(anomalies, vec![serde_json::json!("malformed")]);
+        assert!(all.iter().any(|e| e["mqtt"]["pingreq"].is_object()));
+    }
+
+    #[test]
+    fn reserved_header_flags_are_flagged_and_logged() {
+        let mut h = Harness::new();
+        // SUBSCRIBE must have flags 0b0010; 0 here.
+        let mut s = vec![0, 1];
+        s.extend(string(b"x"));
+        s.push(0);
+        h.feed(Dir::ToServer, &packet(0x80, &s));
+        let all = h.out.take_events();
+        assert!(all
+            .iter()
+            .any(|e| e["anomaly"]["event"] == "reserved_flags"));
+        let m: Vec<_> = all.iter().filter(|e| e["event_type"] == "mqtt").collect();
+        assert_eq!(
+            m[0]["mqtt"]["subscribe"]["anomalies"],
+            serde_json::json!(["reserved_flags"])
+        );
+    }
+}

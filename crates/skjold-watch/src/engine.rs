@@ -1,0 +1,489 @@
+//! The `watch` engine: reads captures (or a live interface), decodes frames, reassembles IP
+//! fragments, and hands each packet to the worker owning its flow — on the calling thread, or
+//! sharded over `threads` workers by a direction-independent flow hash. At the end (and every
+//! second in live mode) it writes `eve.json`, `assets.json` and `summary.json` (SPEC §3).
+
+use crate::assets::{self, AssetBook};
+use crate::output::{EveSink, LogMask, Output, Stats};
+use crate::worker::{L4Header, PktHeader, Worker};
+use crossbeam_channel::{bounded, Receiver, Sender};
+use skjold_capture::{CaptureError, CaptureFile, Damage, DamageKind, Item, Packet};
+use skjold_net::decode::{self, Net, Transport};
+use skjold_net::defrag::{DefragOutcome, Defragmenter};
+use skjold_net::flow::FlowKey;
+use skjold_net::tcp;
+use std::fs::File;
+use std::io::BufWriter;
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Packets per batch sent to a worker thread.
+const BATCH: usize = 512;
+
+/// Engine settings.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Output directory.
+    pub out_dir: PathBuf,
+    /// Which protocol events are written.
+    pub log: LogMask,
+    /// Worker threads (1 = everything on the calling thread).
+    pub threads: usize,
+    /// Flows kept per worker before the oldest is evicted.
+    pub max_flows: usize,
+    /// TCP reassembly limits per direction.
+    pub tcp: tcp::Limits,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            out_dir: PathBuf::from("skjold-out"),
+            log: LogMask::all(),
+            threads: 1,
+            max_flows: 100_000,
+            tcp: tcp::Limits::default(),
+        }
+    }
+}
+
+/// Errors of the engine.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WatchError {
+    /// An input could not be opened or is not a capture.
+    #[error(transparent)]
+    Capture(#[from] CaptureError),
+    /// An output file could not be written.
+    #[error("{path}: {source}")]
+    Output {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Progress reported while reading files.
+pub trait Progress: Send {
+    /// `done` of `total` bytes read.
+    fn bytes(&mut self, done: u64, total: u64);
+    /// A file was damaged; reading went on with the next one.
+    fn damaged(&mut self, d: &Damage);
+}
+
+/// A progress sink that ignores everything.
+#[derive(Debug, Default)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn bytes(&mut self, _: u64, _: u64) {}
+    fn damaged(&mut self, _: &Damage) {}
+}
+
+/// What a run produced.
+#[derive(Debug)]
+pub struct RunResult {
+    /// Merged counters.
+    pub stats: Stats,
+    /// The inventory.
+    pub assets: AssetBook,
+    /// Wall-clock time of the run.
+    pub elapsed: Duration,
+    /// Damage found in inputs.
+    pub damage: Vec<Damage>,
+    /// Capture time of the first and last packet (µs).
+    pub span: Option<(u64, u64)>,
+}
+
+/// The reader side: decoding, defragmentation, dispatch.
+struct Reader {
+    defrag: Defragmenter,
+    stats: Stats,
+    span: Option<(u64, u64)>,
+}
+
+impl Reader {
+    fn new() -> Reader {
+        Reader { defrag: Defragmenter::default(), stats: Stats::default(), span: None }
+    }
+
+    /// Decode a frame and pass its transport packet to `deliver`.
+    fn frame(&mut self, p: &Packet<'_>, deliver: &mut impl FnMut(&PktHeader, &[u8])) {
+        self.stats.packets += 1;
+        self.stats.bytes += p.data.len() as u64;
+        self.span = Some(match self.span {
+            None => (p.ts_micros, p.ts_micros),
+            Some((a, b)) => (a.min(p.ts_micros), b.max(p.ts_micros)),
+        });
+        let d = match decode::decode(p.linktype.0, p.data) {
+            Ok(d) => d,
+            Err(e) => {
+                self.stats.error("malformed_frame");
+                self.stats.error(&format!("malformed_frame.{}", e.kind()));
+                self.other("malformed");
+                return;
+            }
+        };
+        let ip = match d.net {
+            Net::Ip(ip) => ip,
+            Net::Arp(_) => return self.other("arp"),
+            Net::Other(_) => return self.other("other"),
+        };
+        let mk = |l4| PktHeader {
+            ts: p.ts_micros,
+            src: ip.src,
+            dst: ip.dst,
+            vlan: d.vlan,
+            src_mac: d.src_mac,
+            dst_mac: d.dst_mac,
+            wire_len: p.orig_len,
+            l4,
+        };
+        if let Some(frag) = ip.frag {
+            match self.defrag.push(p.ts_micros, ip.src, ip.dst, frag, ip.payload) {
+                DefragOutcome::Pending => self.other("ip_fragment"),
+                DefragOutcome::Dropped(why) => {
+                    self.stats.error(&format!("ip.{why}"));
+                    self.other("ip_fragment");
+                }
+                DefragOutcome::Complete(buf) => match decode::transport(frag.proto, &buf) {
+                    Transport::Tcp { sport, dport, seq, ack, flags, payload } => {
+                        deliver(&mk(L4Header::Tcp { sport, dport, seq, ack, flags }), payload);
+                    }
+                    Transport::Udp { sport, dport, payload } => {
+                        deliver(&mk(L4Header::Udp { sport, dport }), payload);
+                    }
+                    Transport::Other { .. } => self.other("other"),
+                },
+            }
+            return;
+        }
+        match decode::transport(ip.proto, ip.payload) {
+            Transport::Tcp { sport, dport, seq, ack, flags, payload } => {
+                deliver(&mk(L4Header::Tcp { sport, dport, seq, ack, flags }), payload);
+            }
+            Transport::Udp { sport, dport, payload } => {
+                deliver(&mk(L4Header::Udp { sport, dport }), payload);
+            }
+            Transport::Other { proto } => {
+                if proto == 1 || proto == 58 {
+                    self.other("icmp");
+                } else if proto == decode::IPPROTO_TCP || proto == decode::IPPROTO_UDP {
+                    self.stats.error("malformed_frame");
+                    self.stats.error("malformed_frame.transport_header");
+                    self.other("malformed");
+                } else {
+                    self.other("other");
+                }
+            }
+        }
+    }
+
+    fn other(&mut self, what: &'static str) {
+        *self.stats.by_app_proto.entry(what).or_default() += 1;
+    }
+}
+
+/// A batch of packets for one worker thread.
+#[derive(Default)]
+struct Batch {
+    hdrs: Vec<(PktHeader, u32, u32)>,
+    data: Vec<u8>,
+}
+
+impl Batch {
+    fn push(&mut self, h: &PktHeader, payload: &[u8]) {
+        let start = self.data.len() as u32;
+        self.data.extend_from_slice(payload);
+        self.hdrs.push((*h, start, self.data.len() as u32));
+    }
+    fn clear(&mut self) {
+        self.hdrs.clear();
+        self.data.clear();
+    }
+}
+
+struct Pool {
+    tx: Vec<Sender<Batch>>,
+    back: Vec<Receiver<Batch>>,
+    cur: Vec<Batch>,
+    handles: Vec<std::thread::JoinHandle<Worker>>,
+}
+
+impl Pool {
+    fn new(cfg: &Config, sink: &EveSink) -> Pool {
+        let mut pool = Pool { tx: vec![], back: vec![], cur: vec![], handles: vec![] };
+        for _ in 0..cfg.threads {
+            let (tx, rx) = bounded::<Batch>(8);
+            let (btx, brx) = bounded::<Batch>(16);
+            for _ in 0..8 {
+                let _ = btx.send(Batch::default());
+            }
+            let mut w = Worker::new(Output::new(cfg.log, Some(sink.clone())), cfg.max_flows, cfg.tcp);
+            pool.handles.push(std::thread::spawn(move || {
+                for mut b in rx {
+                    for (h, s, e) in &b.hdrs {
+                        w.packet(h, &b.data[*s as usize..*e as usize]);
+                    }
+                    b.clear();
+                    let _ = btx.try_send(b);
+                }
+                w.finish();
+                w
+            }));
+            pool.tx.push(tx);
+            pool.back.push(brx);
+            pool.cur.push(Batch::default());
+        }
+        pool
+    }
+
+    fn dispatch(&mut self, h: &PktHeader, payload: &[u8]) {
+        let (sport, dport, proto) = match h.l4 {
+            L4Header::Tcp { sport, dport, .. } => (sport, dport, 6),
+            L4Header::Udp { sport, dport } => (sport, dport, 17),
+        };
+        let (key, _) = FlowKey::new(h.src, sport, h.dst, dport, proto, h.vlan);
+        let i = (key.hash64() % self.tx.len() as u64) as usize;
+        self.cur[i].push(h, payload);
+        if self.cur[i].hdrs.len() >= BATCH {
+            let fresh = self.back[i].try_recv().unwrap_or_default();
+            let full = std::mem::replace(&mut self.cur[i], fresh);
+            let _ = self.tx[i].send(full);
+        }
+    }
+
+    fn finish(mut self) -> Vec<Worker> {
+        for (i, b) in self.cur.drain(..).enumerate() {
+            if !b.hdrs.is_empty() {
+                let _ = self.tx[i].send(b);
+            }
+        }
+        self.tx.clear();
+        self.handles
+            .into_iter()
+            .filter_map(|h| h.join().ok())
+            .collect()
+    }
+}
+
+fn out_err(path: &Path) -> impl FnOnce(std::io::Error) -> WatchError + '_ {
+    move |source| WatchError::Output { path: path.to_owned(), source }
+}
+
+fn open_eve(cfg: &Config) -> Result<EveSink, WatchError> {
+    std::fs::create_dir_all(&cfg.out_dir).map_err(out_err(&cfg.out_dir))?;
+    let p = cfg.out_dir.join("eve.json");
+    let f = File::create(&p).map_err(out_err(&p))?;
+    Ok(Arc::new(Mutex::new(BufWriter::with_capacity(1 << 20, f))))
+}
+
+/// Open every input first (so a non-capture exits before anything is written), then process
+/// them in order as one timeline.
+pub fn run_files(paths: &[PathBuf], cfg: &Config, progress: &mut dyn Progress) -> Result<RunResult, WatchError> {
+    let mut files = Vec::with_capacity(paths.len());
+    for p in paths {
+        files.push(CaptureFile::open(p)?);
+    }
+    let total: u64 = files.iter().map(CaptureFile::size).sum();
+    let started = Instant::now();
+    let sink = open_eve(cfg)?;
+    let mut reader = Reader::new();
+    let mut damage = Vec::new();
+    let mut done_before = 0u64;
+    let mut workers: Vec<Worker>;
+    let mut tick = 0u32;
+    if cfg.threads <= 1 {
+        let mut w = Worker::new(Output::new(cfg.log, Some(sink.clone())), cfg.max_flows, cfg.tcp);
+        for f in &mut files {
+            let size = f.size();
+            let summary = f.for_each(|item, pos| {
+                if let Item::Packet(p) = item {
+                    reader.frame(&p, &mut |h, pl| w.packet(h, pl));
+                }
+                tick += 1;
+                if tick % 65_536 == 0 {
+                    progress.bytes(done_before + pos, total);
+                }
+                ControlFlow::Continue(())
+            })?;
+            done_before += size;
+            note_damage(&mut reader.stats, &mut damage, summary, progress);
+        }
+        w.finish();
+        workers = vec![w];
+    } else {
+        let mut pool = Pool::new(cfg, &sink);
+        for f in &mut files {
+            let size = f.size();
+            let summary = f.for_each(|item, pos| {
+                if let Item::Packet(p) = item {
+                    reader.frame(&p, &mut |h, pl| pool.dispatch(h, pl));
+                }
+                tick += 1;
+                if tick % 65_536 == 0 {
+                    progress.bytes(done_before + pos, total);
+                }
+                ControlFlow::Continue(())
+            })?;
+            done_before += size;
+            note_damage(&mut reader.stats, &mut damage, summary, progress);
+        }
+        workers = pool.finish();
+    }
+    progress.bytes(total, total);
+    let result = finish(cfg, &sink, reader, &mut workers, started, damage)?;
+    Ok(result)
+}
+
+fn note_damage(
+    stats: &mut Stats,
+    damage: &mut Vec<Damage>,
+    summary: skjold_capture::ReadSummary,
+    progress: &mut dyn Progress,
+) {
+    if summary.skipped_blocks > 0 {
+        *stats.errors.entry("pcapng_unknown_block".into()).or_default() += summary.skipped_blocks;
+    }
+    if summary.bad_interface > 0 {
+        *stats.errors.entry("pcapng_bad_interface".into()).or_default() += summary.bad_interface;
+    }
+    if let Some(d) = summary.damage {
+        match d.kind {
+            DamageKind::Truncated => stats.error("truncated_file"),
+            DamageKind::Corrupt(_) => stats.error("corrupt_file"),
+        }
+        progress.damaged(&d);
+        damage.push(d);
+    }
+}
+
+fn finish(
+    cfg: &Config,
+    sink: &EveSink,
+    reader: Reader,
+    workers: &mut [Worker],
+    started: Instant,
+    damage: Vec<Damage>,
+) -> Result<RunResult, WatchError> {
+    let mut stats = reader.stats;
+    let mut book = AssetBook::default();
+    for w in workers.iter_mut() {
+        w.out.flush(true).map_err(out_err(&cfg.out_dir.join("eve.json")))?;
+        stats.merge(std::mem::take(&mut w.out.stats));
+        book.merge(std::mem::take(&mut w.out.assets));
+    }
+    {
+        let mut g = sink.lock().map_err(|_| WatchError::Output {
+            path: cfg.out_dir.join("eve.json"),
+            source: std::io::Error::other("lock poisoned"),
+        })?;
+        g.flush().map_err(out_err(&cfg.out_dir.join("eve.json")))?;
+    }
+    let elapsed = started.elapsed();
+    let result = RunResult { stats, assets: book, elapsed, damage, span: reader.span };
+    write_snapshot(cfg, &result)?;
+    Ok(result)
+}
+
+/// Write `assets.json` and `summary.json` (atomically, via a temporary file and rename, so a
+/// reader of a live run never sees half a file).
+pub fn write_snapshot(cfg: &Config, r: &RunResult) -> Result<(), WatchError> {
+    let records = r.assets.records();
+    let assets = assets::to_json(&records);
+    write_json(&cfg.out_dir.join("assets.json"), &assets)?;
+    let summary = summary_json(r, records.len());
+    write_json(&cfg.out_dir.join("summary.json"), &summary)
+}
+
+fn write_json(path: &Path, v: &serde_json::Value) -> Result<(), WatchError> {
+    let tmp = path.with_extension("json.tmp");
+    let mut body = serde_json::to_vec_pretty(v).map_err(|e| WatchError::Output {
+        path: path.to_owned(),
+        source: std::io::Error::other(e),
+    })?;
+    body.push(b'\n');
+    std::fs::write(&tmp, &body).map_err(out_err(&tmp))?;
+    std::fs::rename(&tmp, path).map_err(out_err(path))
+}
+
+/// The `summary.json` document.
+pub fn summary_json(r: &RunResult, assets: usize) -> serde_json::Value {
+    let mut errors = serde_json::Map::new();
+    for k in ["truncated_file", "malformed_frame", "flows_evicted"] {
+        errors.insert(k.into(), 0.into());
+    }
+    for (k, v) in &r.stats.errors {
+        errors.insert(k.clone(), (*v).into());
+    }
+    serde_json::json!({
+        "packets": r.stats.packets,
+        "bytes": r.stats.bytes,
+        "flows": r.stats.flows,
+        "assets": assets,
+        "events": r.stats.events,
+        "alerts": r.stats.alerts,
+        "elapsed_s": (r.elapsed.as_secs_f64() * 1e6).round() / 1e6,
+        "by_app_proto": r.stats.by_app_proto,
+        "pdus": r.stats.pdus,
+        "errors": errors,
+        "capture_start": r.span.map(|(a, _)| skjold_net::Ts(a).to_string()),
+        "capture_end": r.span.map(|(_, b)| skjold_net::Ts(b).to_string()),
+    })
+}
+
+/// Watch a live interface until `stop` is set, rewriting the outputs every second.
+#[cfg(feature = "live")]
+pub fn run_live(iface: &str, filter: Option<&str>, cfg: &Config, stop: &AtomicBool) -> Result<RunResult, WatchError> {
+    let mut cap = skjold_capture::LiveCapture::open(iface, filter)?;
+    let started = Instant::now();
+    let sink = open_eve(cfg)?;
+    let mut reader = Reader::new();
+    let mut w = Worker::new(Output::new(cfg.log, Some(sink.clone())), cfg.max_flows, cfg.tcp);
+    let mut last_flush = Instant::now();
+    let mut io_err = None;
+    cap.for_each(|item| {
+        if let Item::Packet(p) = item {
+            reader.frame(&p, &mut |h, pl| w.packet(h, pl));
+        }
+        if last_flush.elapsed() >= Duration::from_secs(1) {
+            last_flush = Instant::now();
+            if let Err(e) = live_flush(cfg, &sink, &reader, &mut w, started) {
+                io_err = Some(e);
+                return ControlFlow::Break(());
+            }
+        }
+        if stop.load(Ordering::Relaxed) {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    })?;
+    if let Some(e) = io_err {
+        return Err(e);
+    }
+    w.finish();
+    let mut workers = vec![w];
+    finish(cfg, &sink, reader, &mut workers, started, Vec::new())
+}
+
+#[cfg(feature = "live")]
+fn live_flush(cfg: &Config, sink: &EveSink, reader: &Reader, w: &mut Worker, started: Instant) -> Result<(), WatchError> {
+    let eve = cfg.out_dir.join("eve.json");
+    w.out.flush(true).map_err(out_err(&eve))?;
+    if let Ok(mut g) = sink.lock() {
+        g.flush().map_err(out_err(&eve))?;
+    }
+    w.snapshot_assets();
+    let mut stats = reader.stats.clone();
+    stats.merge(w.out.stats.clone());
+    let mut book = AssetBook::default();
+    book.merge_from(&w.out.assets);
+    let r = RunResult { stats, assets: book, elapsed: started.elapsed(), damage: Vec::new(), span: reader.span };
+    write_snapshot(cfg, &r)
+}

@@ -1,0 +1,18 @@
+//! The `skjold watch` engine: passive monitoring of OT/IoT traffic from captures or a live
+//! interface. Packets flow capture → decode → defragment → flow table → TCP reassembly →
+//! protocol detection → application-layer state → EVE events, asset inventory and summary.
+//! See ARCHITECTURE.md at the workspace root.
+
+pub mod app;
+pub mod assets;
+pub mod engine;
+pub mod flow;
+pub mod json;
+pub mod output;
+mod worker;
+
+pub use app::AppProto;
+pub use engine::{run_files, Config, NoProgress, Progress, RunResult, WatchError};
+#[cfg(feature = "live")]
+pub use engine::run_live;
+pub use output::LogMask;

@@ -1,0 +1,298 @@
+//! Per-worker output: EVE lines (buffered, flushed in whole lines to the shared `eve.json`),
+//! counters for `summary.json`, and the asset book. Application states reach it through
+//! `AppCtx`; the engine merges the workers' outputs at the end.
+
+use crate::app::{AppProto, Dir, Endpoint};
+use crate::assets::AssetBook;
+use crate::flow::{FlowMeta, Peer};
+use crate::json::JsonWriter;
+use skjold_net::Ts;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+
+/// Bytes of EVE lines a worker buffers before writing them to the shared file.
+const EVE_FLUSH_BYTES: usize = 256 * 1024;
+
+/// Where EVE lines go: one writer shared by all workers, written in whole chunks of lines.
+pub type EveSink = Arc<Mutex<dyn Write + Send>>;
+
+/// Which events are written.
+#[derive(Clone, Copy, Debug)]
+pub struct LogMask {
+    protos: [bool; AppProto::ALL.len()],
+}
+
+impl LogMask {
+    /// Log every protocol.
+    pub fn all() -> LogMask {
+        LogMask {
+            protos: [true; AppProto::ALL.len()],
+        }
+    }
+
+    /// Log no protocol event (alerts, assets and summary are still written).
+    pub fn none() -> LogMask {
+        LogMask {
+            protos: [false; AppProto::ALL.len()],
+        }
+    }
+
+    /// Enable one protocol.
+    pub fn enable(&mut self, p: AppProto) {
+        self.protos[p.index()] = true;
+    }
+
+    /// Whether `p` is logged.
+    pub fn enabled(&self, p: AppProto) -> bool {
+        self.protos[p.index()]
+    }
+
+    /// Whether anything is logged (anomaly events follow the protocol switches; transport
+    /// anomalies are logged when any protocol is).
+    pub fn any(&self) -> bool {
+        self.protos.iter().any(|b| *b)
+    }
+}
+
+/// Counters that end up in `summary.json`.
+#[derive(Clone, Debug, Default)]
+pub struct Stats {
+    /// Packets read.
+    pub packets: u64,
+    /// Bytes of packet data (captured length).
+    pub bytes: u64,
+    /// Flows created.
+    pub flows: u64,
+    /// Events written (protocol events and anomalies).
+    pub events: u64,
+    /// Alerts written.
+    pub alerts: u64,
+    /// Packets per application protocol (`modbus`, `mqtt`, `tcp`, `udp`, `other`...).
+    pub by_app_proto: BTreeMap<&'static str, u64>,
+    /// PDUs parsed per application protocol.
+    pub pdus: BTreeMap<&'static str, u64>,
+    /// Error and limit counts by kind.
+    pub errors: BTreeMap<String, u64>,
+    /// Unicast conversation bytes per (src, dst) pair, for the top-talkers summary.
+    pub talkers: BTreeMap<(IpAddr, IpAddr), u64>,
+}
+
+impl Stats {
+    /// Add another worker's counters.
+    pub fn merge(&mut self, o: Stats) {
+        self.packets += o.packets;
+        self.bytes += o.bytes;
+        self.flows += o.flows;
+        self.events += o.events;
+        self.alerts += o.alerts;
+        for (k, v) in o.by_app_proto {
+            *self.by_app_proto.entry(k).or_default() += v;
+        }
+        for (k, v) in o.pdus {
+            *self.pdus.entry(k).or_default() += v;
+        }
+        for (k, v) in o.errors {
+            *self.errors.entry(k).or_default() += v;
+        }
+        for (k, v) in o.talkers {
+            *self.talkers.entry(k).or_default() += v;
+        }
+    }
+
+    /// Count one error of `kind`.
+    pub fn error(&mut self, kind: &str) {
+        if let Some(v) = self.errors.get_mut(kind) {
+            *v += 1;
+        } else {
+            self.errors.insert(kind.to_owned(), 1);
+        }
+    }
+}
+
+/// One worker's output.
+pub struct Output {
+    mask: LogMask,
+    sink: Option<EveSink>,
+    eve: Vec<u8>,
+    w: JsonWriter,
+    /// Counters.
+    pub stats: Stats,
+    /// Assets.
+    pub assets: AssetBook,
+}
+
+impl std::fmt::Debug for Output {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Output")
+            .field("mask", &self.mask)
+            .field("buffered", &self.eve.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Output {
+    /// An output writing EVE lines to `sink` (or keeping them in memory when `None`).
+    pub fn new(mask: LogMask, sink: Option<EveSink>) -> Output {
+        Output {
+            mask,
+            sink,
+            eve: Vec::with_capacity(EVE_FLUSH_BYTES + 4096),
+            w: JsonWriter::new(),
+            stats: Stats::default(),
+            assets: AssetBook::default(),
+        }
+    }
+
+    /// An in-memory output logging everything, for unit tests.
+    #[cfg(test)]
+    pub(crate) fn for_tests() -> Output {
+        Output::new(LogMask::all(), None)
+    }
+
+    /// The EVE lines kept in memory, parsed (unit tests).
+    #[cfg(test)]
+    pub(crate) fn take_events(&mut self) -> Vec<serde_json::Value> {
+        let buf = std::mem::take(&mut self.eve);
+        buf.split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(|l| serde_json::from_slice(l).expect("EVE line is valid JSON"))
+            .collect()
+    }
+
+    /// Whether per-PDU events of `p` are written.
+    pub(crate) fn log_enabled(&self, p: AppProto) -> bool {
+        self.mask.enabled(p)
+    }
+
+    /// Write buffered lines to the sink (all of them when `force`).
+    pub fn flush(&mut self, force: bool) -> std::io::Result<()> {
+        if self.eve.is_empty() || (!force && self.eve.len() < EVE_FLUSH_BYTES) {
+            return Ok(());
+        }
+        if let Some(sink) = &self.sink {
+            let mut g = sink
+                .lock()
+                .map_err(|_| std::io::Error::other("EVE writer lock poisoned"))?;
+            g.write_all(&self.eve)?;
+            if force {
+                g.flush()?;
+            }
+            self.eve.clear();
+        }
+        Ok(())
+    }
+
+    fn header(&mut self, ts: Ts, flow: &FlowMeta, from: Dir, event_type: &str, app: Option<AppProto>) {
+        let (src, dst) = match from {
+            Dir::ToServer => (&flow.client, &flow.server),
+            Dir::ToClient => (&flow.server, &flow.client),
+        };
+        let w = &mut self.w;
+        w.reset();
+        w.start();
+        w.set_ts("timestamp", ts);
+        w.set_uint("flow_id", flow.flow_id);
+        w.set_str("event_type", event_type);
+        w.set_ip("src_ip", src.ip);
+        w.set_uint("src_port", u64::from(src.port));
+        w.set_ip("dest_ip", dst.ip);
+        w.set_uint("dest_port", u64::from(dst.port));
+        w.set_str("proto", flow.l4.name());
+        if let Some(a) = app {
+            w.set_str("app_proto", a.name());
+        }
+    }
+
+    fn finish_line(&mut self) {
+        self.w.close();
+        self.eve.extend_from_slice(self.w.as_bytes());
+        self.eve.push(b'\n');
+        self.stats.events += 1;
+        if self.eve.len() >= EVE_FLUSH_BYTES {
+            // An I/O error here is reported when the engine flushes at the end.
+            let _ = self.flush(false);
+        }
+    }
+
+    /// Write one protocol event; `body` writes the members of the protocol's object.
+    pub(crate) fn app_event(
+        &mut self,
+        ts: Ts,
+        flow: &FlowMeta,
+        from: Dir,
+        proto: AppProto,
+        body: impl FnOnce(&mut JsonWriter),
+    ) {
+        if !self.mask.enabled(proto) {
+            return;
+        }
+        self.header(ts, flow, from, proto.name(), Some(proto));
+        self.w.open_object(proto.name());
+        body(&mut self.w);
+        self.w.close();
+        self.finish_line();
+    }
+
+    /// Count (and, when that protocol is logged, write) an anomaly. `proto` is `None` for
+    /// transport-level anomalies (TCP reassembly), which are named `tcp.<kind>`.
+    pub(crate) fn anomaly(
+        &mut self,
+        ts: Ts,
+        flow: &FlowMeta,
+        from: Dir,
+        proto: Option<AppProto>,
+        kind: &'static str,
+    ) {
+        let (prefix, logged) = match proto {
+            Some(p) => (p.name(), self.mask.enabled(p)),
+            None => ("tcp", self.mask.any()),
+        };
+        let mut key = String::with_capacity(prefix.len() + 1 + kind.len());
+        key.push_str(prefix);
+        key.push('.');
+        key.push_str(kind);
+        self.stats.error(&key);
+        if !logged {
+            return;
+        }
+        self.header(ts, flow, from, "anomaly", proto);
+        self.w.open_object("anomaly");
+        match proto {
+            Some(p) => {
+                self.w.set_str("type", "applayer");
+                self.w.set_str("app_proto", p.name());
+                self.w.set_str("layer", "proto_parser");
+            }
+            None => {
+                self.w.set_str("type", "stream");
+            }
+        }
+        self.w.set_str("event", kind);
+        self.w.close();
+        self.finish_line();
+    }
+
+    /// Record an identity field for one end of `flow`.
+    pub(crate) fn identity(
+        &mut self,
+        flow: &FlowMeta,
+        who: Endpoint,
+        field: &'static str,
+        value: &str,
+        proto: AppProto,
+    ) {
+        let p: &Peer = match who {
+            Endpoint::Client => &flow.client,
+            Endpoint::Server => &flow.server,
+        };
+        self.assets
+            .identity(p, flow.first_seen, field, value, proto.name());
+    }
+
+    /// Count one PDU of `proto`.
+    pub(crate) fn count_pdu(&mut self, proto: AppProto) {
+        *self.stats.pdus.entry(proto.name()).or_default() += 1;
+    }
+}

@@ -1,0 +1,421 @@
+//! One worker of the engine: owns a shard of the flows (both directions of a flow always land
+//! on the same worker), runs TCP reassembly and the application-layer states, and writes its
+//! events and counters into its own [`Output`].
+
+use crate::app::modbus::ModbusState;
+use crate::app::mqtt::MqttState;
+use crate::app::{AppCtx, AppProto, AppState, Dir};
+use crate::flow::{FlowMeta, Peer, L4};
+use crate::output::Output;
+use skjold_net::decode::{TcpFlags, IPPROTO_TCP, IPPROTO_UDP};
+use skjold_net::flow::{FlowKey, FlowTable};
+use skjold_net::tcp::{self, Chunk, Stream};
+use skjold_net::Ts;
+use skjold_proto::Probe;
+use std::net::IpAddr;
+
+/// Idle timeouts (µs).
+const TIMEOUT_TCP_NEW: u64 = 60_000_000;
+const TIMEOUT_TCP_ESTABLISHED: u64 = 3_600_000_000;
+const TIMEOUT_TCP_CLOSED: u64 = 10_000_000;
+const TIMEOUT_UDP: u64 = 120_000_000;
+/// How often (capture time, µs) idle flows are expired.
+const EXPIRE_EVERY: u64 = 5_000_000;
+/// Bytes a flow may offer for protocol detection before it is declared unknown.
+const MAX_PROBE_BYTES: usize = 4096;
+/// Distinct (src, dst) pairs kept for the top-talkers table.
+const MAX_TALKERS: usize = 100_000;
+
+/// Per-packet counter slots beyond the application protocols.
+const SLOT_TCP: usize = AppProto::ALL.len();
+const SLOT_UDP: usize = SLOT_TCP + 1;
+const SLOTS: usize = SLOT_UDP + 1;
+
+/// The transport header of a packet handed to a worker.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum L4Header {
+    Tcp { sport: u16, dport: u16, seq: u32, ack: u32, flags: TcpFlags },
+    Udp { sport: u16, dport: u16 },
+}
+
+/// A packet as a worker sees it (payload passed beside it).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PktHeader {
+    pub(crate) ts: u64,
+    pub(crate) src: IpAddr,
+    pub(crate) dst: IpAddr,
+    pub(crate) vlan: u16,
+    pub(crate) src_mac: Option<[u8; 6]>,
+    pub(crate) dst_mac: Option<[u8; 6]>,
+    pub(crate) wire_len: u32,
+    pub(crate) l4: L4Header,
+}
+
+enum App {
+    /// Not decided yet: candidate from the port, bytes offered so far.
+    Probing { by_port: Option<AppProto>, offered: usize },
+    Modbus(ModbusState),
+    Mqtt(MqttState),
+    /// No known protocol: payload is ignored.
+    Unknown,
+}
+
+impl App {
+    fn proto(&self) -> Option<AppProto> {
+        match self {
+            App::Modbus(_) => Some(AppProto::Modbus),
+            App::Mqtt(_) => Some(AppProto::Mqtt),
+            _ => None,
+        }
+    }
+
+    fn state(&mut self) -> Option<(&mut dyn AppState, AppProto)> {
+        match self {
+            App::Modbus(s) => Some((s, AppProto::Modbus)),
+            App::Mqtt(s) => Some((s, AppProto::Mqtt)),
+            _ => None,
+        }
+    }
+}
+
+/// The protocol a server port suggests.
+pub(crate) fn proto_by_port(port: u16) -> Option<AppProto> {
+    match port {
+        502 => Some(AppProto::Modbus),
+        1883 => Some(AppProto::Mqtt),
+        _ => None,
+    }
+}
+
+fn probe(p: AppProto, dir: Dir, data: &[u8]) -> Probe {
+    match p {
+        AppProto::Modbus => skjold_proto::modbus::probe(data),
+        AppProto::Mqtt => {
+            if dir == Dir::ToServer {
+                skjold_proto::mqtt::probe(data)
+            } else {
+                Probe::No
+            }
+        }
+    }
+}
+
+struct FlowState {
+    meta: FlowMeta,
+    /// Whether the key's `lo` end is the client.
+    client_is_lo: bool,
+    streams: [Stream; 2],
+    app: App,
+    closed: bool,
+    rst: bool,
+    bytes: [u64; 2],
+    last_ts: u64,
+    assets_done: bool,
+}
+
+/// A worker.
+pub(crate) struct Worker {
+    flows: FlowTable<FlowState>,
+    pub(crate) out: Output,
+    lim: tcp::Limits,
+    next_expire: u64,
+    counts: [u64; SLOTS],
+}
+
+impl Worker {
+    pub(crate) fn new(out: Output, max_flows: usize, lim: tcp::Limits) -> Worker {
+        Worker {
+            flows: FlowTable::new(max_flows),
+            out,
+            lim,
+            next_expire: 0,
+            counts: [0; SLOTS],
+        }
+    }
+
+    /// Process one packet.
+    pub(crate) fn packet(&mut self, h: &PktHeader, payload: &[u8]) {
+        let (sport, dport, proto) = match h.l4 {
+            L4Header::Tcp { sport, dport, .. } => (sport, dport, IPPROTO_TCP),
+            L4Header::Udp { sport, dport } => (sport, dport, IPPROTO_UDP),
+        };
+        if h.ts >= self.next_expire {
+            self.expire(h.ts);
+        }
+        let (key, src_lo) = FlowKey::new(h.src, sport, h.dst, dport, proto, h.vlan);
+        // A new SYN on a closed flow starts a new connection.
+        let syn_only = matches!(h.l4, L4Header::Tcp { flags, .. } if flags.has(TcpFlags::SYN) && !flags.has(TcpFlags::ACK));
+        if syn_only {
+            if let Some(e) = self.flows.get_mut(&key) {
+                if e.val.closed || e.val.rst {
+                    if let Some(st) = self.flows.remove(&key) {
+                        self.close_flow(st);
+                    }
+                }
+            }
+        }
+        if self.flows.get_mut(&key).is_none() {
+            let st = self.new_flow(h, key, src_lo);
+            let timeout = if proto == IPPROTO_TCP { TIMEOUT_TCP_NEW } else { TIMEOUT_UDP };
+            if let Some((_, old)) = self.flows.insert(key, h.ts, timeout, st) {
+                self.out.stats.error("flows_evicted");
+                self.close_flow(old);
+            }
+        }
+        let Some(entry) = self.flows.get_mut(&key) else { return };
+        entry.last_seen = h.ts;
+        let st = &mut entry.val;
+        let dir = if src_lo == st.client_is_lo { Dir::ToServer } else { Dir::ToClient };
+        st.bytes[dir as usize] += u64::from(h.wire_len);
+        st.last_ts = h.ts;
+        let ts = Ts(h.ts);
+        match h.l4 {
+            L4Header::Tcp { seq, ack, flags, .. } => {
+                let (me, peer) = match dir {
+                    Dir::ToServer => (0, 1),
+                    Dir::ToClient => (1, 0),
+                };
+                if flags.has(TcpFlags::SYN) {
+                    st.streams[me].syn(seq);
+                }
+                let FlowState { meta, streams, app, .. } = st;
+                let out = &mut self.out;
+                let lim = self.lim;
+                if !matches!(app, App::Unknown) {
+                    let mut sink = |c: Chunk<'_>| feed(app, meta, out, ts, dir, c);
+                    let rep = streams[me].segment(seq, payload, &lim, &mut sink);
+                    report(out, meta, ts, dir, rep);
+                    if flags.has(TcpFlags::ACK) {
+                        let peer_dir = if dir == Dir::ToServer { Dir::ToClient } else { Dir::ToServer };
+                        let mut sink = |c: Chunk<'_>| feed(app, meta, out, ts, peer_dir, c);
+                        let rep = streams[peer].acked(ack, &lim, &mut sink);
+                        report(out, meta, ts, peer_dir, rep);
+                    }
+                }
+                if flags.has(TcpFlags::FIN) {
+                    st.streams[me].fin = true;
+                }
+                if flags.has(TcpFlags::RST) {
+                    st.rst = true;
+                }
+                if !st.closed && (st.rst || (st.streams[0].fin && st.streams[1].fin)) {
+                    st.closed = true;
+                    entry.timeout = TIMEOUT_TCP_CLOSED;
+                } else if !st.closed && !payload.is_empty() {
+                    entry.timeout = TIMEOUT_TCP_ESTABLISHED;
+                }
+            }
+            L4Header::Udp { .. } => {
+                // No UDP protocols yet in this release: datagrams are counted only.
+            }
+        }
+        let slot = match (&st.app.proto(), h.l4) {
+            (Some(p), _) => p.index(),
+            (None, L4Header::Tcp { .. }) => SLOT_TCP,
+            (None, L4Header::Udp { .. }) => SLOT_UDP,
+        };
+        self.counts[slot] += 1;
+        if !st.assets_done {
+            if let Some(p) = st.app.proto() {
+                st.assets_done = true;
+                let (cr, sr) = roles(p);
+                let first = st.meta.first_seen;
+                self.out.assets.role(&st.meta.client, first, p.name(), cr);
+                self.out.assets.role(&st.meta.server, first, p.name(), sr);
+            }
+        }
+    }
+
+    fn new_flow(&mut self, h: &PktHeader, key: FlowKey, src_lo: bool) -> FlowState {
+        let (sport, dport, l4) = match h.l4 {
+            L4Header::Tcp { sport, dport, .. } => (sport, dport, L4::Tcp),
+            L4Header::Udp { sport, dport } => (sport, dport, L4::Udp),
+        };
+        // Who is the client: the SYN sender; the receiver of a SYN-ACK; else the end not on a
+        // known server port; else the end with the higher (ephemeral) port; else the sender.
+        let sender_is_client = match h.l4 {
+            L4Header::Tcp { flags, .. } if flags.has(TcpFlags::SYN) => !flags.has(TcpFlags::ACK),
+            _ => {
+                if proto_by_port(dport).is_some() {
+                    true
+                } else if proto_by_port(sport).is_some() {
+                    false
+                } else {
+                    sport >= dport
+                }
+            }
+        };
+        let sender = Peer { ip: h.src, port: sport, mac: h.src_mac };
+        let receiver = Peer { ip: h.dst, port: dport, mac: h.dst_mac.filter(|m| m[0] & 1 == 0) };
+        let (client, server) = if sender_is_client { (sender, receiver) } else { (receiver, sender) };
+        let flow_id = (key.hash64() ^ h.ts.wrapping_mul(0x9e37_79b9_7f4a_7c15)) & ((1 << 53) - 1);
+        self.out.stats.flows += 1;
+        let by_port = proto_by_port(server.port);
+        FlowState {
+            meta: FlowMeta { flow_id, client, server, l4, first_seen: Ts(h.ts) },
+            client_is_lo: src_lo == sender_is_client,
+            streams: [Stream::default(), Stream::default()],
+            app: if l4 == L4::Tcp { App::Probing { by_port, offered: 0 } } else { App::Unknown },
+            closed: false,
+            rst: false,
+            bytes: [0; 2],
+            last_ts: h.ts,
+            assets_done: false,
+        }
+    }
+
+    fn expire(&mut self, now: u64) {
+        self.next_expire = now + EXPIRE_EVERY;
+        let mut done = Vec::new();
+        self.flows.expire(now, |_, st| done.push(st));
+        for st in done {
+            self.close_flow(st);
+        }
+    }
+
+    fn close_flow(&mut self, mut st: FlowState) {
+        let ts = Ts(st.last_ts);
+        let FlowState { meta, streams, app, .. } = &mut st;
+        let out = &mut self.out;
+        let lim = self.lim;
+        if !matches!(app, App::Unknown) {
+            for (i, dir) in [(0, Dir::ToServer), (1, Dir::ToClient)] {
+                let mut sink = |c: Chunk<'_>| feed(app, meta, out, ts, dir, c);
+                let rep = streams[i].finish(&lim, &mut sink);
+                report(out, meta, ts, dir, rep);
+            }
+        }
+        if let Some((state, proto)) = app.state() {
+            let mut ctx = AppCtx { ts, flow: meta, out, proto };
+            state.close(&mut ctx);
+        }
+        self.out
+            .assets
+            .seen_pair(&st.meta.client, &st.meta.server, st.meta.first_seen, ts);
+        let talkers = &mut self.out.stats.talkers;
+        for (i, (a, b)) in [(&st.meta.client, &st.meta.server), (&st.meta.server, &st.meta.client)]
+            .into_iter()
+            .enumerate()
+        {
+            if st.bytes[i] == 0 {
+                continue;
+            }
+            let k = (a.ip, b.ip);
+            if let Some(v) = talkers.get_mut(&k) {
+                *v += st.bytes[i];
+            } else if talkers.len() < MAX_TALKERS {
+                talkers.insert(k, st.bytes[i]);
+            }
+        }
+    }
+
+    /// End of input: close every flow and fold the per-packet counters into the stats.
+    pub(crate) fn finish(&mut self) {
+        let mut all = Vec::new();
+        self.flows.drain(|_, st| all.push(st));
+        for st in all {
+            self.close_flow(st);
+        }
+        self.fold_counts();
+    }
+
+    /// Live snapshots: make assets reflect flows still open (last seen, peers, roles).
+    pub(crate) fn snapshot_assets(&mut self) {
+        let out = &mut self.out;
+        self.flows.for_each_mut(|_, e| {
+            let st = &e.val;
+            out.assets.seen_pair(&st.meta.client, &st.meta.server, st.meta.first_seen, Ts(st.last_ts));
+        });
+        self.fold_counts();
+    }
+
+    fn fold_counts(&mut self) {
+        for (i, n) in self.counts.iter_mut().enumerate() {
+            if *n == 0 {
+                continue;
+            }
+            let name = match i {
+                SLOT_TCP => "tcp",
+                SLOT_UDP => "udp",
+                _ => AppProto::ALL[i].name(),
+            };
+            *self.out.stats.by_app_proto.entry(name).or_default() += *n;
+            *n = 0;
+        }
+    }
+}
+
+fn roles(p: AppProto) -> (&'static str, &'static str) {
+    match p {
+        AppProto::Modbus => ("modbus_client", "modbus_server"),
+        AppProto::Mqtt => ("mqtt_client", "mqtt_broker"),
+    }
+}
+
+/// Turn a reassembly report into counters and anomaly events.
+fn report(out: &mut Output, meta: &FlowMeta, ts: Ts, dir: Dir, rep: tcp::Report) {
+    if rep.gap_bytes > 0 {
+        out.anomaly(ts, meta, dir, None, "reassembly_gap");
+    }
+    if rep.overlap {
+        out.anomaly(ts, meta, dir, None, "reassembly_overlap");
+    }
+    if rep.buffer_overflow {
+        out.anomaly(ts, meta, dir, None, "reassembly_buffer_limit");
+    }
+    if rep.queue_overflow {
+        out.anomaly(ts, meta, dir, None, "reassembly_queue_limit");
+    }
+}
+
+/// Offer one chunk of reassembled stream to the flow's application layer, detecting the
+/// protocol first when needed. Returns the bytes consumed.
+fn feed(app: &mut App, meta: &FlowMeta, out: &mut Output, ts: Ts, dir: Dir, c: Chunk<'_>) -> usize {
+    if let App::Probing { by_port, offered } = app {
+        let Chunk::Data(data) = c else {
+            // A gap before the protocol is known: start probing afresh after it.
+            *offered = 0;
+            return 0;
+        };
+        let mut decided = None;
+        let mut need_more = false;
+        let first = *by_port;
+        let candidates = first.into_iter().chain(AppProto::ALL.into_iter().filter(|p| Some(*p) != first));
+        for p in candidates {
+            match probe(p, dir, data) {
+                Probe::Yes => {
+                    decided = Some(p);
+                    break;
+                }
+                Probe::NeedMore => need_more = true,
+                Probe::No => {}
+            }
+        }
+        match decided {
+            Some(AppProto::Modbus) => *app = App::Modbus(ModbusState::new()),
+            Some(AppProto::Mqtt) => *app = App::Mqtt(MqttState::new()),
+            None if need_more && data.len() < MAX_PROBE_BYTES => {
+                *offered = data.len();
+                return 0;
+            }
+            None => {
+                *app = App::Unknown;
+                return data.len();
+            }
+        }
+    }
+    let Some((state, proto)) = app.state() else {
+        return match c {
+            Chunk::Data(d) => d.len(),
+            Chunk::Gap(_) => 0,
+        };
+    };
+    let mut ctx = AppCtx { ts, flow: meta, out, proto };
+    match c {
+        Chunk::Data(d) => state.parse(dir, d, &mut ctx),
+        Chunk::Gap(n) => {
+            state.gap(dir, n, &mut ctx);
+            0
+        }
+    }
+}
