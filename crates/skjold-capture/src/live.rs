@@ -4,8 +4,11 @@
 use crate::{CaptureError, Item, LinkType, Packet};
 use std::ops::ControlFlow;
 
-/// How long libpcap waits for packets before the consumer gets an [`Item::Idle`] (ms).
-const READ_TIMEOUT_MS: i32 = 200;
+/// libpcap's buffer timeout (ms).
+const READ_TIMEOUT_MS: i32 = 100;
+/// Pause when no packet is waiting (the capture is non-blocking, so that the consumer gets an
+/// [`Item::Idle`] at a steady pace even on a silent interface).
+const IDLE_SLEEP: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// A live capture on one interface.
 pub struct LiveCapture {
@@ -37,6 +40,8 @@ impl LiveCapture {
             .timeout(READ_TIMEOUT_MS)
             .immediate_mode(true)
             .open()
+            .map_err(err)?
+            .setnonblock()
             .map_err(err)?;
         if let Some(f) = filter {
             cap.filter(f, true).map_err(err)?;
@@ -49,7 +54,7 @@ impl LiveCapture {
         })
     }
 
-    /// Deliver packets (and an `Idle` at least every 200 ms without traffic) until `f` breaks.
+    /// Deliver packets (and an `Idle` about every 20 ms without traffic) until `f` breaks.
     pub fn for_each<F>(&mut self, mut f: F) -> Result<(), CaptureError>
     where
         F: FnMut(Item<'_>) -> ControlFlow<()>,
@@ -66,7 +71,10 @@ impl LiveCapture {
                         orig_len: p.header.len,
                     }))
                 }
-                Err(pcap::Error::TimeoutExpired) => f(Item::Idle),
+                Err(pcap::Error::TimeoutExpired) => {
+                    std::thread::sleep(IDLE_SLEEP);
+                    f(Item::Idle)
+                }
                 Err(e) => {
                     return Err(CaptureError::Live {
                         iface: self.iface.clone(),

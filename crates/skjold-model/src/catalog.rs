@@ -60,7 +60,11 @@ impl Catalog {
                 .expect("built-in controls.yaml is valid (tested)");
             let std: Standards = serde_norway::from_str(include_str!("standards.yaml"))
                 .expect("built-in standards.yaml is valid (tested)");
-            let by_id = controls.iter().enumerate().map(|(i, c)| (c.id.clone(), i)).collect();
+            let by_id = controls
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (c.id.clone(), i))
+                .collect();
             Catalog {
                 controls,
                 etsi: std.etsi_en_303_645,
@@ -78,17 +82,26 @@ impl Catalog {
 
     /// Title of an ETSI provision.
     pub fn etsi_title(&self, id: &str) -> Option<&str> {
-        self.etsi.iter().find(|s| s.id == id).map(|s| s.title.as_str())
+        self.etsi
+            .iter()
+            .find(|s| s.id == id)
+            .map(|s| s.title.as_str())
     }
 
     /// Title of an IEC 62443-3-3 SR.
     pub fn iec_title(&self, id: &str) -> Option<&str> {
-        self.iec.iter().find(|s| s.id == id).map(|s| s.title.as_str())
+        self.iec
+            .iter()
+            .find(|s| s.id == id)
+            .map(|s| s.title.as_str())
     }
 
     /// Title of an OWASP IoT Top 10 entry.
     pub fn owasp_title(&self, id: &str) -> Option<&str> {
-        self.owasp.iter().find(|s| s.id == id).map(|s| s.title.as_str())
+        self.owasp
+            .iter()
+            .find(|s| s.id == id)
+            .map(|s| s.title.as_str())
     }
 
     /// The closest control id to a misspelt one, for "did you mean" fixes.
@@ -109,7 +122,9 @@ pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
         }
         prev = cur;
     }
@@ -137,6 +152,9 @@ mod tests {
     #[test]
     fn suggests_a_close_control_id() {
         assert_eq!(Catalog::get().suggest_control("mfaa"), Some("mfa"));
-        assert_eq!(Catalog::get().suggest_control("completely-unrelated-thing"), None);
+        assert_eq!(
+            Catalog::get().suggest_control("completely-unrelated-thing"),
+            None
+        );
     }
 }

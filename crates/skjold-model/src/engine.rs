@@ -6,8 +6,8 @@
 //! Scoring, documented for users in docs/model.md:
 //! * likelihood = rule likelihood, +1 when the subject is reachable from an untrusted zone
 //!   (internet, vendor, remote, cloud), capped at 5;
-//! * impact = rule impact, +1 when the target's highest criticality is high, -1 when it is none,
-//!   +1 more when its safety criticality is high, kept within 1..5;
+//! * impact = rule impact, -1 when the target's highest criticality is low, -2 when it is none,
+//!   +1 when its safety criticality is high, kept within 1..5;
 //! * score = likelihood x impact (1..25); bands: 1-4 low, 5-9 medium, 10-15 high, 16-25 critical;
 //! * safety criticality raises the band: high safety makes the finding at least high, medium
 //!   safety at least medium.
@@ -60,7 +60,9 @@ impl Severity {
 
     /// Parses a lower-case name.
     pub fn parse(s: &str) -> Option<Self> {
-        Self::DESC.into_iter().find(|x| x.as_str() == s.to_ascii_lowercase())
+        Self::DESC
+            .into_iter()
+            .find(|x| x.as_str() == s.to_ascii_lowercase())
     }
 
     /// The band of a score 1..25.
@@ -172,7 +174,7 @@ pub struct CheckResult {
     pub warnings: Vec<String>,
 }
 
-fn subjects<'m>(m: &'m Model, kind: SubjectKind) -> Vec<Subject<'m>> {
+fn subjects(m: &Model, kind: SubjectKind) -> Vec<Subject<'_>> {
     match kind {
         SubjectKind::Element => m.elements.iter().map(Subject::Element).collect(),
         SubjectKind::Flow => m.flows.iter().map(Subject::Flow).collect(),
@@ -216,8 +218,12 @@ fn zones_of<'m>(ix: &Index<'m>, s: Subject<'m>) -> Vec<String> {
 }
 
 /// Human description of a subject.
-pub fn label<'m>(ix: &Index<'m>, s: Subject<'m>) -> String {
-    let el = |id: &str| ix.elements.get(id).map_or(id.to_owned(), |e| e.label().to_owned());
+pub fn label(ix: &Index<'_>, s: Subject<'_>) -> String {
+    let el = |id: &str| {
+        ix.elements
+            .get(id)
+            .map_or(id.to_owned(), |e| e.label().to_owned())
+    };
     match s {
         Subject::Element(e) => format!("{} ({})", e.label(), e.kind.as_str().replace('_', " ")),
         Subject::Flow(f) => {
@@ -225,7 +231,12 @@ pub fn label<'m>(ix: &Index<'m>, s: Subject<'m>) -> String {
             format!("{} → {} ({}{port})", el(&f.from), el(&f.to), f.protocol)
         }
         Subject::Zone(z) => format!("zone {}", z.name.as_deref().unwrap_or(&z.id)),
-        Subject::Conduit(c) => format!("conduit {} ({} ↔ {})", c.name.as_deref().unwrap_or(&c.id), c.zones[0], c.zones[1]),
+        Subject::Conduit(c) => format!(
+            "conduit {} ({} ↔ {})",
+            c.name.as_deref().unwrap_or(&c.id),
+            c.zones[0],
+            c.zones[1]
+        ),
         Subject::Model => ix.model.name.clone(),
     }
 }
@@ -240,9 +251,15 @@ fn criticality<'m>(ix: &Index<'m>, s: Subject<'m>) -> (Level, Level) {
     };
     match s {
         Subject::Element(e) => (e.criticality.max(), e.criticality.safety),
-        Subject::Flow(f) => of(&mut [&f.from, &f.to].into_iter().filter_map(|id| ix.elements.get(id.as_str()).copied())),
+        Subject::Flow(f) => of(&mut [&f.from, &f.to]
+            .into_iter()
+            .filter_map(|id| ix.elements.get(id.as_str()).copied())),
         Subject::Zone(z) => of(&mut ix.model.elements.iter().filter(|e| e.zone == z.id)),
-        Subject::Conduit(c) => of(&mut ix.model.elements.iter().filter(|e| c.zones.contains(&e.zone))),
+        Subject::Conduit(c) => of(&mut ix
+            .model
+            .elements
+            .iter()
+            .filter(|e| c.zones.contains(&e.zone))),
         Subject::Model => of(&mut ix.model.elements.iter()),
     }
 }
@@ -252,20 +269,27 @@ fn untrusted_reach<'m>(ix: &Index<'m>, s: Subject<'m>) -> bool {
     match s {
         Subject::Element(e) => {
             untrusted(&e.id)
-                || ix.inbound.get(e.id.as_str()).is_some_and(|v| v.iter().any(|f| untrusted(&f.from)))
+                || ix
+                    .inbound
+                    .get(e.id.as_str())
+                    .is_some_and(|v| v.iter().any(|f| untrusted(&f.from)))
         }
         Subject::Flow(f) => untrusted(&f.from),
         Subject::Zone(z) => z.kind.is_untrusted(),
-        Subject::Conduit(c) => c
-            .zones
-            .iter()
-            .any(|z| ix.zones.get(z.as_str()).is_some_and(|z| z.kind.is_untrusted())),
+        Subject::Conduit(c) => c.zones.iter().any(|z| {
+            ix.zones
+                .get(z.as_str())
+                .is_some_and(|z| z.kind.is_untrusted())
+        }),
         Subject::Model => false,
     }
 }
 
 fn carries_personal<'m>(ix: &Index<'m>, s: Subject<'m>) -> bool {
-    let personal = |ids: &[String]| ids.iter().any(|d| ix.data_class.get(d.as_str()) == Some(&"personal"));
+    let personal = |ids: &[String]| {
+        ids.iter()
+            .any(|d| ix.data_class.get(d.as_str()) == Some(&"personal"))
+    };
     match s {
         Subject::Element(e) => personal(&e.stores),
         Subject::Flow(f) => personal(&f.data),
@@ -274,13 +298,18 @@ fn carries_personal<'m>(ix: &Index<'m>, s: Subject<'m>) -> bool {
 }
 
 /// Scores a threat: (likelihood, impact, score, severity).
-pub fn score(rule: &Rule, crit_max: Level, safety: Level, untrusted: bool) -> (u8, u8, u8, Severity) {
+pub fn score(
+    rule: &Rule,
+    crit_max: Level,
+    safety: Level,
+    untrusted: bool,
+) -> (u8, u8, u8, Severity) {
     let l = (rule.likelihood + u8::from(untrusted)).clamp(1, 5);
     let mut i = i16::from(rule.impact);
     match crit_max {
-        Level::High => i += 1,
-        Level::None => i -= 1,
-        _ => {}
+        Level::None => i -= 2,
+        Level::Low => i -= 1,
+        Level::Medium | Level::High => {}
     }
     if safety == Level::High {
         i += 1;
@@ -314,7 +343,10 @@ pub fn check(model: &Model, rules: &RuleSet, today: Date) -> CheckResult {
     for a in &model.accepted_risks {
         let expired = Date::parse(&a.expires).is_some_and(|d| d < today);
         let mut matched = false;
-        for f in findings.iter_mut().filter(|f| f.id == a.finding || f.rule == a.finding) {
+        for f in findings
+            .iter_mut()
+            .filter(|f| f.id == a.finding || f.rule == a.finding)
+        {
             matched = true;
             if f.status == Status::Mitigated {
                 continue;
@@ -325,7 +357,11 @@ pub fn check(model: &Model, rules: &RuleSet, today: Date) -> CheckResult {
                 expires: a.expires.clone(),
                 expired,
             });
-            f.status = if expired { Status::Open } else { Status::Accepted };
+            f.status = if expired {
+                Status::Open
+            } else {
+                Status::Accepted
+            };
         }
         if !matched {
             warnings.push(format!(
@@ -343,7 +379,13 @@ fn make_finding<'m>(ix: &Index<'m>, rule: &Rule, s: Subject<'m>, fields: &[Strin
     let (likelihood, impact, score, severity) = score(rule, crit, safety, untrusted_reach(ix, s));
     let evidence = fields
         .iter()
-        .map(|f| (f.clone(), ix.field(s, f).map_or(serde_json::Value::Null, |v| v.to_json())))
+        .map(|f| {
+            (
+                f.clone(),
+                ix.field(s, f)
+                    .map_or(serde_json::Value::Null, |v| v.to_json()),
+            )
+        })
         .collect();
     let mut consequences: BTreeSet<Consequence> = rule.consequences.iter().copied().collect();
     if safety >= Level::Medium {
@@ -355,15 +397,18 @@ fn make_finding<'m>(ix: &Index<'m>, rule: &Rule, s: Subject<'m>, fields: &[Strin
     // Mitigation: any group whose controls are all in place for this subject.
     let sc = scope(ix, s);
     let in_place = |c: &str| {
-        ix.model
-            .controls
-            .iter()
-            .any(|p| p.control == c && (p.on.is_empty() || p.on.iter().any(|o| sc.contains(&o.as_str()))))
+        ix.model.controls.iter().any(|p| {
+            p.control == c && (p.on.is_empty() || p.on.iter().any(|o| sc.contains(&o.as_str())))
+        })
     };
     let mut status = Status::Open;
     let mut controls_in_place = Vec::new();
     let mut missing_controls = Vec::new();
-    if let Some(g) = rule.mitigated_by.iter().find(|g| g.iter().all(|c| in_place(c))) {
+    if let Some(g) = rule
+        .mitigated_by
+        .iter()
+        .find(|g| g.iter().all(|c| in_place(c)))
+    {
         status = Status::Mitigated;
         controls_in_place.clone_from(g);
     } else if let Some(g) = rule
@@ -429,10 +474,23 @@ mod tests {
     #[test]
     fn safety_criticality_raises_impact_and_band() {
         let r = rule(2, 2);
-        assert_eq!(score(&r, Level::Low, Level::Low, false), (2, 2, 4, Severity::Low));
-        // high safety: +1 for max criticality, +1 for safety, and at least `high`.
-        assert_eq!(score(&r, Level::High, Level::High, false), (2, 4, 8, Severity::High));
-        assert_eq!(score(&r, Level::Medium, Level::Medium, false).3, Severity::Medium);
+        assert_eq!(
+            score(&r, Level::Low, Level::Low, false),
+            (2, 1, 2, Severity::Low)
+        );
+        assert_eq!(
+            score(&r, Level::Medium, Level::Low, false),
+            (2, 2, 4, Severity::Low)
+        );
+        // high safety: +1 impact, and at least `high`.
+        assert_eq!(
+            score(&r, Level::High, Level::High, false),
+            (2, 3, 6, Severity::High)
+        );
+        assert_eq!(
+            score(&r, Level::Medium, Level::Medium, false).3,
+            Severity::Medium
+        );
     }
 
     #[test]

@@ -36,8 +36,18 @@ impl Error {
         !matches!(self, Self::Internal(_))
     }
 
-    pub(crate) fn invalid(file: &str, line: usize, message: impl Into<String>, fix: Option<String>) -> Self {
-        Self::Invalid { file: file.to_owned(), line, message: message.into(), fix }
+    pub(crate) fn invalid(
+        file: &str,
+        line: usize,
+        message: impl Into<String>,
+        fix: Option<String>,
+    ) -> Self {
+        Self::Invalid {
+            file: file.to_owned(),
+            line,
+            message: message.into(),
+            fix,
+        }
     }
 }
 

@@ -2,7 +2,9 @@
 //! (element, flow, zone, conduit, model). The field tables here are the vocabulary of the rule
 //! language and are listed in docs/model.md; unknown field names are rejected when a rule loads.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::model::{Conduit, Element, Flow, Model, Zone, ZoneKind};
 
@@ -81,56 +83,180 @@ impl Subject<'_> {
 
 /// Element fields (also under `source.` and `target.` for flows).
 pub const ELEMENT_FIELDS: &[&str] = &[
-    "id", "kind", "zone", "zone_kind", "zone_untrusted", "exposure", "criticality.safety",
-    "criticality.availability", "criticality.integrity", "criticality.confidentiality",
-    "criticality.max", "update", "signed_updates", "default_credentials", "shared_credentials",
-    "debug_interfaces", "secure_element", "stores_secrets", "end_of_life", "logging",
-    "storage_encrypted", "stores", "redundant", "supplier", "safety_functions",
-    "sole_safety_function", "inbound_zone_kinds", "outbound_zone_kinds", "untrusted_inbound",
-    "inbound_write_from_zone_kinds", "inbound_protocol_classes", "flows_in", "flows_out",
+    "id",
+    "kind",
+    "zone",
+    "zone_kind",
+    "zone_untrusted",
+    "exposure",
+    "criticality.safety",
+    "criticality.availability",
+    "criticality.integrity",
+    "criticality.confidentiality",
+    "criticality.max",
+    "update",
+    "signed_updates",
+    "default_credentials",
+    "shared_credentials",
+    "debug_interfaces",
+    "secure_element",
+    "stores_secrets",
+    "end_of_life",
+    "logging",
+    "storage_encrypted",
+    "stores",
+    "redundant",
+    "supplier",
+    "safety_functions",
+    "sole_safety_function",
+    "inbound_zone_kinds",
+    "outbound_zone_kinds",
+    "untrusted_inbound",
+    "inbound_write_from_zone_kinds",
+    "inbound_protocol_classes",
+    "flows_in",
+    "flows_out",
 ];
 /// Flow fields.
 pub const FLOW_FIELDS: &[&str] = &[
-    "id", "protocol", "protocol_class", "port", "encrypted", "authenticated", "mutual_auth", "write",
-    "direction", "purpose", "data", "crosses_zones", "conduit_declared", "conduit_encrypted",
-    "conduit_sl_target", "from_zone_kind", "to_zone_kind", "it_to_ot_direct", "untrusted_source",
-    "into_untrusted", "max_zone_sl_target", "cleartext_protocol",
+    "id",
+    "protocol",
+    "protocol_class",
+    "port",
+    "encrypted",
+    "authenticated",
+    "mutual_auth",
+    "write",
+    "direction",
+    "purpose",
+    "data",
+    "crosses_zones",
+    "conduit_declared",
+    "conduit_encrypted",
+    "conduit_sl_target",
+    "from_zone_kind",
+    "to_zone_kind",
+    "it_to_ot_direct",
+    "untrusted_source",
+    "into_untrusted",
+    "max_zone_sl_target",
+    "cleartext_protocol",
 ];
 /// Zone fields.
 pub const ZONE_FIELDS: &[&str] = &[
-    "id", "kind", "sl_target", "element_count", "element_kinds", "connected_zone_kinds",
-    "logging_elements", "has_boundary_device", "undeclared_crossings",
+    "id",
+    "kind",
+    "sl_target",
+    "element_count",
+    "element_kinds",
+    "connected_zone_kinds",
+    "logging_elements",
+    "has_boundary_device",
+    "undeclared_crossings",
 ];
 /// Conduit fields.
 pub const CONDUIT_FIELDS: &[&str] = &[
-    "id", "sl_target", "zone_kinds", "max_zone_sl_target", "encrypted", "has_boundary_device",
-    "flow_count", "untrusted_side",
+    "id",
+    "sl_target",
+    "zone_kinds",
+    "max_zone_sl_target",
+    "encrypted",
+    "has_boundary_device",
+    "flow_count",
+    "untrusted_side",
+    "sl_gap",
 ];
 /// Model fields.
 pub const MODEL_FIELDS: &[&str] = &[
-    "has_dmz", "zone_count", "has_it_zone", "has_ot_zone", "it_ot_direct_flows", "element_count",
-    "logging_elements", "has_safety_elements", "has_supplier_elements",
+    "has_dmz",
+    "zone_count",
+    "has_it_zone",
+    "has_ot_zone",
+    "it_ot_direct_flows",
+    "element_count",
+    "logging_elements",
+    "has_safety_elements",
+    "has_supplier_elements",
 ];
 
 /// Industrial protocols (lower-case names and common aliases).
 const INDUSTRIAL: &[&str] = &[
-    "modbus", "modbus-tcp", "modbus-rtu", "umas", "s7comm", "s7", "s7commplus", "dnp3", "enip",
-    "ethernet-ip", "cip", "iec104", "iec-104", "iec60870-5-104", "iec61850", "mms", "goose",
-    "bacnet", "profinet", "opcda", "opc-da", "opcua", "opc-ua", "fins", "melsec", "hart-ip", "fox",
-    "ads", "codesys", "c37118", "srtp", "gesrtp", "pccc", "nmea", "nmea2000", "canbus",
+    "modbus",
+    "modbus-tcp",
+    "modbus-rtu",
+    "umas",
+    "s7comm",
+    "s7",
+    "s7commplus",
+    "dnp3",
+    "enip",
+    "ethernet-ip",
+    "cip",
+    "iec104",
+    "iec-104",
+    "iec60870-5-104",
+    "iec61850",
+    "mms",
+    "goose",
+    "bacnet",
+    "profinet",
+    "opcda",
+    "opc-da",
+    "opcua",
+    "opc-ua",
+    "fins",
+    "melsec",
+    "hart-ip",
+    "fox",
+    "ads",
+    "codesys",
+    "c37118",
+    "srtp",
+    "gesrtp",
+    "pccc",
+    "nmea",
+    "nmea2000",
+    "canbus",
 ];
-const IOT: &[&str] = &["mqtt", "mqtts", "coap", "coaps", "amqp", "amqps", "lwm2m", "zigbee", "lorawan", "xmpp"];
+const IOT: &[&str] = &[
+    "mqtt", "mqtts", "coap", "coaps", "amqp", "amqps", "lwm2m", "zigbee", "lorawan", "xmpp",
+];
 const REMOTE: &[&str] = &[
-    "rdp", "vnc", "teamviewer", "anydesk", "ssh", "telnet", "citrix", "vpn", "ipsec", "wireguard",
-    "openvpn", "splashtop",
+    "rdp",
+    "vnc",
+    "teamviewer",
+    "anydesk",
+    "ssh",
+    "telnet",
+    "citrix",
+    "vpn",
+    "ipsec",
+    "wireguard",
+    "openvpn",
+    "splashtop",
 ];
 const WEB: &[&str] = &["http", "https", "rest", "websocket", "wss", "grpc", "soap"];
 const FILE: &[&str] = &["ftp", "ftps", "sftp", "smb", "tftp", "nfs", "scp"];
-const MANAGEMENT: &[&str] = &["snmp", "syslog", "ntp", "dns", "ldap", "ldaps", "kerberos", "dhcp"];
+const MANAGEMENT: &[&str] = &[
+    "snmp", "syslog", "ntp", "dns", "ldap", "ldaps", "kerberos", "dhcp",
+];
 /// Protocols that are encrypted by design, so `encrypted: true` need not be written.
 const ALWAYS_ENCRYPTED: &[&str] = &[
-    "https", "ssh", "sftp", "scp", "ftps", "mqtts", "coaps", "amqps", "ldaps", "wss", "ipsec",
-    "wireguard", "openvpn", "vpn", "tls",
+    "https",
+    "ssh",
+    "sftp",
+    "scp",
+    "ftps",
+    "mqtts",
+    "coaps",
+    "amqps",
+    "ldaps",
+    "wss",
+    "ipsec",
+    "wireguard",
+    "openvpn",
+    "vpn",
+    "tls",
 ];
 /// Protocols that carry credentials or commands in clear by design.
 const CLEARTEXT: &[&str] = &["telnet", "ftp", "tftp", "http", "snmp", "vnc", "rlogin"];
@@ -185,13 +311,13 @@ pub struct Index<'m> {
 impl<'m> Index<'m> {
     /// Builds the index.
     pub fn new(model: &'m Model) -> Self {
-        let mut inbound: HashMap<&str, Vec<&Flow>> = HashMap::new();
-        let mut outbound: HashMap<&str, Vec<&Flow>> = HashMap::new();
+        let mut inbound: HashMap<&str, Vec<&Flow>> = HashMap::default();
+        let mut outbound: HashMap<&str, Vec<&Flow>> = HashMap::default();
         for f in &model.flows {
             inbound.entry(f.to.as_str()).or_default().push(f);
             outbound.entry(f.from.as_str()).or_default().push(f);
         }
-        let mut safety_fn_count: HashMap<&str, usize> = HashMap::new();
+        let mut safety_fn_count: HashMap<&str, usize> = HashMap::default();
         for e in &model.elements {
             for s in &e.safety_functions {
                 *safety_fn_count.entry(s.as_str()).or_default() += 1;
@@ -215,7 +341,9 @@ impl<'m> Index<'m> {
 
     /// Zone of an element.
     pub fn zone_of(&self, element: &str) -> Option<&'m Zone> {
-        self.elements.get(element).and_then(|e| self.zones.get(e.zone.as_str()).copied())
+        self.elements
+            .get(element)
+            .and_then(|e| self.zones.get(e.zone.as_str()).copied())
     }
 
     /// Zone kind of an element.
@@ -241,7 +369,10 @@ impl<'m> Index<'m> {
 
     /// Whether a flow leaves its source zone.
     pub fn crosses(&self, f: &Flow) -> bool {
-        match (self.elements.get(f.from.as_str()), self.elements.get(f.to.as_str())) {
+        match (
+            self.elements.get(f.from.as_str()),
+            self.elements.get(f.to.as_str()),
+        ) {
             (Some(a), Some(b)) => a.zone != b.zone,
             _ => false,
         }
@@ -256,7 +387,10 @@ impl<'m> Index<'m> {
     }
 
     fn classes(&self, ids: &[String]) -> Vec<String> {
-        let set: BTreeSet<&str> = ids.iter().filter_map(|d| self.data_class.get(d.as_str()).copied()).collect();
+        let set: BTreeSet<&str> = ids
+            .iter()
+            .filter_map(|d| self.data_class.get(d.as_str()).copied())
+            .collect();
         set.into_iter().map(str::to_owned).collect()
     }
 
@@ -294,8 +428,14 @@ impl<'m> Index<'m> {
 
     fn element_field(&self, e: &Element, f: &str) -> Option<Value> {
         let zk = self.zones.get(e.zone.as_str()).map(|z| z.kind);
-        let inbound = self.inbound.get(e.id.as_str()).map_or(&[][..], Vec::as_slice);
-        let outbound = self.outbound.get(e.id.as_str()).map_or(&[][..], Vec::as_slice);
+        let inbound = self
+            .inbound
+            .get(e.id.as_str())
+            .map_or(&[][..], Vec::as_slice);
+        let outbound = self
+            .outbound
+            .get(e.id.as_str())
+            .map_or(&[][..], Vec::as_slice);
         let kinds = |flows: &[&Flow], pick: &dyn Fn(&Flow) -> &str, only_write: bool| {
             let set: BTreeSet<&'static str> = flows
                 .iter()
@@ -313,11 +453,15 @@ impl<'m> Index<'m> {
             "zone" => Value::Str(e.zone.clone()),
             "zone_kind" => zk.map_or(Value::Null, |k| Value::Str(k.as_str().into())),
             "zone_untrusted" => Value::Bool(zk.is_some_and(ZoneKind::is_untrusted)),
-            "exposure" => e.exposure.map_or(Value::Null, |x| Value::Str(x.as_str().into())),
+            "exposure" => e
+                .exposure
+                .map_or(Value::Null, |x| Value::Str(x.as_str().into())),
             "criticality.safety" => Value::Num(e.criticality.safety.rank().into()),
             "criticality.availability" => Value::Num(e.criticality.availability.rank().into()),
             "criticality.integrity" => Value::Num(e.criticality.integrity.rank().into()),
-            "criticality.confidentiality" => Value::Num(e.criticality.confidentiality.rank().into()),
+            "criticality.confidentiality" => {
+                Value::Num(e.criticality.confidentiality.rank().into())
+            }
             "criticality.max" => Value::Num(e.criticality.max().rank().into()),
             "update" => Value::Str(s.update.as_str().into()),
             "signed_updates" => Value::Bool(s.signed_updates),
@@ -343,10 +487,14 @@ impl<'m> Index<'m> {
             "outbound_zone_kinds" => kinds(outbound, &|fl| fl.to.as_str(), false),
             "inbound_write_from_zone_kinds" => kinds(inbound, &|fl| fl.from.as_str(), true),
             "untrusted_inbound" => Value::Bool(inbound.iter().any(|fl| {
-                self.zone_kind_of(&fl.from).is_some_and(ZoneKind::is_untrusted)
+                self.zone_kind_of(&fl.from)
+                    .is_some_and(ZoneKind::is_untrusted)
             })),
             "inbound_protocol_classes" => {
-                let set: BTreeSet<&str> = inbound.iter().map(|fl| protocol_class(&fl.protocol)).collect();
+                let set: BTreeSet<&str> = inbound
+                    .iter()
+                    .map(|fl| protocol_class(&fl.protocol))
+                    .collect();
                 Value::List(set.into_iter().map(str::to_owned).collect())
             }
             "flows_in" => Value::Num(inbound.len() as f64),
@@ -376,7 +524,9 @@ impl<'m> Index<'m> {
                 }
                 .into(),
             ),
-            "purpose" => fl.purpose.map_or(Value::Null, |p| Value::Str(p.as_str().into())),
+            "purpose" => fl
+                .purpose
+                .map_or(Value::Null, |p| Value::Str(p.as_str().into())),
             "data" => Value::List(self.classes(&fl.data)),
             "crosses_zones" => Value::Bool(self.crosses(fl)),
             "conduit_declared" => Value::Bool(conduit.is_some()),
@@ -424,10 +574,15 @@ impl<'m> Index<'m> {
                 }
                 Value::List(set.into_iter().map(str::to_owned).collect())
             }
-            "logging_elements" => Value::Num(members().filter(|e| e.software.logging).count() as f64),
-            "has_boundary_device" => Value::Bool(self.model.conduits.iter().any(|c| {
-                c.zones.iter().any(|x| *x == z.id) && !c.via.is_empty()
-            })),
+            "logging_elements" => {
+                Value::Num(members().filter(|e| e.software.logging).count() as f64)
+            }
+            "has_boundary_device" => Value::Bool(
+                self.model
+                    .conduits
+                    .iter()
+                    .any(|c| c.zones.contains(&z.id) && !c.via.is_empty()),
+            ),
             "undeclared_crossings" => Value::Num(
                 self.model
                     .flows
@@ -445,12 +600,18 @@ impl<'m> Index<'m> {
     }
 
     fn conduit_field(&self, c: &Conduit, f: &str) -> Option<Value> {
-        let zs: Vec<&Zone> = c.zones.iter().filter_map(|z| self.zones.get(z.as_str()).copied()).collect();
+        let zs: Vec<&Zone> = c
+            .zones
+            .iter()
+            .filter_map(|z| self.zones.get(z.as_str()).copied())
+            .collect();
         Some(match f {
             "id" => Value::Str(c.id.clone()),
             "sl_target" => Value::Num(c.sl_target.into()),
             "zone_kinds" => Value::List(zs.iter().map(|z| z.kind.as_str().to_owned()).collect()),
-            "max_zone_sl_target" => Value::Num(zs.iter().map(|z| z.sl_target).max().unwrap_or(0).into()),
+            "max_zone_sl_target" => {
+                Value::Num(zs.iter().map(|z| z.sl_target).max().unwrap_or(0).into())
+            }
             "encrypted" => Value::Bool(c.encrypted),
             "has_boundary_device" => Value::Bool(!c.via.is_empty()),
             "flow_count" => Value::Num(
@@ -461,6 +622,11 @@ impl<'m> Index<'m> {
                     .count() as f64,
             ),
             "untrusted_side" => Value::Bool(zs.iter().any(|z| z.kind.is_untrusted())),
+            "sl_gap" => Value::Num(
+                (f64::from(zs.iter().map(|z| z.sl_target).max().unwrap_or(0))
+                    - f64::from(c.sl_target))
+                .max(0.0),
+            ),
             _ => return None,
         })
     }
@@ -472,11 +638,17 @@ impl<'m> Index<'m> {
             "zone_count" => Value::Num(m.zones.len() as f64),
             "has_it_zone" => Value::Bool(m.zones.iter().any(|z| z.kind.is_it())),
             "has_ot_zone" => Value::Bool(m.zones.iter().any(|z| z.kind.is_ot())),
-            "it_ot_direct_flows" => Value::Num(m.flows.iter().filter(|f| self.it_to_ot_direct(f)).count() as f64),
+            "it_ot_direct_flows" => {
+                Value::Num(m.flows.iter().filter(|f| self.it_to_ot_direct(f)).count() as f64)
+            }
             "element_count" => Value::Num(m.elements.len() as f64),
-            "logging_elements" => Value::Num(m.elements.iter().filter(|e| e.software.logging).count() as f64),
+            "logging_elements" => {
+                Value::Num(m.elements.iter().filter(|e| e.software.logging).count() as f64)
+            }
             "has_safety_elements" => Value::Bool(
-                m.elements.iter().any(|e| e.criticality.safety >= crate::model::Level::Medium),
+                m.elements
+                    .iter()
+                    .any(|e| e.criticality.safety >= crate::model::Level::Medium),
             ),
             "has_supplier_elements" => Value::Bool(m.elements.iter().any(|e| e.supplier.is_some())),
             _ => return None,
@@ -490,17 +662,27 @@ pub fn known_field(kind: SubjectKind, path: &str) -> bool {
         return MODEL_FIELDS.contains(&rest);
     }
     match kind {
-        SubjectKind::Element => path
-            .strip_prefix("element.")
-            .is_some_and(|r| ELEMENT_FIELDS.contains(&r))
-            || path.strip_prefix("zone.").is_some_and(|r| ZONE_FIELDS.contains(&r)),
-        SubjectKind::Flow => path.strip_prefix("flow.").is_some_and(|r| FLOW_FIELDS.contains(&r))
-            || path
-                .strip_prefix("source.")
-                .or_else(|| path.strip_prefix("target."))
-                .is_some_and(|r| ELEMENT_FIELDS.contains(&r)),
-        SubjectKind::Zone => path.strip_prefix("zone.").is_some_and(|r| ZONE_FIELDS.contains(&r)),
-        SubjectKind::Conduit => path.strip_prefix("conduit.").is_some_and(|r| CONDUIT_FIELDS.contains(&r)),
+        SubjectKind::Element => {
+            path.strip_prefix("element.")
+                .is_some_and(|r| ELEMENT_FIELDS.contains(&r))
+                || path
+                    .strip_prefix("zone.")
+                    .is_some_and(|r| ZONE_FIELDS.contains(&r))
+        }
+        SubjectKind::Flow => {
+            path.strip_prefix("flow.")
+                .is_some_and(|r| FLOW_FIELDS.contains(&r))
+                || path
+                    .strip_prefix("source.")
+                    .or_else(|| path.strip_prefix("target."))
+                    .is_some_and(|r| ELEMENT_FIELDS.contains(&r))
+        }
+        SubjectKind::Zone => path
+            .strip_prefix("zone.")
+            .is_some_and(|r| ZONE_FIELDS.contains(&r)),
+        SubjectKind::Conduit => path
+            .strip_prefix("conduit.")
+            .is_some_and(|r| CONDUIT_FIELDS.contains(&r)),
         SubjectKind::Model => false,
     }
 }
@@ -533,7 +715,10 @@ flows:
         let zo = Subject::Zone(&m.zones[1]);
         let co = Subject::Conduit(&m.conduits[0]);
         for f in ELEMENT_FIELDS {
-            assert!(ix.field(el, &format!("element.{f}")).is_some(), "element.{f}");
+            assert!(
+                ix.field(el, &format!("element.{f}")).is_some(),
+                "element.{f}"
+            );
             assert!(ix.field(fl, &format!("source.{f}")).is_some(), "source.{f}");
         }
         for f in FLOW_FIELDS {
@@ -543,10 +728,16 @@ flows:
             assert!(ix.field(zo, &format!("zone.{f}")).is_some(), "zone.{f}");
         }
         for f in CONDUIT_FIELDS {
-            assert!(ix.field(co, &format!("conduit.{f}")).is_some(), "conduit.{f}");
+            assert!(
+                ix.field(co, &format!("conduit.{f}")).is_some(),
+                "conduit.{f}"
+            );
         }
         for f in MODEL_FIELDS {
-            assert!(ix.field(Subject::Model, &format!("model.{f}")).is_some(), "model.{f}");
+            assert!(
+                ix.field(Subject::Model, &format!("model.{f}")).is_some(),
+                "model.{f}"
+            );
         }
     }
 
@@ -555,15 +746,30 @@ flows:
         let m = parse_model(SRC, "t").unwrap().model;
         let ix = Index::new(&m);
         let fl = Subject::Flow(&m.flows[0]);
-        assert_eq!(ix.field(fl, "flow.it_to_ot_direct"), Some(Value::Bool(true)));
-        assert_eq!(ix.field(fl, "flow.conduit_declared"), Some(Value::Bool(true)));
-        assert_eq!(ix.field(fl, "flow.protocol_class"), Some(Value::Str("industrial".into())));
+        assert_eq!(
+            ix.field(fl, "flow.it_to_ot_direct"),
+            Some(Value::Bool(true))
+        );
+        assert_eq!(
+            ix.field(fl, "flow.conduit_declared"),
+            Some(Value::Bool(true))
+        );
+        assert_eq!(
+            ix.field(fl, "flow.protocol_class"),
+            Some(Value::Str("industrial".into()))
+        );
         let plc = Subject::Element(&m.elements[1]);
-        assert_eq!(ix.field(plc, "element.sole_safety_function"), Some(Value::Bool(true)));
+        assert_eq!(
+            ix.field(plc, "element.sole_safety_function"),
+            Some(Value::Bool(true))
+        );
         assert_eq!(
             ix.field(plc, "element.inbound_write_from_zone_kinds"),
             Some(Value::List(vec!["enterprise".into()]))
         );
-        assert_eq!(ix.field(Subject::Model, "model.has_dmz"), Some(Value::Bool(false)));
+        assert_eq!(
+            ix.field(Subject::Model, "model.has_dmz"),
+            Some(Value::Bool(false))
+        );
     }
 }

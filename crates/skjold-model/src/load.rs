@@ -66,7 +66,31 @@ pub fn parse_model(source: &str, file: &str) -> Result<LoadedModel> {
 
 /// The 1-based line of `id: <id>` in YAML text (block or flow style).
 pub(crate) fn find_id_line(source: &str, id: &str) -> Option<usize> {
-    source.lines().position(|l| line_defines_id(l, id)).map(|i| i + 1)
+    source
+        .lines()
+        .position(|l| line_defines_id(l, id))
+        .map(|i| i + 1)
+}
+
+/// The 1-based line where each id is first defined, in one pass over the text.
+pub(crate) fn id_lines(source: &str) -> std::collections::HashMap<&str, usize> {
+    let mut map = std::collections::HashMap::new();
+    for (i, line) in source.lines().enumerate() {
+        let mut rest = line;
+        while let Some(pos) = rest.find("id:") {
+            let before = rest[..pos].chars().last();
+            let after = rest[pos + 3..].trim_start();
+            let after = after.trim_start_matches(['"', '\'']);
+            let end = after
+                .find([',', '}', '"', '\'', ' ', '#'])
+                .unwrap_or(after.len());
+            if matches!(before, None | Some(' ' | '{' | '-' | ',')) && end > 0 {
+                map.entry(&after[..end]).or_insert(i + 1);
+            }
+            rest = &rest[pos + 3..];
+        }
+    }
+    map
 }
 
 fn line_defines_id(line: &str, id: &str) -> bool {
@@ -109,7 +133,11 @@ fn nearest<'a>(wrong: &str, candidates: impl Iterator<Item = &'a str>) -> Option
 fn validate(m: &Model, src: &str, file: &str) -> Result<()> {
     let err = |line: usize, msg: String, fix: Option<String>| Error::invalid(file, line, msg, fix);
     if m.name.trim().is_empty() {
-        return Err(err(1, "model `name` is empty".into(), Some("give the system a name".into())));
+        return Err(err(
+            1,
+            "model `name` is empty".into(),
+            Some("give the system a name".into()),
+        ));
     }
     // One namespace for all ids: controls and accepted risks refer to any of them.
     let mut seen: HashMap<&str, &str> = HashMap::new();
@@ -139,7 +167,10 @@ fn validate(m: &Model, src: &str, file: &str) -> Result<()> {
             return Err(err(
                 line,
                 format!("duplicate id `{id}` ({what}; already used by a {prev})"),
-                Some("ids must be unique across zones, conduits, elements, data assets and flows".into()),
+                Some(
+                    "ids must be unique across zones, conduits, elements, data assets and flows"
+                        .into(),
+                ),
             ));
         }
     }
@@ -183,7 +214,10 @@ fn validate(m: &Model, src: &str, file: &str) -> Result<()> {
         if c.sl_target > 4 {
             return Err(err(
                 find_after(src, &c.id, "sl_target"),
-                format!("conduit `{}` has sl_target {}, above SL 4", c.id, c.sl_target),
+                format!(
+                    "conduit `{}` has sl_target {}, above SL 4",
+                    c.id, c.sl_target
+                ),
                 Some("use 0 to 4".into()),
             ));
         }
@@ -246,7 +280,11 @@ fn validate(m: &Model, src: &str, file: &str) -> Result<()> {
                 .lines()
                 .position(|l| l.contains(&format!("control: {}", c.control)))
                 .map_or(0, |i| i + 1);
-            return Err(err(line, format!("unknown control `{}`", c.control), Some(fix)));
+            return Err(err(
+                line,
+                format!("unknown control `{}`", c.control),
+                Some(fix),
+            ));
         }
         for t in &c.on {
             if !seen.contains_key(t.as_str()) {
@@ -254,9 +292,15 @@ fn validate(m: &Model, src: &str, file: &str) -> Result<()> {
                     .lines()
                     .position(|l| l.contains(&format!("control: {}", c.control)))
                     .map_or(0, |i| i + 1);
-                let fix = nearest(t, seen.keys().copied())
-                    .map_or_else(|| "name an element, flow, zone or conduit id".to_owned(), |n| format!("did you mean `{n}`?"));
-                return Err(err(line, format!("control `{}` is placed on unknown id `{t}`", c.control), Some(fix)));
+                let fix = nearest(t, seen.keys().copied()).map_or_else(
+                    || "name an element, flow, zone or conduit id".to_owned(),
+                    |n| format!("did you mean `{n}`?"),
+                );
+                return Err(err(
+                    line,
+                    format!("control `{}` is placed on unknown id `{t}`", c.control),
+                    Some(fix),
+                ));
             }
         }
     }
@@ -268,12 +312,18 @@ fn validate(m: &Model, src: &str, file: &str) -> Result<()> {
                 .map_or(0, |i| i + 1);
             return Err(err(
                 line,
-                format!("accepted risk `{}` has expiry {:?}, not a date", a.finding, a.expires),
+                format!(
+                    "accepted risk `{}` has expiry {:?}, not a date",
+                    a.finding, a.expires
+                ),
                 Some("write the date as YYYY-MM-DD".into()),
             ));
         }
         if a.owner.trim().is_empty() || a.reason.trim().is_empty() {
-            let line = src.lines().position(|l| l.contains(a.finding.as_str())).map_or(0, |i| i + 1);
+            let line = src
+                .lines()
+                .position(|l| l.contains(a.finding.as_str()))
+                .map_or(0, |i| i + 1);
             return Err(err(
                 line,
                 format!("accepted risk `{}` needs an owner and a reason", a.finding),
@@ -305,7 +355,10 @@ mod tests {
     #[test]
     fn unknown_reference_names_line_and_suggests_fix() {
         let e = err_of(&OK.replace("to: plc", "to: plcx"));
-        assert_eq!(e, "m.yaml:12: `f1` refers to unknown element `plcx`; fix: did you mean `plc`?");
+        assert_eq!(
+            e,
+            "m.yaml:12: `f1` refers to unknown element `plcx`; fix: did you mean `plc`?"
+        );
     }
 
     #[test]
@@ -331,7 +384,10 @@ mod tests {
     #[test]
     fn unknown_control_suggests_catalogue_id() {
         let e = err_of(&format!("{OK}controls:\n  - control: mfaa\n"));
-        assert_eq!(e, "m.yaml:15: unknown control `mfaa`; fix: did you mean `mfa`?");
+        assert_eq!(
+            e,
+            "m.yaml:15: unknown control `mfaa`; fix: did you mean `mfa`?"
+        );
     }
 
     #[test]

@@ -101,7 +101,10 @@ impl ZoneKind {
 
     /// Zones whose elements are not under the operator's physical and administrative control.
     pub fn is_untrusted(self) -> bool {
-        matches!(self, Self::Internet | Self::Vendor | Self::Remote | Self::Cloud)
+        matches!(
+            self,
+            Self::Internet | Self::Vendor | Self::Remote | Self::Cloud
+        )
     }
 
     /// IT-side zones (anything outside the DMZ).
@@ -111,7 +114,10 @@ impl ZoneKind {
 
     /// OT zones that run the process.
     pub fn is_ot(self) -> bool {
-        matches!(self, Self::Operations | Self::Control | Self::Safety | Self::Field)
+        matches!(
+            self,
+            Self::Operations | Self::Control | Self::Safety | Self::Field
+        )
     }
 }
 

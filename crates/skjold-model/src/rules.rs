@@ -174,7 +174,7 @@ impl Condition {
             Self::All { all } => all.iter().all(|c| c.eval(ix, s)),
             Self::Any { any } => any.iter().any(|c| c.eval(ix, s)),
             Self::Not { not } => !not.eval(ix, s),
-            Self::Pred(p) => p.eval(ix.field(s, &p.field).unwrap_or(Value::Null)),
+            Self::Pred(p) => p.eval(&ix.field(s, &p.field).unwrap_or(Value::Null)),
         }
     }
 }
@@ -193,7 +193,9 @@ fn scalar_eq(v: &Value, s: &Scalar) -> bool {
     match (v, s) {
         (Value::Bool(a), Scalar::Bool(b)) => a == b,
         (Value::Num(a), Scalar::Num(b)) => (a - b).abs() < f64::EPSILON,
-        (Value::Num(a), Scalar::Str(b)) => level_rank(b).is_some_and(|b| (a - b).abs() < f64::EPSILON),
+        (Value::Num(a), Scalar::Str(b)) => {
+            level_rank(b).is_some_and(|b| (a - b).abs() < f64::EPSILON)
+        }
         (Value::Str(a), Scalar::Str(b)) => a == b,
         (Value::List(l), Scalar::Str(b)) => l.iter().any(|x| x == b),
         _ => false,
@@ -209,17 +211,17 @@ fn scalar_num(s: &Scalar) -> Option<f64> {
 }
 
 impl Predicate {
-    fn eval(&self, v: Value) -> bool {
+    fn eval(&self, v: &Value) -> bool {
         match &self.op {
-            Op::Eq(s) => scalar_eq(&v, s),
-            Op::Ne(s) => !scalar_eq(&v, s),
-            Op::In(list) => list.iter().any(|s| scalar_eq(&v, s)),
-            Op::NotIn(list) => !list.iter().any(|s| scalar_eq(&v, s)),
-            Op::Gte(s) => matches!((&v, scalar_num(s)), (Value::Num(a), Some(b)) if *a >= b),
-            Op::Lte(s) => matches!((&v, scalar_num(s)), (Value::Num(a), Some(b)) if *a <= b),
-            Op::Contains(s) => matches!(&v, Value::List(_)) && scalar_eq(&v, s),
+            Op::Eq(s) => scalar_eq(v, s),
+            Op::Ne(s) => !scalar_eq(v, s),
+            Op::In(list) => list.iter().any(|s| scalar_eq(v, s)),
+            Op::NotIn(list) => !list.iter().any(|s| scalar_eq(v, s)),
+            Op::Gte(s) => matches!((v, scalar_num(s)), (Value::Num(a), Some(b)) if *a >= b),
+            Op::Lte(s) => matches!((v, scalar_num(s)), (Value::Num(a), Some(b)) if *a <= b),
+            Op::Contains(s) => matches!(v, Value::List(_)) && scalar_eq(v, s),
             Op::Empty(want) => {
-                let empty = match &v {
+                let empty = match v {
                     Value::List(l) => l.is_empty(),
                     Value::Null => true,
                     Value::Str(s) => s.is_empty(),
@@ -227,7 +229,7 @@ impl Predicate {
                 };
                 empty == *want
             }
-            Op::Exists(want) => (v != Value::Null) == *want,
+            Op::Exists(want) => (*v != Value::Null) == *want,
         }
     }
 }
@@ -311,7 +313,10 @@ impl RuleSet {
     /// Adds every `*.yaml`/`*.yml` rule file of a folder (project-local rules).
     pub fn add_dir(&mut self, dir: &Path) -> Result<()> {
         let shown = dir.display().to_string();
-        let rd = std::fs::read_dir(dir).map_err(|source| Error::Io { file: shown.clone(), source })?;
+        let rd = std::fs::read_dir(dir).map_err(|source| Error::Io {
+            file: shown.clone(),
+            source,
+        })?;
         let mut paths: Vec<_> = rd
             .filter_map(std::result::Result::ok)
             .map(|e| e.path())
@@ -320,7 +325,10 @@ impl RuleSet {
         paths.sort();
         for p in paths {
             let file = p.display().to_string();
-            let text = std::fs::read_to_string(&p).map_err(|source| Error::Io { file: file.clone(), source })?;
+            let text = std::fs::read_to_string(&p).map_err(|source| Error::Io {
+                file: file.clone(),
+                source,
+            })?;
             self.rules.push(parse_rule(&text, &file)?);
         }
         self.finish(&shown)
@@ -353,52 +361,97 @@ pub fn parse_rule(text: &str, file: &str) -> Result<Rule> {
         let line = e.location().map_or(0, |l| l.line());
         let msg = e.to_string();
         let msg = msg.split(" at line ").next().unwrap_or(&msg).to_owned();
-        Error::invalid(file, line, msg, Some("see docs/model.md, section Rules".into()))
+        Error::invalid(
+            file,
+            line,
+            msg,
+            Some("see docs/model.md, section Rules".into()),
+        )
     })?;
-    let line_of = |needle: &str| text.lines().position(|l| l.contains(needle)).map_or(0, |i| i + 1);
-    let bad = |needle: &str, msg: String, fix: &str| Error::invalid(file, line_of(needle), msg, Some(fix.into()));
+    let line_of = |needle: &str| {
+        text.lines()
+            .position(|l| l.contains(needle))
+            .map_or(0, |i| i + 1)
+    };
+    let bad = |needle: &str, msg: String, fix: &str| {
+        Error::invalid(file, line_of(needle), msg, Some(fix.into()))
+    };
     let mut fields = Vec::new();
     rule.condition.fields(&mut fields);
     for f in &fields {
         if !known_field(rule.applies_to, f) {
             return Err(bad(
                 f,
-                format!("rule {} tests unknown field `{f}` for {:?} subjects", rule.id, rule.applies_to),
+                format!(
+                    "rule {} tests unknown field `{f}` for {:?} subjects",
+                    rule.id, rule.applies_to
+                ),
                 "use a field listed in docs/model.md, section Rule fields",
             ));
         }
     }
     if !(1..=5).contains(&rule.likelihood) || !(1..=5).contains(&rule.impact) {
-        return Err(bad("likelihood", format!("rule {}: likelihood and impact must be 1 to 5", rule.id), "use 1 to 5"));
+        return Err(bad(
+            "likelihood",
+            format!("rule {}: likelihood and impact must be 1 to 5", rule.id),
+            "use 1 to 5",
+        ));
     }
     let cat = Catalog::get();
     if rule.mitigated_by.is_empty() || rule.mitigated_by.iter().any(Vec::is_empty) {
-        return Err(bad("mitigated_by", format!("rule {} names no mitigating control", rule.id), "list control ids"));
+        return Err(bad(
+            "mitigated_by",
+            format!("rule {} names no mitigating control", rule.id),
+            "list control ids",
+        ));
     }
     for c in rule.mitigated_by.iter().flatten() {
         if cat.control(c).is_none() {
-            return Err(bad(c, format!("rule {} names unknown control `{c}`", rule.id), "use an id of the control catalogue"));
+            return Err(bad(
+                c,
+                format!("rule {} names unknown control `{c}`", rule.id),
+                "use an id of the control catalogue",
+            ));
         }
     }
     for e in &rule.standards.etsi_en_303_645 {
         if cat.etsi_title(e).is_none() {
-            return Err(bad(e, format!("rule {}: unknown ETSI EN 303 645 provision `{e}`", rule.id), "use V3.1.3 ids such as 5.1-1"));
+            return Err(bad(
+                e,
+                format!("rule {}: unknown ETSI EN 303 645 provision `{e}`", rule.id),
+                "use V3.1.3 ids such as 5.1-1",
+            ));
         }
     }
     for s in &rule.standards.iec_62443 {
         if cat.iec_title(s).is_none() {
-            return Err(bad(s, format!("rule {}: unknown IEC 62443-3-3 requirement `{s}`", rule.id), "write SR ids as `SR 1.13`"));
+            return Err(bad(
+                s,
+                format!("rule {}: unknown IEC 62443-3-3 requirement `{s}`", rule.id),
+                "write SR ids as `SR 1.13`",
+            ));
         }
     }
     for o in &rule.standards.owasp_iot {
         if cat.owasp_title(o).is_none() {
-            return Err(bad(o, format!("rule {}: unknown OWASP IoT id `{o}`", rule.id), "use I1 to I10"));
+            return Err(bad(
+                o,
+                format!("rule {}: unknown OWASP IoT id `{o}`", rule.id),
+                "use I1 to I10",
+            ));
         }
     }
     for t in &rule.standards.mitre_attack_ics {
         let ok = t.len() == 5 && t.starts_with("T0") && t[1..].chars().all(|c| c.is_ascii_digit());
         if !ok {
-            return Err(bad(t, format!("rule {}: `{t}` is not an ATT&CK for ICS technique id", rule.id), "write ids as T0xxx"));
+            return Err(bad(
+                t,
+                format!(
+                    "rule {}: `{t}` is not an ATT&CK for ICS technique id",
+                    rule.id
+                ),
+                "write ids as T0xxx",
+            ));
         }
     }
     Ok(rule)
@@ -414,8 +467,16 @@ mod tests {
         assert!(set.rules.len() >= 50, "only {} rules", set.rules.len());
         for r in &set.rules {
             assert!(!r.stride.is_empty(), "{}", r.id);
-            assert!(!r.standards.etsi_en_303_645.is_empty() || !r.standards.iec_62443.is_empty(), "{}", r.id);
-            assert!(!r.standards.mitre_attack_ics.is_empty(), "{} has no ATT&CK mapping", r.id);
+            assert!(
+                !r.standards.etsi_en_303_645.is_empty() || !r.standards.iec_62443.is_empty(),
+                "{}",
+                r.id
+            );
+            assert!(
+                !r.standards.mitre_attack_ics.is_empty(),
+                "{} has no ATT&CK mapping",
+                r.id
+            );
             assert!(!r.references.is_empty(), "{} has no references", r.id);
         }
     }
@@ -435,11 +496,17 @@ mod tests {
 
     #[test]
     fn level_names_compare_with_ranks() {
-        let p = Predicate { field: "x".into(), op: Op::Gte(Scalar::Str("medium".into())) };
-        assert!(p.eval(Value::Num(3.0)));
-        assert!(!p.eval(Value::Num(1.0)));
-        let q = Predicate { field: "x".into(), op: Op::In(vec![Scalar::Str("a".into())]) };
-        assert!(q.eval(Value::List(vec!["b".into(), "a".into()])));
-        assert!(!q.eval(Value::Null));
+        let p = Predicate {
+            field: "x".into(),
+            op: Op::Gte(Scalar::Str("medium".into())),
+        };
+        assert!(p.eval(&Value::Num(3.0)));
+        assert!(!p.eval(&Value::Num(1.0)));
+        let q = Predicate {
+            field: "x".into(),
+            op: Op::In(vec![Scalar::Str("a".into())]),
+        };
+        assert!(q.eval(&Value::List(vec!["b".into(), "a".into()])));
+        assert!(!q.eval(&Value::Null));
     }
 }

@@ -14,32 +14,28 @@ use std::net::IpAddr;
 /// Direction-independent flow key. The endpoint that sorts lower is `lo`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct FlowKey {
-    lo_ip: [u8; 16],
-    hi_ip: [u8; 16],
-    lo_port: u16,
-    hi_port: u16,
-    proto: u8,
-    vlan: u16,
+    lo_ip: u128,
+    hi_ip: u128,
+    /// `lo_port << 32 | hi_port << 16 | proto << 8`, then VLAN in the top bits.
+    rest: u64,
 }
 
-fn ip16(ip: IpAddr) -> [u8; 16] {
+/// An address as a number (IPv4 as its IPv4-mapped IPv6 value).
+fn ip128(ip: IpAddr) -> u128 {
     match ip {
-        IpAddr::V4(v4) => v4.to_ipv6_mapped().octets(),
-        IpAddr::V6(v6) => v6.octets(),
+        IpAddr::V4(v4) => 0xffff_0000_0000 | u128::from(u32::from(v4)),
+        IpAddr::V6(v6) => u128::from(v6),
     }
 }
 
 impl FlowKey {
     /// The key of a packet from `src:sport` to `dst:dport`, and whether `src` is the `lo` end.
     pub fn new(src: IpAddr, sport: u16, dst: IpAddr, dport: u16, proto: u8, vlan: u16) -> (FlowKey, bool) {
-        let (s, d) = (ip16(src), ip16(dst));
+        let (s, d) = (ip128(src), ip128(dst));
         let src_lo = (s, sport) <= (d, dport);
-        let key = if src_lo {
-            FlowKey { lo_ip: s, hi_ip: d, lo_port: sport, hi_port: dport, proto, vlan }
-        } else {
-            FlowKey { lo_ip: d, hi_ip: s, lo_port: dport, hi_port: sport, proto, vlan }
-        };
-        (key, src_lo)
+        let (lo_ip, hi_ip, lo_port, hi_port) = if src_lo { (s, d, sport, dport) } else { (d, s, dport, sport) };
+        let rest = (u64::from(vlan) << 48) | (u64::from(lo_port) << 32) | (u64::from(hi_port) << 16) | (u64::from(proto) << 8);
+        (FlowKey { lo_ip, hi_ip, rest }, src_lo)
     }
 
     /// A 64-bit hash, the same for both directions (used for sharding and flow ids).
@@ -90,6 +86,42 @@ impl<T> FlowTable<T> {
     /// Whether the table is empty.
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()
+    }
+
+    /// The entry for `key`, inserting one made by `make` when absent; a flow evicted to make
+    /// room is handed to `evict` first. Returns the entry and whether it was inserted.
+    pub fn get_or_insert_with(
+        &mut self,
+        key: FlowKey,
+        now: u64,
+        timeout: u64,
+        make: impl FnOnce() -> T,
+        evict: impl FnOnce(FlowKey, T),
+    ) -> (&mut Entry<T>, bool) {
+        if self.map.len() >= self.max && !self.map.contains_key(&key) {
+            while let Some((k, g)) = self.fifo.pop_front() {
+                if self.map.get(&k).is_some_and(|e| e.gen == g) {
+                    if let Some(e) = self.map.remove(&k) {
+                        evict(k, e.val);
+                    }
+                    break;
+                }
+            }
+        }
+        if self.fifo.len() > 2 * self.map.len() + 1024 {
+            let map = &self.map;
+            self.fifo.retain(|(k, g)| map.get(k).is_some_and(|e| e.gen == *g));
+        }
+        let gen = self.next_gen;
+        match self.map.entry(key) {
+            std::collections::hash_map::Entry::Occupied(o) => (o.into_mut(), false),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                self.next_gen += 1;
+                self.fifo.push_back((key, gen));
+                let e = v.insert(Entry { gen, last_seen: now, timeout, val: make() });
+                (e, true)
+            }
+        }
     }
 
     /// The entry for `key`.

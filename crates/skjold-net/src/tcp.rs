@@ -91,6 +91,8 @@ pub struct Stream {
     queued_bytes: usize,
     /// A FIN was seen in this direction.
     pub fin: bool,
+    /// Sequence number of the FIN (it occupies one sequence number but carries no data).
+    fin_seq: Option<u32>,
 }
 
 /// `a - b` in sequence space, as a signed distance.
@@ -161,11 +163,22 @@ impl Stream {
         rep
     }
 
+    /// A FIN at sequence number `seq` (after the segment's payload).
+    pub fn fin_at(&mut self, seq: u32) {
+        self.fin = true;
+        self.fin_seq = Some(seq);
+    }
+
     /// The peer acknowledged up to `ack`: bytes below it that were never seen are a gap.
     pub fn acked<F>(&mut self, ack: u32, lim: &Limits, sink: &mut F) -> Report
     where
         F: FnMut(Chunk<'_>) -> usize,
     {
+        // The FIN's sequence number is not data: an ACK of it is not a gap.
+        let ack = match self.fin_seq {
+            Some(f) if seq_diff(ack, f) > 0 => f,
+            _ => ack,
+        };
         if !self.synced || seq_diff(ack, self.next_seq) <= 0 {
             return Report::default();
         }
@@ -400,6 +413,19 @@ mod tests {
         assert_eq!(rep.gap_bytes, 4);
         assert_eq!(r.gaps, vec![4]);
         assert_eq!(r.got, b"wxyz");
+    }
+
+    #[test]
+    fn ack_of_fin_is_not_a_gap() {
+        let mut s = Stream::default();
+        let mut r = Rec::default();
+        let l = Limits::default();
+        s.syn(0);
+        s.segment(1, b"abcd", &l, &mut r.sink());
+        s.fin_at(5);
+        let rep = s.acked(6, &l, &mut r.sink());
+        assert_eq!(rep.gap_bytes, 0);
+        assert!(r.gaps.is_empty());
     }
 
     #[test]

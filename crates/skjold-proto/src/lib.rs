@@ -75,3 +75,8 @@ pub enum Direction {
     /// From the server to the client.
     Response,
 }
+
+/// The README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -135,24 +135,24 @@ const RESP: Direction = Direction::Response;
     0x00, 0x02, // record length 2
 ], Data::FileRecords(FileRecords { byte_count: 7, with_data: false, raw: &[6, 0, 4, 0, 1, 0, 2] }), Flags::NONE)]
 #[case::read_file_record_response(RESP, &[
-    0x00, 0x14, 0x00, 0x00, 0x00, 0x0a, 0x01, // MBAP, length 10
+    0x00, 0x14, 0x00, 0x00, 0x00, 0x09, 0x01, // MBAP, length 9
     0x14,       // function: read file record
-    0x07,       // response data length 7
-    0x06,       // file response length 6 (reference type + 5 data bytes? no: 1 + 4)
+    0x06,       // response data length 6 (below the 7 the request minimum implies: flagged)
+    0x05,       // file response length 5 (reference type and 4 data bytes)
     0x06,       // reference type 6
     0x0d, 0xfe, // register data
     0x00, 0x20, // register data
-], Data::FileRecordResponse(FileRecordResponses { byte_count: 7, raw: &[6, 6, 0x0d, 0xfe, 0, 0x20] }), Flags(Flags::LENGTH_MISMATCH.0 | Flags::BYTE_COUNT_MISMATCH.0))]
+], Data::FileRecordResponse(FileRecordResponses { byte_count: 6, raw: &[5, 6, 0x0d, 0xfe, 0, 0x20] }), Flags::BYTE_COUNT_MISMATCH)]
 #[case::write_file_record_request(REQ, &[
-    0x00, 0x15, 0x00, 0x00, 0x00, 0x0d, 0x01, // MBAP, length 13
+    0x00, 0x15, 0x00, 0x00, 0x00, 0x0c, 0x01, // MBAP, length 12
     0x15,       // function: write file record
-    0x0a,       // byte count 10
+    0x09,       // byte count 9
     0x06,       // reference type 6
     0x00, 0x04, // file number 4
     0x00, 0x07, // record number 7
     0x00, 0x01, // record length 1
     0x06, 0xaf, // record data
-], Data::FileRecords(FileRecords { byte_count: 10, with_data: true, raw: &[6, 0, 4, 0, 7, 0, 1, 6, 0xaf] }), Flags::NONE)]
+], Data::FileRecords(FileRecords { byte_count: 9, with_data: true, raw: &[6, 0, 4, 0, 7, 0, 1, 6, 0xaf] }), Flags::NONE)]
 #[case::mask_write_register_request(REQ, &[
     0x00, 0x16, 0x00, 0x00, 0x00, 0x08, 0x01, // MBAP
     0x16,       // function: mask write register
@@ -191,7 +191,7 @@ const RESP: Direction = Direction::Response;
     0x00, // object id 0
 ], Data::DeviceIdRequest { read_code: 1, object_id: 0 }, Flags::NONE)]
 #[case::read_device_id_response(RESP, &[
-    0x00, 0x2b, 0x00, 0x00, 0x00, 0x10, 0x01, // MBAP, length 16
+    0x00, 0x2b, 0x00, 0x00, 0x00, 0x0f, 0x01, // MBAP, length 15
     0x2b,       // function
     0x0e,       // MEI type 14
     0x01,       // read device id code 1
@@ -232,7 +232,12 @@ fn pdu_table(
     let (rest, adu) = parse_adu(input, dir).expect("parses");
     assert!(rest.is_empty());
     assert_eq!(adu.data, data);
-    assert_eq!(adu.flags, flags, "flags {:?}", adu.flags.names().collect::<Vec<_>>());
+    assert_eq!(
+        adu.flags,
+        flags,
+        "flags {:?}",
+        adu.flags.names().collect::<Vec<_>>()
+    );
     assert_eq!(adu.header.protocol_id, 0);
     assert_eq!(usize::from(adu.header.length) + 6, input.len());
 }
@@ -301,17 +306,34 @@ fn pdu_table(
 fn anomaly_table(#[case] dir: Direction, #[case] input: &[u8], #[case] expected: Flags) {
     let (rest, adu) = parse_adu(input, dir).expect("readable ADU is not an error");
     assert!(rest.is_empty());
-    assert_eq!(adu.flags, expected, "{:?}", adu.flags.names().collect::<Vec<_>>());
+    assert_eq!(
+        adu.flags,
+        expected,
+        "{:?}",
+        adu.flags.names().collect::<Vec<_>>()
+    );
 }
 
 #[test]
 fn mbap_length_out_of_range_is_malformed_with_the_claimed_length_to_skip() {
     // Length 1: cannot hold unit id and function.
     let r = parse_adu(&[0, 1, 0, 0, 0, 1, 1], REQ);
-    assert_eq!(r.unwrap_err(), ParseError::Malformed { what: "mbap length", len: 7 });
+    assert_eq!(
+        r.unwrap_err(),
+        ParseError::Malformed {
+            what: "mbap length",
+            len: 7
+        }
+    );
     // Length 255 (tshark flags it too).
     let r = parse_adu(&[0, 1, 0, 0, 0, 0xff, 1, 3], REQ);
-    assert_eq!(r.unwrap_err(), ParseError::Malformed { what: "mbap length", len: 261 });
+    assert_eq!(
+        r.unwrap_err(),
+        ParseError::Malformed {
+            what: "mbap length",
+            len: 261
+        }
+    );
 }
 
 #[test]
@@ -324,8 +346,14 @@ fn implausible_mbap_header_is_invalid() {
 #[test]
 fn incomplete_adu_asks_for_exactly_the_missing_bytes() {
     let full = [0u8, 1, 0, 0, 0, 6, 1, 3, 0, 0, 0, 1];
-    assert_eq!(parse_adu(&full[..3], REQ).unwrap_err(), ParseError::Incomplete(3));
-    assert_eq!(parse_adu(&full[..9], REQ).unwrap_err(), ParseError::Incomplete(3));
+    assert_eq!(
+        parse_adu(&full[..3], REQ).unwrap_err(),
+        ParseError::Incomplete(3)
+    );
+    assert_eq!(
+        parse_adu(&full[..9], REQ).unwrap_err(),
+        ParseError::Incomplete(3)
+    );
     let two = [&full[..], &full[..]].concat();
     let (rest, _) = parse_adu(&two, REQ).expect("first of two");
     assert_eq!(rest, &full[..]);
@@ -334,7 +362,7 @@ fn incomplete_adu_asks_for_exactly_the_missing_bytes() {
 #[test]
 fn device_objects_iterate_in_order() {
     let input = [
-        0, 1, 0, 0, 0, 0x10, 1, 0x2b, 0x0e, 1, 1, 0, 0, 2, 0, 2, b'A', b'B', 1, 1, b'X',
+        0, 1, 0, 0, 0, 0x0f, 1, 0x2b, 0x0e, 1, 1, 0, 0, 2, 0, 2, b'A', b'B', 1, 1, b'X',
     ];
     let (_, adu) = parse_adu(&input, RESP).expect("parses");
     let Data::DeviceIdResponse(dev) = adu.data else {
@@ -363,11 +391,23 @@ fn file_sub_requests_iterate_with_their_data() {
 #[case(FunctionCode::READ_COILS, "READ | COILS")]
 #[case(FunctionCode::READ_DISCRETE_INPUTS, "READ | DISCRETES")]
 #[case(FunctionCode::READ_INPUT_REGISTERS, "READ | INPUT")]
-#[case(FunctionCode::WRITE_SINGLE_COIL, "WRITE | COILS | SINGLE | WRITE_SINGLE")]
-#[case(FunctionCode::WRITE_SINGLE_REGISTER, "WRITE | HOLDING | SINGLE | WRITE_SINGLE")]
-#[case(FunctionCode::WRITE_MULTIPLE_REGISTERS, "WRITE | HOLDING | MULTIPLE | WRITE_MULTIPLE")]
+#[case(
+    FunctionCode::WRITE_SINGLE_COIL,
+    "WRITE | COILS | SINGLE | WRITE_SINGLE"
+)]
+#[case(
+    FunctionCode::WRITE_SINGLE_REGISTER,
+    "WRITE | HOLDING | SINGLE | WRITE_SINGLE"
+)]
+#[case(
+    FunctionCode::WRITE_MULTIPLE_REGISTERS,
+    "WRITE | HOLDING | MULTIPLE | WRITE_MULTIPLE"
+)]
 #[case(FunctionCode::MASK_WRITE_REGISTER, "WRITE | HOLDING")]
-#[case(FunctionCode::READ_WRITE_MULTIPLE_REGISTERS, "READ | WRITE | HOLDING | MULTIPLE | WRITE_MULTIPLE")]
+#[case(
+    FunctionCode::READ_WRITE_MULTIPLE_REGISTERS,
+    "READ | WRITE | HOLDING | MULTIPLE | WRITE_MULTIPLE"
+)]
 #[case(FunctionCode::DIAGNOSTICS, "NONE")]
 #[case(FunctionCode(0x83), "READ | HOLDING")]
 fn access_type_text_matches_sawp_flags_display(#[case] f: FunctionCode, #[case] text: &str) {

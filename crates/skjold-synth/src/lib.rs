@@ -14,6 +14,7 @@
 //! let summary = skjold_synth::write_pcap(&config, &mut out).unwrap();
 //! assert_eq!(summary.packets, 1_000);
 //! ```
+#![forbid(unsafe_code)]
 
 mod modbus;
 mod mqtt;

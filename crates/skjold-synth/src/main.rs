@@ -2,6 +2,7 @@
 //!
 //! Usage: `skjold-synth --out FILE [--packets N] [--devices N] [--seed N] [--mix modbus,mqtt]`.
 //! N accepts `_` separators and a `k`/`M` suffix (`--packets 20M`).
+#![forbid(unsafe_code)]
 
 use std::fs::File;
 use std::io::BufWriter;

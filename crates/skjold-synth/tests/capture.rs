@@ -228,3 +228,53 @@ fn single_protocol_mixes() {
         }
     }
 }
+
+/// Runs tshark (when installed) over a generated capture: every segment that
+/// carries data must decode as Modbus/TCP or MQTT, and nothing may be
+/// malformed or raise an expert item at warning level or above.
+#[test]
+fn tshark_decodes_every_payload_as_modbus_or_mqtt_without_warnings() {
+    let Ok(version) = std::process::Command::new("tshark")
+        .arg("--version")
+        .output()
+    else {
+        return; // tshark not installed: the checks above still ran
+    };
+    assert!(version.status.success());
+    let dir = std::env::temp_dir().join(format!("skjold-synth-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("plant.pcap");
+    std::fs::write(
+        &path,
+        generate(&Config {
+            packets: 4_000,
+            devices: 16,
+            seed: 99,
+            ..Config::default()
+        }),
+    )
+    .unwrap();
+    let count = |filter: &str| {
+        let out = std::process::Command::new("tshark")
+            .arg("-r")
+            .arg(&path)
+            .args(["-Y", filter, "-T", "fields", "-e", "frame.number"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).lines().count()
+    };
+    let total = count("frame");
+    let app = count("mbtcp || mqtt");
+    let undecoded = count("tcp.len > 0 && !(mbtcp || mqtt)");
+    let bad = count("_ws.malformed || _ws.expert.severity >= warning");
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(total, 4_000);
+    assert!(app > 2_000, "{app}");
+    assert_eq!(undecoded, 0);
+    assert_eq!(bad, 0);
+}

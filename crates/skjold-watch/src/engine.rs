@@ -13,7 +13,6 @@ use skjold_net::defrag::{DefragOutcome, Defragmenter};
 use skjold_net::flow::FlowKey;
 use skjold_net::tcp;
 use std::fs::File;
-use std::io::BufWriter;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -134,7 +133,9 @@ impl Reader {
             Net::Arp(_) => return self.other("arp"),
             Net::Other(_) => return self.other("other"),
         };
+        let pcap_cnt = self.stats.packets;
         let mk = |l4| PktHeader {
+            pcap_cnt,
             ts: p.ts_micros,
             src: ip.src,
             dst: ip.dst,
@@ -280,7 +281,8 @@ fn open_eve(cfg: &Config) -> Result<EveSink, WatchError> {
     std::fs::create_dir_all(&cfg.out_dir).map_err(out_err(&cfg.out_dir))?;
     let p = cfg.out_dir.join("eve.json");
     let f = File::create(&p).map_err(out_err(&p))?;
-    Ok(Arc::new(Mutex::new(BufWriter::with_capacity(1 << 20, f))))
+    // Workers write whole 256 KiB chunks of lines: no further buffering is needed.
+    Ok(Arc::new(Mutex::new(f)))
 }
 
 /// Open every input first (so a non-capture exits before anything is written), then process

@@ -176,12 +176,25 @@ impl JsonWriter {
     pub fn set_ip(&mut self, key: &str, ip: IpAddr) -> &mut Self {
         self.key(key);
         self.buf.push(b'"');
-        let mut tmp = [0u8; 48];
-        let mut cur = std::io::Cursor::new(&mut tmp[..]);
-        // 48 bytes hold any textual IPv4 or IPv6 address.
-        let _ = std::io::Write::write_fmt(&mut cur, format_args!("{ip}"));
-        let n = cur.position() as usize;
-        self.buf.extend_from_slice(&tmp[..n]);
+        match ip {
+            IpAddr::V4(v4) => {
+                let o = v4.octets();
+                for (i, b) in o.iter().enumerate() {
+                    if i > 0 {
+                        self.buf.push(b'.');
+                    }
+                    self.push_uint(u64::from(*b));
+                }
+            }
+            IpAddr::V6(v6) => {
+                let mut tmp = [0u8; 48];
+                let mut cur = std::io::Cursor::new(&mut tmp[..]);
+                // 48 bytes hold any textual IPv6 address.
+                let _ = std::io::Write::write_fmt(&mut cur, format_args!("{v6}"));
+                let n = cur.position() as usize;
+                self.buf.extend_from_slice(&tmp[..n]);
+            }
+        }
         self.buf.push(b'"');
         self
     }
@@ -237,47 +250,91 @@ impl JsonWriter {
     }
 
     fn push_str(&mut self, v: &[u8]) {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
         self.buf.push(b'"');
-        let mut rest = v;
-        while !rest.is_empty() {
-            // Longest valid UTF-8 prefix is copied with escapes; an invalid byte is escaped.
-            let (valid, bad) = match std::str::from_utf8(rest) {
-                Ok(s) => (s, None),
-                Err(e) => {
-                    let n = e.valid_up_to();
-                    // The prefix up to `n` is valid UTF-8 by construction.
-                    let s = std::str::from_utf8(&rest[..n]).unwrap_or_default();
-                    (s, Some(n))
+        let mut i = 0;
+        let mut start = 0;
+        while i < v.len() {
+            let b = v[i];
+            if (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\' {
+                i += 1;
+                continue;
+            }
+            self.buf.extend_from_slice(&v[start..i]);
+            if b >= 0x80 {
+                // Keep one valid UTF-8 sequence as is; escape a byte that does not start one.
+                let width = match b {
+                    0xc2..=0xdf => 2,
+                    0xe0..=0xef => 3,
+                    0xf0..=0xf4 => 4,
+                    _ => 0,
+                };
+                match v.get(i..i + width) {
+                    Some(seq) if width > 0 && std::str::from_utf8(seq).is_ok() => {
+                        self.buf.extend_from_slice(seq);
+                        i += width;
+                    }
+                    _ => {
+                        self.escape_byte(b);
+                        i += 1;
+                    }
                 }
-            };
-            for &b in valid.as_bytes() {
+            } else {
                 match b {
                     b'"' => self.buf.extend_from_slice(b"\\\""),
                     b'\\' => self.buf.extend_from_slice(b"\\\\"),
                     b'\n' => self.buf.extend_from_slice(b"\\n"),
                     b'\r' => self.buf.extend_from_slice(b"\\r"),
                     b'\t' => self.buf.extend_from_slice(b"\\t"),
-                    0..=0x1f | 0x7f => {
-                        self.buf.extend_from_slice(b"\\u00");
-                        self.buf.push(HEX[(b >> 4) as usize]);
-                        self.buf.push(HEX[(b & 15) as usize]);
-                    }
-                    _ => self.buf.push(b),
+                    _ => self.escape_byte(b),
                 }
+                i += 1;
             }
-            match bad {
-                None => break,
-                Some(n) => {
-                    let b = rest[n];
-                    self.buf.extend_from_slice(b"\\u00");
-                    self.buf.push(HEX[(b >> 4) as usize]);
-                    self.buf.push(HEX[(b & 15) as usize]);
-                    rest = &rest[n + 1..];
-                }
-            }
+            start = i;
         }
+        self.buf.extend_from_slice(&v[start..]);
         self.buf.push(b'"');
+    }
+
+    /// `\u00XX` for one byte (control characters, and bytes that are not UTF-8).
+    fn escape_byte(&mut self, b: u8) {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        self.buf.extend_from_slice(b"\\u00");
+        self.buf.push(HEX[(b >> 4) as usize]);
+        self.buf.push(HEX[(b & 15) as usize]);
+    }
+
+    /// Start a new line in the same buffer (EVE lines are appended without a reset).
+    pub fn start_line(&mut self) -> &mut Self {
+        self.first.clear();
+        self.start()
+    }
+
+    /// End the current line with a newline.
+    pub fn end_line(&mut self) {
+        self.buf.push(b'\n');
+    }
+
+    /// Bytes in the buffer.
+    pub fn len(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Whether the buffer is empty.
+    pub fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
+    /// Take the buffer's bytes out, leaving it empty with its capacity.
+    pub fn drain_to(&mut self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        out.write_all(&self.buf)?;
+        self.buf.clear();
+        Ok(())
+    }
+
+    /// Forget the current, unfinished line back to `len` bytes.
+    pub fn truncate(&mut self, len: usize) {
+        self.buf.truncate(len);
+        self.first.clear();
     }
 }
 

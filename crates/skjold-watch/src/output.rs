@@ -8,7 +8,6 @@ use crate::flow::{FlowMeta, Peer};
 use crate::json::JsonWriter;
 use skjold_net::Ts;
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
@@ -16,7 +15,7 @@ use std::sync::{Arc, Mutex};
 const EVE_FLUSH_BYTES: usize = 256 * 1024;
 
 /// Where EVE lines go: one writer shared by all workers, written in whole chunks of lines.
-pub type EveSink = Arc<Mutex<dyn Write + Send>>;
+pub type EveSink = Arc<Mutex<dyn std::io::Write + Send>>;
 
 /// Which events are written.
 #[derive(Clone, Copy, Debug)]
@@ -115,19 +114,21 @@ impl Stats {
 pub struct Output {
     mask: LogMask,
     sink: Option<EveSink>,
-    eve: Vec<u8>,
+    /// Finished EVE lines, and the line being written at the end.
     w: JsonWriter,
     /// Counters.
     pub stats: Stats,
     /// Assets.
     pub assets: AssetBook,
+    /// Number of the packet being processed (written as `pcap_cnt`).
+    pub(crate) pcap_cnt: u64,
 }
 
 impl std::fmt::Debug for Output {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Output")
             .field("mask", &self.mask)
-            .field("buffered", &self.eve.len())
+            .field("buffered", &self.w.len())
             .finish_non_exhaustive()
     }
 }
@@ -138,10 +139,10 @@ impl Output {
         Output {
             mask,
             sink,
-            eve: Vec::with_capacity(EVE_FLUSH_BYTES + 4096),
             w: JsonWriter::new(),
             stats: Stats::default(),
             assets: AssetBook::default(),
+            pcap_cnt: 0,
         }
     }
 
@@ -154,7 +155,8 @@ impl Output {
     /// The EVE lines kept in memory, parsed (unit tests).
     #[cfg(test)]
     pub(crate) fn take_events(&mut self) -> Vec<serde_json::Value> {
-        let buf = std::mem::take(&mut self.eve);
+        let mut buf = Vec::new();
+        let _ = self.w.drain_to(&mut buf);
         buf.split(|b| *b == b'\n')
             .filter(|l| !l.is_empty())
             .map(|l| serde_json::from_slice(l).expect("EVE line is valid JSON"))
@@ -168,18 +170,17 @@ impl Output {
 
     /// Write buffered lines to the sink (all of them when `force`).
     pub fn flush(&mut self, force: bool) -> std::io::Result<()> {
-        if self.eve.is_empty() || (!force && self.eve.len() < EVE_FLUSH_BYTES) {
+        if self.w.is_empty() || (!force && self.w.len() < EVE_FLUSH_BYTES) {
             return Ok(());
         }
         if let Some(sink) = &self.sink {
             let mut g = sink
                 .lock()
                 .map_err(|_| std::io::Error::other("EVE writer lock poisoned"))?;
-            g.write_all(&self.eve)?;
+            self.w.drain_to(&mut *g)?;
             if force {
                 g.flush()?;
             }
-            self.eve.clear();
         }
         Ok(())
     }
@@ -189,11 +190,14 @@ impl Output {
             Dir::ToServer => (&flow.client, &flow.server),
             Dir::ToClient => (&flow.server, &flow.client),
         };
+        let pcap_cnt = self.pcap_cnt;
         let w = &mut self.w;
-        w.reset();
-        w.start();
+        w.start_line();
         w.set_ts("timestamp", ts);
         w.set_uint("flow_id", flow.flow_id);
+        if pcap_cnt > 0 {
+            w.set_uint("pcap_cnt", pcap_cnt);
+        }
         w.set_str("event_type", event_type);
         w.set_ip("src_ip", src.ip);
         w.set_uint("src_port", u64::from(src.port));
@@ -207,10 +211,9 @@ impl Output {
 
     fn finish_line(&mut self) {
         self.w.close();
-        self.eve.extend_from_slice(self.w.as_bytes());
-        self.eve.push(b'\n');
+        self.w.end_line();
         self.stats.events += 1;
-        if self.eve.len() >= EVE_FLUSH_BYTES {
+        if self.w.len() >= EVE_FLUSH_BYTES {
             // An I/O error here is reported when the engine flushes at the end.
             let _ = self.flush(false);
         }

@@ -41,6 +41,8 @@ pub(crate) enum L4Header {
 /// A packet as a worker sees it (payload passed beside it).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct PktHeader {
+    /// Packet number in the input (1-based, across files), Suricata's `pcap_cnt`.
+    pub(crate) pcap_cnt: u64,
     pub(crate) ts: u64,
     pub(crate) src: IpAddr,
     pub(crate) dst: IpAddr,
@@ -111,6 +113,19 @@ struct FlowState {
     bytes: [u64; 2],
     last_ts: u64,
     assets_done: bool,
+    /// Packets not yet added to the per-protocol counters.
+    pkts: u64,
+}
+
+impl FlowState {
+    /// Counter slot of this flow: its application protocol, else its transport.
+    fn slot(&self) -> usize {
+        match (self.app.proto(), self.meta.l4) {
+            (Some(p), _) => p.index(),
+            (None, L4::Tcp) => SLOT_TCP,
+            (None, L4::Udp) => SLOT_UDP,
+        }
+    }
 }
 
 /// A worker.
@@ -139,6 +154,7 @@ impl Worker {
             L4Header::Tcp { sport, dport, .. } => (sport, dport, IPPROTO_TCP),
             L4Header::Udp { sport, dport } => (sport, dport, IPPROTO_UDP),
         };
+        self.out.pcap_cnt = h.pcap_cnt;
         if h.ts >= self.next_expire {
             self.expire(h.ts);
         }
@@ -154,15 +170,21 @@ impl Worker {
                 }
             }
         }
-        if self.flows.get_mut(&key).is_none() {
-            let st = self.new_flow(h, key, src_lo);
-            let timeout = if proto == IPPROTO_TCP { TIMEOUT_TCP_NEW } else { TIMEOUT_UDP };
-            if let Some((_, old)) = self.flows.insert(key, h.ts, timeout, st) {
-                self.out.stats.error("flows_evicted");
-                self.close_flow(old);
-            }
+        let timeout = if proto == IPPROTO_TCP { TIMEOUT_TCP_NEW } else { TIMEOUT_UDP };
+        let (out, counts, lim) = (&mut self.out, &mut self.counts, self.lim);
+        let (entry, inserted) = self.flows.get_or_insert_with(
+            key,
+            h.ts,
+            timeout,
+            || new_flow(h, key, src_lo),
+            |_, old| {
+                out.stats.error("flows_evicted");
+                close_into(out, counts, lim, old);
+            },
+        );
+        if inserted {
+            self.out.stats.flows += 1;
         }
-        let Some(entry) = self.flows.get_mut(&key) else { return };
         entry.last_seen = h.ts;
         let st = &mut entry.val;
         let dir = if src_lo == st.client_is_lo { Dir::ToServer } else { Dir::ToClient };
@@ -193,7 +215,7 @@ impl Worker {
                     }
                 }
                 if flags.has(TcpFlags::FIN) {
-                    st.streams[me].fin = true;
+                    st.streams[me].fin_at(seq.wrapping_add(payload.len() as u32));
                 }
                 if flags.has(TcpFlags::RST) {
                     st.rst = true;
@@ -209,12 +231,7 @@ impl Worker {
                 // No UDP protocols yet in this release: datagrams are counted only.
             }
         }
-        let slot = match (&st.app.proto(), h.l4) {
-            (Some(p), _) => p.index(),
-            (None, L4Header::Tcp { .. }) => SLOT_TCP,
-            (None, L4Header::Udp { .. }) => SLOT_UDP,
-        };
-        self.counts[slot] += 1;
+        st.pkts += 1;
         if !st.assets_done {
             if let Some(p) = st.app.proto() {
                 st.assets_done = true;
@@ -223,44 +240,6 @@ impl Worker {
                 self.out.assets.role(&st.meta.client, first, p.name(), cr);
                 self.out.assets.role(&st.meta.server, first, p.name(), sr);
             }
-        }
-    }
-
-    fn new_flow(&mut self, h: &PktHeader, key: FlowKey, src_lo: bool) -> FlowState {
-        let (sport, dport, l4) = match h.l4 {
-            L4Header::Tcp { sport, dport, .. } => (sport, dport, L4::Tcp),
-            L4Header::Udp { sport, dport } => (sport, dport, L4::Udp),
-        };
-        // Who is the client: the SYN sender; the receiver of a SYN-ACK; else the end not on a
-        // known server port; else the end with the higher (ephemeral) port; else the sender.
-        let sender_is_client = match h.l4 {
-            L4Header::Tcp { flags, .. } if flags.has(TcpFlags::SYN) => !flags.has(TcpFlags::ACK),
-            _ => {
-                if proto_by_port(dport).is_some() {
-                    true
-                } else if proto_by_port(sport).is_some() {
-                    false
-                } else {
-                    sport >= dport
-                }
-            }
-        };
-        let sender = Peer { ip: h.src, port: sport, mac: h.src_mac };
-        let receiver = Peer { ip: h.dst, port: dport, mac: h.dst_mac.filter(|m| m[0] & 1 == 0) };
-        let (client, server) = if sender_is_client { (sender, receiver) } else { (receiver, sender) };
-        let flow_id = (key.hash64() ^ h.ts.wrapping_mul(0x9e37_79b9_7f4a_7c15)) & ((1 << 53) - 1);
-        self.out.stats.flows += 1;
-        let by_port = proto_by_port(server.port);
-        FlowState {
-            meta: FlowMeta { flow_id, client, server, l4, first_seen: Ts(h.ts) },
-            client_is_lo: src_lo == sender_is_client,
-            streams: [Stream::default(), Stream::default()],
-            app: if l4 == L4::Tcp { App::Probing { by_port, offered: 0 } } else { App::Unknown },
-            closed: false,
-            rst: false,
-            bytes: [0; 2],
-            last_ts: h.ts,
-            assets_done: false,
         }
     }
 
@@ -273,40 +252,8 @@ impl Worker {
         }
     }
 
-    fn close_flow(&mut self, mut st: FlowState) {
-        let ts = Ts(st.last_ts);
-        let FlowState { meta, streams, app, .. } = &mut st;
-        let out = &mut self.out;
-        let lim = self.lim;
-        if !matches!(app, App::Unknown) {
-            for (i, dir) in [(0, Dir::ToServer), (1, Dir::ToClient)] {
-                let mut sink = |c: Chunk<'_>| feed(app, meta, out, ts, dir, c);
-                let rep = streams[i].finish(&lim, &mut sink);
-                report(out, meta, ts, dir, rep);
-            }
-        }
-        if let Some((state, proto)) = app.state() {
-            let mut ctx = AppCtx { ts, flow: meta, out, proto };
-            state.close(&mut ctx);
-        }
-        self.out
-            .assets
-            .seen_pair(&st.meta.client, &st.meta.server, st.meta.first_seen, ts);
-        let talkers = &mut self.out.stats.talkers;
-        for (i, (a, b)) in [(&st.meta.client, &st.meta.server), (&st.meta.server, &st.meta.client)]
-            .into_iter()
-            .enumerate()
-        {
-            if st.bytes[i] == 0 {
-                continue;
-            }
-            let k = (a.ip, b.ip);
-            if let Some(v) = talkers.get_mut(&k) {
-                *v += st.bytes[i];
-            } else if talkers.len() < MAX_TALKERS {
-                talkers.insert(k, st.bytes[i]);
-            }
-        }
+    fn close_flow(&mut self, st: FlowState) {
+        close_into(&mut self.out, &mut self.counts, self.lim, st);
     }
 
     /// End of input: close every flow and fold the per-packet counters into the stats.
@@ -322,8 +269,11 @@ impl Worker {
     /// Live snapshots: make assets reflect flows still open (last seen, peers, roles).
     pub(crate) fn snapshot_assets(&mut self) {
         let out = &mut self.out;
+        let counts = &mut self.counts;
         self.flows.for_each_mut(|_, e| {
-            let st = &e.val;
+            let st = &mut e.val;
+            counts[st.slot()] += st.pkts;
+            st.pkts = 0;
             out.assets.seen_pair(&st.meta.client, &st.meta.server, st.meta.first_seen, Ts(st.last_ts));
         });
         self.fold_counts();
@@ -341,6 +291,79 @@ impl Worker {
             };
             *self.out.stats.by_app_proto.entry(name).or_default() += *n;
             *n = 0;
+        }
+    }
+}
+
+fn new_flow(h: &PktHeader, key: FlowKey, src_lo: bool) -> FlowState {
+    let (sport, dport, l4) = match h.l4 {
+        L4Header::Tcp { sport, dport, .. } => (sport, dport, L4::Tcp),
+        L4Header::Udp { sport, dport } => (sport, dport, L4::Udp),
+    };
+    // Who is the client: the SYN sender; the receiver of a SYN-ACK; else the end not on a
+    // known server port; else the end with the higher (ephemeral) port; else the sender.
+    let sender_is_client = match h.l4 {
+        L4Header::Tcp { flags, .. } if flags.has(TcpFlags::SYN) => !flags.has(TcpFlags::ACK),
+        _ => {
+            if proto_by_port(dport).is_some() {
+                true
+            } else if proto_by_port(sport).is_some() {
+                false
+            } else {
+                sport >= dport
+            }
+        }
+    };
+    let sender = Peer { ip: h.src, port: sport, mac: h.src_mac };
+    let receiver = Peer { ip: h.dst, port: dport, mac: h.dst_mac.filter(|m| m[0] & 1 == 0) };
+    let (client, server) = if sender_is_client { (sender, receiver) } else { (receiver, sender) };
+    let flow_id = (key.hash64() ^ h.ts.wrapping_mul(0x9e37_79b9_7f4a_7c15)) & ((1 << 53) - 1);
+    let by_port = proto_by_port(server.port);
+    FlowState {
+        meta: FlowMeta { flow_id, client, server, l4, first_seen: Ts(h.ts) },
+        client_is_lo: src_lo == sender_is_client,
+        streams: [Stream::default(), Stream::default()],
+        app: if l4 == L4::Tcp { App::Probing { by_port, offered: 0 } } else { App::Unknown },
+        closed: false,
+        rst: false,
+        bytes: [0; 2],
+        last_ts: h.ts,
+        assets_done: false,
+        pkts: 0,
+    }
+}
+
+fn close_into(out: &mut Output, counts: &mut [u64; SLOTS], lim: tcp::Limits, mut st: FlowState) {
+    let ts = Ts(st.last_ts);
+    counts[st.slot()] += st.pkts;
+    let FlowState { meta, streams, app, .. } = &mut st;
+    if !matches!(app, App::Unknown) {
+        for (i, dir) in [(0, Dir::ToServer), (1, Dir::ToClient)] {
+            let mut sink = |c: Chunk<'_>| feed(app, meta, out, ts, dir, c);
+            let rep = streams[i].finish(&lim, &mut sink);
+            report(out, meta, ts, dir, rep);
+        }
+    }
+    if let Some((state, proto)) = app.state() {
+        let mut ctx = AppCtx { ts, flow: meta, out, proto };
+        state.close(&mut ctx);
+    }
+    out
+        .assets
+        .seen_pair(&st.meta.client, &st.meta.server, st.meta.first_seen, ts);
+    let talkers = &mut out.stats.talkers;
+    for (i, (a, b)) in [(&st.meta.client, &st.meta.server), (&st.meta.server, &st.meta.client)]
+        .into_iter()
+        .enumerate()
+    {
+        if st.bytes[i] == 0 {
+            continue;
+        }
+        let k = (a.ip, b.ip);
+        if let Some(v) = talkers.get_mut(&k) {
+            *v += st.bytes[i];
+        } else if talkers.len() < MAX_TALKERS {
+            talkers.insert(k, st.bytes[i]);
         }
     }
 }
@@ -391,13 +414,20 @@ fn feed(app: &mut App, meta: &FlowMeta, out: &mut Output, ts: Ts, dir: Dir, c: C
                 Probe::No => {}
             }
         }
-        match decided {
-            Some(AppProto::Modbus) => *app = App::Modbus(ModbusState::new()),
-            Some(AppProto::Mqtt) => *app = App::Mqtt(MqttState::new()),
+        // Probing decides when it can; otherwise the server port does (a flow on port 502 is
+        // Modbus even when its first message is odd, or is picked up mid-stream from the
+        // server's side).
+        let chosen = match decided {
+            Some(p) => Some(p),
             None if need_more && data.len() < MAX_PROBE_BYTES => {
                 *offered = data.len();
                 return 0;
             }
+            None => first,
+        };
+        match chosen {
+            Some(AppProto::Modbus) => *app = App::Modbus(ModbusState::new()),
+            Some(AppProto::Mqtt) => *app = App::Mqtt(MqttState::new()),
             None => {
                 *app = App::Unknown;
                 return data.len();

@@ -40,6 +40,7 @@ use skjold_proto::modbus::{
 };
 use skjold_proto::{Direction, ParseError, Probe};
 use std::collections::VecDeque;
+use std::fmt::Write as _;
 
 /// Transactions waiting for a response, per flow.
 pub(crate) const MAX_TXS: usize = 64;
@@ -304,6 +305,25 @@ fn set_values(w: &mut JsonWriter, bits: Option<usize>, data: &[u8]) {
     w.close_array();
 }
 
+/// `"key": "..."` the way Suricata's `set_string_from_bytes` writes PDU data: the bytes as a
+/// string when they are UTF-8, otherwise ASCII bytes as characters and bytes from 0x80 as the
+/// four characters `\xNN`.
+fn set_suricata_bytes(w: &mut JsonWriter, key: &str, data: &[u8]) {
+    if let Ok(s) = std::str::from_utf8(data) {
+        w.set_str(key, s);
+        return;
+    }
+    let mut out = String::with_capacity(data.len() * 2);
+    for &b in data {
+        if b < 0x80 {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "\\x{b:02x}");
+        }
+    }
+    w.set_str(key, &out);
+}
+
 fn is_bit_function(f: FunctionCode) -> bool {
     matches!(f.base().0, 1 | 2 | 5 | 15)
 }
@@ -330,7 +350,7 @@ fn log_message(w: &mut JsonWriter, a: &Adu<'_>, read_quantity: Option<u16>) {
             w.open_object("diagnostic");
             w.set_uint("raw", u64::from(sub_function.0));
             w.set_str("code", sub_function.sawp_name());
-            w.set_bytes_str("data", data);
+            set_suricata_bytes(w, "data", data);
             w.close();
         }
         Data::DeviceIdRequest {
@@ -340,7 +360,7 @@ fn log_message(w: &mut JsonWriter, a: &Adu<'_>, read_quantity: Option<u16>) {
             w.open_object("mei");
             w.set_uint("raw", 14);
             w.set_str("code", "RdDevId");
-            w.set_bytes_str("data", a.raw.get(1..).unwrap_or_default());
+            set_suricata_bytes(w, "data", a.raw.get(1..).unwrap_or_default());
             w.set_uint("read_code", u64::from(read_code));
             w.set_uint("object_id", u64::from(object_id));
             w.close();
@@ -349,7 +369,7 @@ fn log_message(w: &mut JsonWriter, a: &Adu<'_>, read_quantity: Option<u16>) {
             w.open_object("mei");
             w.set_uint("raw", 14);
             w.set_str("code", "RdDevId");
-            w.set_bytes_str("data", a.raw.get(1..).unwrap_or_default());
+            set_suricata_bytes(w, "data", a.raw.get(1..).unwrap_or_default());
             w.set_uint("read_code", u64::from(dev.read_code));
             w.set_uint("conformity_level", u64::from(dev.conformity_level));
             w.set_bool("more_follows", dev.more_follows == 0xff);
@@ -370,7 +390,7 @@ fn log_message(w: &mut JsonWriter, a: &Adu<'_>, read_quantity: Option<u16>) {
             w.open_object("mei");
             w.set_uint("raw", u64::from(mei_type.0));
             w.set_str("code", mei_type.sawp_name());
-            w.set_bytes_str("data", data);
+            set_suricata_bytes(w, "data", data);
             w.close();
         }
         Data::ReadRequest { address, quantity } => {
@@ -381,7 +401,7 @@ fn log_message(w: &mut JsonWriter, a: &Adu<'_>, read_quantity: Option<u16>) {
         }
         Data::ReadResponse { values, .. } => {
             w.open_object("read");
-            w.set_bytes_str("data", values);
+            set_suricata_bytes(w, "data", values);
             let n = if bits {
                 Some(read_quantity.map_or(values.len() * 8, usize::from))
             } else {
@@ -412,7 +432,7 @@ fn log_message(w: &mut JsonWriter, a: &Adu<'_>, read_quantity: Option<u16>) {
             w.open_object("write");
             w.set_uint("address", u64::from(address));
             w.set_uint("quantity", u64::from(quantity));
-            w.set_bytes_str("data", values);
+            set_suricata_bytes(w, "data", values);
             set_values(w, bits.then_some(usize::from(quantity)), values);
             w.close();
         }
@@ -448,7 +468,7 @@ fn log_message(w: &mut JsonWriter, a: &Adu<'_>, read_quantity: Option<u16>) {
             w.open_object("write");
             w.set_uint("address", u64::from(write_address));
             w.set_uint("quantity", u64::from(write_quantity));
-            w.set_bytes_str("data", values);
+            set_suricata_bytes(w, "data", values);
             set_values(w, None, values);
             w.close();
         }
@@ -463,7 +483,7 @@ fn log_message(w: &mut JsonWriter, a: &Adu<'_>, read_quantity: Option<u16>) {
         | Data::FifoRequest { .. }
         | Data::FifoResponse { .. } => {
             // Suricata logs the raw data of these functions as one string.
-            w.set_bytes_str("data", a.raw);
+            set_suricata_bytes(w, "data", a.raw);
         }
     }
     if !a.flags.is_empty() {
@@ -580,6 +600,7 @@ mod tests {
         assert_eq!(req["read"]["quantity"], 3);
         let resp = &e["response"];
         assert_eq!(resp["read"]["values"], serde_json::json!([0x022b, 0, 0x64]));
+        assert_eq!(resp["read"]["data"], "\u{2}+\u{0}\u{0}\u{0}d");
         assert!(resp.get("anomalies").is_none());
         assert!(anomalies(&ev).is_empty());
     }
@@ -620,6 +641,8 @@ mod tests {
             serde_json::json!([true, false, true, true, false, false, true, true, true, false])
         );
         assert_eq!(e["response"]["write"]["data"], 10);
+        // Not UTF-8: Suricata's `\xNN` text for bytes from 0x80.
+        assert_eq!(w["data"], "\\xcd\u{1}");
     }
 
     #[test]
@@ -763,5 +786,107 @@ mod tests {
         assert_eq!(r["category"], "RESERVED");
         assert_eq!(r["access_type"], "NONE");
         assert_eq!(r["data"], "\u{0}\u{2}");
+    }
+
+    #[test]
+    fn read_write_mask_write_and_diagnostic_use_suricata_objects() {
+        let mut h = Harness::new();
+        // 23: read 3 from 3, write 1 register (0x00ff) at 14.
+        h.feed(
+            Dir::ToServer,
+            &[
+                0, 1, 0, 0, 0, 13, 1, 23, 0, 3, 0, 3, 0, 14, 0, 1, 2, 0, 0xff,
+            ],
+        );
+        h.feed(
+            Dir::ToClient,
+            &[0, 1, 0, 0, 0, 9, 1, 23, 6, 0, 1, 0, 2, 0, 3],
+        );
+        // 22: mask write register 4, AND 0xf2, OR 0x25.
+        h.feed(
+            Dir::ToServer,
+            &[0, 2, 0, 0, 0, 8, 1, 22, 0, 4, 0, 0xf2, 0, 0x25],
+        );
+        // 8/0: return query data 0xa537.
+        h.feed(Dir::ToServer, &[0, 3, 0, 0, 0, 6, 1, 8, 0, 0, 0xa5, 0x37]);
+        h.close();
+        let ev = h.events();
+        let m = modbus(&ev);
+        assert_eq!(m.len(), 3);
+        let rw = &m[0]["modbus"];
+        assert_eq!(
+            rw["request"]["access_type"],
+            "READ | WRITE | HOLDING | MULTIPLE | WRITE_MULTIPLE"
+        );
+        assert_eq!(rw["request"]["read"]["quantity"], 3);
+        assert_eq!(rw["request"]["write"]["address"], 14);
+        assert_eq!(rw["request"]["write"]["values"], serde_json::json!([0xff]));
+        assert_eq!(
+            rw["response"]["read"]["values"],
+            serde_json::json!([1, 2, 3])
+        );
+        let mask = &m[1]["modbus"]["request"]["write"];
+        assert_eq!(mask["and_mask"], 0xf2);
+        assert_eq!(mask["or_mask"], 0x25);
+        let diag = &m[2]["modbus"]["request"];
+        assert_eq!(diag["function_code"], "Diagnostic");
+        assert_eq!(diag["diagnostic"]["raw"], 0);
+        assert_eq!(diag["diagnostic"]["code"], "RetQueryData");
+        assert_eq!(diag["diagnostic"]["data"], "\\xa57");
+    }
+
+    #[test]
+    fn logging_disabled_still_pairs_counts_and_records_identity() {
+        let mut h = Harness::new();
+        h.out = Output::new(crate::output::LogMask::none(), None);
+        h.feed(Dir::ToClient, &RD_HOLD_RESP);
+        h.feed(Dir::ToServer, &[0, 4, 0, 0, 0, 5, 1, 43, 14, 1, 0]);
+        h.feed(
+            Dir::ToClient,
+            &[
+                0, 4, 0, 0, 0, 13, 1, 43, 14, 1, 1, 0, 0, 1, 0, 3, b'A', b'c', b'm',
+            ],
+        );
+        h.close();
+        assert!(h.events().is_empty());
+        assert_eq!(
+            h.out.stats.errors.get("modbus.response_without_request"),
+            Some(&1)
+        );
+        assert_eq!(h.out.stats.pdus.get("modbus"), Some(&3));
+        assert!(format!("{:?}", h.out.assets).contains("Acm"));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 512, ..Default::default() })]
+
+        /// Arbitrary bytes in arbitrary chunks, with gaps: never panics, and what the state
+        /// leaves unconsumed is at most one ADU (260 bytes), so a stream never stalls.
+        #[test]
+        fn arbitrary_stream_never_stalls(
+            chunks in proptest::collection::vec(
+                (proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400),
+                 proptest::prelude::any::<bool>(),
+                 proptest::prelude::any::<bool>()),
+                0..12,
+            ),
+        ) {
+            let mut h = Harness::new();
+            let mut bufs: [Vec<u8>; 2] = [Vec::new(), Vec::new()];
+            for (bytes, to_client, gap) in chunks {
+                let (dir, i) = if to_client { (Dir::ToClient, 1) } else { (Dir::ToServer, 0) };
+                if gap {
+                    bufs[i].clear();
+                    h.gap(dir);
+                }
+                bufs[i].extend_from_slice(&bytes);
+                let n = h.feed(dir, &bufs[i]);
+                proptest::prop_assert!(n <= bufs[i].len());
+                bufs[i].drain(..n);
+                proptest::prop_assert!(bufs[i].len() <= 260, "stalled on {} bytes", bufs[i].len());
+            }
+            h.close();
+            let _ = h.events();
+        }
     }
 }

@@ -729,4 +729,95 @@ mod tests {
             serde_json::json!(["reserved_flags"])
         );
     }
+
+    fn connect_v5() -> Vec<u8> {
+        let mut b = string(b"MQTT");
+        b.push(5); // level 5
+        b.push(0x02); // clean start
+        b.extend_from_slice(&30u16.to_be_bytes());
+        b.push(0); // no properties
+        b.extend(string(b"dev"));
+        packet(0x10, &b)
+    }
+
+    #[test]
+    fn v5_acks_disconnect_and_user_properties() {
+        let mut h = Harness::new();
+        h.feed(Dir::ToServer, &connect_v5());
+        // PUBACK id 7, reason 0x10, properties: user property ("site", "north").
+        let mut ack = vec![0, 7, 0x10];
+        let mut props = vec![0x26];
+        props.extend(string(b"si\"te"));
+        props.extend(string(b"north"));
+        ack.push(props.len() as u8);
+        ack.extend(props);
+        h.feed(Dir::ToClient, &packet(0x40, &ack));
+        // UNSUBACK id 2, no properties, reason 0x11.
+        h.feed(Dir::ToClient, &packet(0xb0, &[0, 2, 0, 0x11]));
+        // DISCONNECT reason 0x04 (disconnect with will).
+        h.feed(Dir::ToServer, &packet(0xe0, &[0x04]));
+        let ev = h.mqtt();
+        assert_eq!(ev.len(), 4);
+        let pa = &ev[1]["mqtt"]["puback"];
+        assert_eq!(pa["message_id"], 7);
+        assert_eq!(pa["reason_code"], 0x10);
+        assert_eq!(
+            pa["properties"]["user_properties"],
+            serde_json::json!([{"key": "si\"te", "value": "north"}])
+        );
+        assert_eq!(
+            ev[2]["mqtt"]["unsuback"]["reason_codes"],
+            serde_json::json!([0x11])
+        );
+        assert_eq!(ev[3]["mqtt"]["disconnect"]["reason_code"], 4);
+    }
+
+    #[test]
+    fn malformed_packet_is_skipped_with_one_anomaly_and_parsing_goes_on() {
+        let mut h = Harness::new();
+        // PUBLISH whose topic length (10) overruns the remaining length (3), then a PINGREQ.
+        let input = [0x30, 0x03, 0x00, 0x0a, b'x', 0xc0, 0x00];
+        assert_eq!(h.feed(Dir::ToServer, &input), input.len());
+        let all = h.out.take_events();
+        let kinds: Vec<_> = all
+            .iter()
+            .filter(|e| e["event_type"] == "anomaly")
+            .map(|e| e["anomaly"]["event"].clone())
+            .collect();
+        assert_eq!(kinds, vec![serde_json::json!("malformed")]);
+        assert!(all.iter().any(|e| e["mqtt"]["pingreq"].is_object()));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 512, ..Default::default() })]
+
+        /// Arbitrary bytes in arbitrary chunks, with gaps: never panics, never claims more than
+        /// it was given, and never keeps more than a resynchronisation candidate or one buffered
+        /// packet unconsumed.
+        #[test]
+        fn arbitrary_stream_never_panics(
+            chunks in proptest::collection::vec(
+                (proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400),
+                 proptest::prelude::any::<bool>(),
+                 proptest::prelude::any::<bool>()),
+                0..12,
+            ),
+        ) {
+            let mut h = Harness::new();
+            let mut bufs: [Vec<u8>; 2] = [Vec::new(), Vec::new()];
+            for (bytes, to_client, gap) in chunks {
+                let (dir, i) = if to_client { (Dir::ToClient, 1) } else { (Dir::ToServer, 0) };
+                if gap {
+                    bufs[i].clear();
+                    h.gap(dir);
+                }
+                bufs[i].extend_from_slice(&bytes);
+                let n = h.feed(dir, &bufs[i]);
+                proptest::prop_assert!(n <= bufs[i].len());
+                bufs[i].drain(..n);
+                proptest::prop_assert!(bufs[i].len() <= MAX_BUFFERED + 5);
+            }
+            let _ = h.mqtt();
+        }
+    }
 }

@@ -1,0 +1,502 @@
+//! Conformance against Wireshark (CONVENTIONS.md, "Tests"): for every Modbus and MQTT capture,
+//! the PDU fields Skjold extracts equal `tshark`'s.
+//!
+//! Per capture, `tshark` runs once (`-T json --no-duplicate-keys`, only the `frame`, `tcp`,
+//! `mbtcp`, `modbus` and `mqtt` layers of frames that carry Modbus/TCP or MQTT) and the engine
+//! runs once; both sides are reduced to one key per PDU and compared as multisets:
+//! - Modbus: query (to the server port) or response, transaction id, unit id, function code
+//!   with the exception bit masked, exception code, and for queries the address
+//!   (`modbus.reference_num`) and quantity (`modbus.word_cnt` / `modbus.bit_cnt`);
+//! - MQTT: direction, packet type and QoS (from the fixed header, as `mqtt.hdrflags`), topic(s)
+//!   and client id.
+//!
+//! Every difference must be listed in [`EXPECTED`] (capture, side, frames, count, and why); the
+//! test fails on a difference not in the table and on a table entry that no longer matches.
+//! Real Skjold bugs are never listed there: the test keeps failing until they are fixed. The
+//! table was written against tshark 4.0; another tshark version may decode some malformed
+//! frames differently. Without `../shared/pcaps` or without `tshark` the test prints a skip
+//! notice and passes, unless `CI=true`.
+//!
+//! Non-standard server ports: those of flows Skjold recognises are passed to tshark as
+//! decode-as automatically, others must be listed in [`DECODE_AS`].
+
+mod common;
+
+use common::{captures, skip, Capture};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::ops::RangeInclusive;
+use std::process::Command;
+
+/// Which side decoded a PDU the other did not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Side {
+    /// tshark decodes it, Skjold does not log it (or logs it with other values).
+    OnlyTshark,
+    /// Skjold logs it, tshark does not decode it (or decodes it with other values).
+    OnlySkjold,
+}
+
+/// One explained difference: `count` PDUs of `capture` seen only by `side`, in `frames` (for
+/// tshark: the frame carrying the PDU; for Skjold: the event's `pcap_cnt`, the frame that
+/// completed the transaction).
+struct Expected {
+    capture: &'static str,
+    side: Side,
+    frames: &'static [RangeInclusive<u64>],
+    count: usize,
+    why: &'static str,
+}
+
+/// The explained differences. Real Skjold bugs are not listed here: they fail the test until
+/// fixed.
+const EXPECTED: &[Expected] = &[
+    Expected {
+        capture: "modbus/modicon-umas-fc90.pcap",
+        side: Side::OnlyTshark,
+        frames: &[19..=20],
+        count: 2,
+        why: "UMAS (FC 90) query and response with MBAP length 255: above the 254 the Modbus \
+              specification allows (unit id + 253-byte PDU, 260-byte ADU). tshark decodes it \
+              anyway; Skjold rejects the ADU as `malformed` (anomaly events at frames 19 and 20) \
+              and resynchronises on the next header, which is right per the specification.",
+    },
+    Expected {
+        capture: "modbus/zeek-modbus-fuzz-72-malformed.pcap",
+        side: Side::OnlyTshark,
+        frames: &[1..=36],
+        count: 17,
+        why: "Zeek fuzzer output: the TCP headers are fuzzed too (frame 1 is SYN+FIN+URG+ECE \
+              from port 502, sequence numbers jump by up to 2^31). tshark dissects every \
+              segment on its own by port; Skjold reassembles by sequence number, sees gaps and \
+              overlaps (`reassembly_gap`, `reassembly_overlap` anomalies) and the first bytes \
+              after the gap carry unassigned function codes, so no stream is ever in sync.",
+    },
+    Expected {
+        capture: "mqtt/suricata-verify-mqtt5-excessive-property-length.pcap",
+        side: Side::OnlyTshark,
+        frames: &[4..=4],
+        count: 1,
+        why: "MQTT 5 CONNECT whose property length (65313) exceeds the remaining length (47): \
+              tshark shows the fixed header and flags [Malformed Packet]; Skjold logs the \
+              `malformed` anomaly instead of a connect event, as Suricata does for this test.",
+    },
+];
+
+/// Server ports a capture uses besides 502/1883, given to tshark as decode-as (`-d
+/// tcp.port==N,mbtcp|mqtt`) whether or not Skjold recognises the flow. Ports of flows Skjold
+/// does recognise are added automatically (from its events).
+const DECODE_AS: &[(&str, u16, &str)] = &[
+    // The mosquitto broker of the loopback fixture listens on 18830.
+    ("tests/data/mosquitto-loopback.pcap", 18830, "mqtt"),
+];
+
+/// Server ports tshark decodes by default.
+const MODBUS_PORT: u16 = 502;
+const MQTT_PORT: u16 = 1883;
+
+/// One decoded PDU: its comparison key and the frame it was seen in.
+#[derive(Debug)]
+struct Pdu {
+    key: String,
+    frame: u64,
+}
+
+/// A JSON layer that is an object for one PDU and an array for several.
+fn each(v: Option<&Value>) -> Vec<&Value> {
+    match v {
+        None => Vec::new(),
+        Some(Value::Array(a)) => a.iter().collect(),
+        Some(o) => vec![o],
+    }
+}
+
+/// A tshark field as a string (the first one when repeated).
+fn field<'a>(layer: &'a Value, name: &str) -> Option<&'a str> {
+    match layer.get(name)? {
+        Value::String(s) => Some(s),
+        Value::Array(a) => a.first()?.as_str(),
+        _ => None,
+    }
+}
+
+/// A tshark field as a list of strings.
+fn fields<'a>(layer: &'a Value, name: &str) -> Vec<&'a str> {
+    match layer.get(name) {
+        Some(Value::String(s)) => vec![s.as_str()],
+        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn num(s: Option<&str>) -> Option<u64> {
+    let s = s?;
+    match s.strip_prefix("0x") {
+        Some(h) => u64::from_str_radix(h, 16).ok(),
+        None => s.parse().ok(),
+    }
+}
+
+fn opt(v: Option<u64>) -> String {
+    v.map_or_else(|| "-".to_owned(), |n| n.to_string())
+}
+
+/// The Modbus key. `query` distinguishes the direction; `addr`/`qty` are only compared for
+/// queries.
+fn modbus_key(
+    query: bool,
+    tid: Option<u64>,
+    unit: Option<u64>,
+    fc: Option<u64>,
+    exc: Option<u64>,
+    addr: &str,
+    qty: &str,
+) -> String {
+    let (addr, qty) = if query { (addr, qty) } else { ("-", "-") };
+    format!(
+        "modbus {} tid={} unit={} fc={} exc={} addr={addr} qty={qty}",
+        if query { "Q" } else { "R" },
+        opt(tid),
+        opt(unit),
+        opt(fc),
+        opt(exc),
+    )
+}
+
+fn mqtt_key(to_server: bool, kind: u64, qos: u64, topics: &[String], client: Option<&str>) -> String {
+    format!(
+        "mqtt {} type={kind} qos={qos} topics={topics:?} client={}",
+        if to_server { "C>S" } else { "S>C" },
+        client.map_or_else(|| "-".to_owned(), |c| format!("{c:?}")),
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// tshark side
+
+fn tshark_available() -> bool {
+    Command::new("tshark").arg("--version").output().is_ok_and(|o| o.status.success())
+}
+
+fn tshark_version() -> String {
+    Command::new("tshark")
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).lines().next().unwrap_or_default().to_owned())
+        .unwrap_or_default()
+}
+
+fn tshark_pdus(cap: &Capture, modbus_ports: &BTreeSet<u16>, mqtt_ports: &BTreeSet<u16>) -> Vec<Pdu> {
+    let mut cmd = Command::new("tshark");
+    cmd.arg("-r").arg(&cap.path);
+    for p in modbus_ports.iter().filter(|p| **p != MODBUS_PORT) {
+        cmd.arg("-d").arg(format!("tcp.port=={p},mbtcp"));
+    }
+    for p in mqtt_ports.iter().filter(|p| **p != MQTT_PORT) {
+        cmd.arg("-d").arg(format!("tcp.port=={p},mqtt"));
+    }
+    cmd.args([
+        "-Y",
+        "mbtcp or mqtt",
+        "-T",
+        "json",
+        "--no-duplicate-keys",
+        "-j",
+        "frame tcp mbtcp modbus mqtt mqtt.hdrflags",
+    ]);
+    let out = cmd.output().expect("run tshark");
+    assert!(
+        out.status.success(),
+        "{}: tshark failed: {}",
+        cap.label,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{}: tshark JSON: {e}", cap.label));
+    let mut pdus = Vec::new();
+    for pkt in doc.as_array().map(Vec::as_slice).unwrap_or_default() {
+        let layers = &pkt["_source"]["layers"];
+        let frame = num(field(&layers["frame"], "frame.number")).expect("frame.number");
+        // The innermost TCP header (ICMP errors quote one first).
+        let tcp = each(layers.get("tcp"));
+        let Some(tcp) = tcp.last() else { continue };
+        let sport = num(field(tcp, "tcp.srcport")).unwrap_or(0) as u16;
+        let dport = num(field(tcp, "tcp.dstport")).unwrap_or(0) as u16;
+
+        let mbtcp = each(layers.get("mbtcp"));
+        // Several PDUs in one frame come as parallel arrays; a `modbus` layer missing for a
+        // malformed last PDU leaves that PDU without a function code.
+        let modbus = each(layers.get("modbus"));
+        for (i, m) in mbtcp.iter().enumerate() {
+            // tshark's Modbus/TCP dissector calls a PDU a query when it goes to the server port.
+            let query = modbus_ports.contains(&dport) && !modbus_ports.contains(&sport);
+            let tid = num(field(m, "mbtcp.trans_id"));
+            let unit = num(field(m, "mbtcp.unit_id"));
+            let pdu = modbus.get(i).copied();
+            let g = |n: &str| pdu.and_then(|p| num(field(p, n)));
+            let fc = g("modbus.func_code");
+            let exc = g("modbus.exception_code");
+            let (addr, qty) = if g("modbus.read_reference_num").is_some() || g("modbus.write_reference_num").is_some() {
+                (
+                    format!("r{}/w{}", opt(g("modbus.read_reference_num")), opt(g("modbus.write_reference_num"))),
+                    format!("r{}/w{}", opt(g("modbus.read_word_cnt")), opt(g("modbus.write_word_cnt"))),
+                )
+            } else {
+                (opt(g("modbus.reference_num")), opt(g("modbus.word_cnt").or(g("modbus.bit_cnt"))))
+            };
+            pdus.push(Pdu { key: modbus_key(query, tid, unit, fc, exc, &addr, &qty), frame });
+        }
+
+        for m in each(layers.get("mqtt")) {
+            let Some(flags) = num(field(m, "mqtt.hdrflags")) else { continue };
+            let to_server = mqtt_ports.contains(&dport);
+            let topics: Vec<String> = fields(m, "mqtt.topic").into_iter().map(str::to_owned).collect();
+            let client = field(m, "mqtt.clientid");
+            pdus.push(Pdu { key: mqtt_key(to_server, flags >> 4, (flags >> 1) & 3, &topics, client), frame });
+        }
+    }
+    pdus
+}
+
+// ---------------------------------------------------------------------------------------------
+// Skjold side
+
+const MQTT_TYPES: [&str; 16] = [
+    "reserved", "connect", "connack", "publish", "puback", "pubrec", "pubrel", "pubcomp", "subscribe",
+    "suback", "unsubscribe", "unsuback", "pingreq", "pingresp", "disconnect", "auth",
+];
+
+fn port(v: &Value, k: &str) -> u16 {
+    v[k].as_u64().unwrap_or(0) as u16
+}
+
+/// Server ports of the flows Skjold decoded (for tshark's decode-as).
+fn server_ports(events: &[Value]) -> (BTreeSet<u16>, BTreeSet<u16>) {
+    let mut modbus = BTreeSet::from([MODBUS_PORT]);
+    let mut mqtt = BTreeSet::from([MQTT_PORT]);
+    for e in events {
+        match e["event_type"].as_str() {
+            Some("modbus") => {
+                if e["modbus"].get("request").is_some() {
+                    modbus.insert(port(e, "dest_port"));
+                }
+            }
+            Some("mqtt") => {
+                let Some(obj) = e["mqtt"].as_object() else { continue };
+                for k in obj.keys() {
+                    match k.as_str() {
+                        "connect" | "subscribe" | "unsubscribe" | "pingreq" => {
+                            mqtt.insert(port(e, "dest_port"));
+                        }
+                        "connack" | "suback" | "unsuback" | "pingresp" => {
+                            mqtt.insert(port(e, "src_port"));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    (modbus, mqtt)
+}
+
+fn skjold_modbus_msg(query: bool, m: &Value) -> String {
+    let u = |v: &Value| v.as_u64();
+    let raw = u(&m["function_raw"]);
+    let exc = u(&m["exception"]["raw"]);
+    let fc = raw.map(|r| r & 0x7f);
+    let (addr, qty) = if m.get("read").is_some() && m.get("write").is_some() {
+        (
+            format!("r{}/w{}", opt(u(&m["read"]["address"])), opt(u(&m["write"]["address"]))),
+            format!("r{}/w{}", opt(u(&m["read"]["quantity"])), opt(u(&m["write"]["quantity"]))),
+        )
+    } else {
+        let o = if m.get("read").is_some() { &m["read"] } else { &m["write"] };
+        (opt(u(&o["address"])), opt(u(&o["quantity"])))
+    };
+    modbus_key(query, u(&m["transaction_id"]), u(&m["unit_id"]), fc, exc, &addr, &qty)
+}
+
+fn skjold_pdus(events: &[Value], mqtt_ports: &BTreeSet<u16>) -> Vec<Pdu> {
+    let mut pdus = Vec::new();
+    for e in events {
+        let frame = e["pcap_cnt"].as_u64().unwrap_or(0);
+        match e["event_type"].as_str() {
+            Some("modbus") => {
+                if let Some(q) = e["modbus"].get("request") {
+                    pdus.push(Pdu { key: skjold_modbus_msg(true, q), frame });
+                }
+                if let Some(r) = e["modbus"].get("response") {
+                    pdus.push(Pdu { key: skjold_modbus_msg(false, r), frame });
+                }
+            }
+            Some("mqtt") => {
+                let Some(obj) = e["mqtt"].as_object() else { continue };
+                for (k, m) in obj {
+                    let Some(kind) = MQTT_TYPES.iter().position(|t| t == k) else { continue };
+                    let to_server = mqtt_ports.contains(&port(e, "dest_port"));
+                    let mut topics = Vec::new();
+                    if let Some(t) = m["topic"].as_str() {
+                        topics.push(t.to_owned());
+                    }
+                    for t in m["topics"].as_array().map(Vec::as_slice).unwrap_or_default() {
+                        if let Some(s) = t.as_str().or_else(|| t["topic"].as_str()) {
+                            topics.push(s.to_owned());
+                        }
+                    }
+                    let qos = m["qos"].as_u64().unwrap_or(0);
+                    let client = m["client_id"].as_str();
+                    pdus.push(Pdu { key: mqtt_key(to_server, kind as u64, qos, &topics, client), frame });
+                }
+            }
+            _ => {}
+        }
+    }
+    pdus
+}
+
+// ---------------------------------------------------------------------------------------------
+// Comparison
+
+/// One PDU seen by one side only.
+#[derive(Debug)]
+struct Diff {
+    side: Side,
+    frame: u64,
+    key: String,
+}
+
+/// Multiset difference, matching equal keys by frame: each Skjold PDU (frame = the event's
+/// `pcap_cnt`, at or after the PDU's own frame) takes the tshark PDU of the same key with the
+/// largest frame not after it, or else the next one.
+fn compare(tshark: &[Pdu], skjold: &[Pdu]) -> Vec<Diff> {
+    let mut t: BTreeMap<&str, BTreeMap<u64, usize>> = BTreeMap::new();
+    for p in tshark {
+        *t.entry(&p.key).or_default().entry(p.frame).or_default() += 1;
+    }
+    let mut s: Vec<&Pdu> = skjold.iter().collect();
+    s.sort_by_key(|p| p.frame);
+    let mut diffs = Vec::new();
+    for p in s {
+        let frames = t.get_mut(p.key.as_str());
+        let hit = frames.and_then(|f| {
+            let k = f.range(..=p.frame).next_back().or_else(|| f.range(p.frame..).next()).map(|(k, _)| *k)?;
+            let n = f.get_mut(&k)?;
+            *n -= 1;
+            if *n == 0 {
+                f.remove(&k);
+            }
+            Some(())
+        });
+        if hit.is_none() {
+            diffs.push(Diff { side: Side::OnlySkjold, frame: p.frame, key: p.key.clone() });
+        }
+    }
+    for (key, frames) in t {
+        for (frame, n) in frames {
+            for _ in 0..n {
+                diffs.push(Diff { side: Side::OnlyTshark, frame, key: key.to_owned() });
+            }
+        }
+    }
+    diffs.sort_by(|a, b| (a.frame, a.side, &a.key).cmp(&(b.frame, b.side, &b.key)));
+    diffs
+}
+
+/// Frame numbers as compact ranges: `3..=5, 9`.
+fn ranges(frames: &[u64]) -> String {
+    let mut v = frames.to_vec();
+    v.sort_unstable();
+    v.dedup();
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < v.len() {
+        let mut j = i;
+        while j + 1 < v.len() && v[j + 1] == v[j] + 1 {
+            j += 1;
+        }
+        out.push(if i == j { v[i].to_string() } else { format!("{}..={}", v[i], v[j]) });
+        i = j + 1;
+    }
+    out.join(", ")
+}
+
+#[test]
+fn modbus_and_mqtt_pdus_match_tshark() {
+    if !tshark_available() {
+        skip("tshark is not installed");
+        return;
+    }
+    let caps = captures();
+    let mut report = String::new();
+    let mut unexplained: BTreeMap<(String, Side), Vec<Diff>> = BTreeMap::new();
+    let mut used = vec![0usize; EXPECTED.len()];
+    let mut compared = 0usize;
+    for cap in &caps {
+        let started = std::time::Instant::now();
+        let run = common::run_engine(&cap.path);
+        let (mut modbus_ports, mut mqtt_ports) = server_ports(&run.events);
+        for (label, port, proto) in DECODE_AS.iter().filter(|d| d.0 == cap.label) {
+            match *proto {
+                "mbtcp" => modbus_ports.insert(*port),
+                "mqtt" => mqtt_ports.insert(*port),
+                other => panic!("DECODE_AS {label}: unknown dissector {other}"),
+            };
+        }
+        let t = tshark_pdus(cap, &modbus_ports, &mqtt_ports);
+        let s = skjold_pdus(&run.events, &mqtt_ports);
+        compared += t.len();
+        eprintln!(
+            "{}: tshark {} PDUs, skjold {} PDUs ({:.1} s)",
+            cap.label,
+            t.len(),
+            s.len(),
+            started.elapsed().as_secs_f64()
+        );
+        for d in compare(&t, &s) {
+            let known = EXPECTED.iter().position(|x| {
+                x.capture == cap.label && x.side == d.side && x.frames.iter().any(|r| r.contains(&d.frame))
+            });
+            match known {
+                Some(i) => used[i] += 1,
+                None => unexplained.entry((cap.label.clone(), d.side)).or_default().push(d),
+            }
+        }
+    }
+    for ((label, side), diffs) in &unexplained {
+        let frames: Vec<u64> = diffs.iter().map(|d| d.frame).collect();
+        let _ = writeln!(report, "{label}: {side:?}: {} PDUs, frames {}", diffs.len(), ranges(&frames));
+        for d in diffs.iter().take(8) {
+            let _ = writeln!(report, "    frame {}: {}", d.frame, d.key);
+        }
+        if diffs.len() > 8 {
+            let _ = writeln!(report, "    ... {} more", diffs.len() - 8);
+        }
+    }
+    let labels: BTreeSet<&str> = caps.iter().map(|c| c.label.as_str()).collect();
+    for (x, n) in EXPECTED.iter().zip(&used) {
+        if *n != x.count && (labels.contains(x.capture) || common::in_ci()) {
+            let _ = writeln!(
+                report,
+                "stale EXPECTED entry: {} {:?} frames {:?}: expected {} differences, found {n} ({})",
+                x.capture, x.side, x.frames, x.count, x.why
+            );
+        }
+    }
+    eprintln!("{} captures, {compared} tshark PDUs compared ({})", caps.len(), tshark_version());
+    assert!(report.is_empty(), "differences between tshark ({}) and Skjold:\n{report}", tshark_version());
+}
+
+#[test]
+fn comparison_pairs_equal_keys_by_nearest_earlier_frame_and_reports_the_rest() {
+    let pdu = |key: &str, frame| Pdu { key: key.into(), frame };
+    // Two polls with the same key: requests in frames 1 and 3, logged at 2 and 4.
+    let t = [pdu("q", 1), pdu("r", 2), pdu("q", 3), pdu("r", 4), pdu("q", 5)];
+    let s = [pdu("q", 2), pdu("r", 2), pdu("q", 4), pdu("r", 4), pdu("x", 9)];
+    let d = compare(&t, &s);
+    let got: Vec<(Side, u64, &str)> = d.iter().map(|d| (d.side, d.frame, d.key.as_str())).collect();
+    assert_eq!(got, [(Side::OnlyTshark, 5, "q"), (Side::OnlySkjold, 9, "x")]);
+    assert_eq!(ranges(&[9, 3, 4, 5, 1]), "1, 3..=5, 9");
+}
