@@ -28,6 +28,20 @@ fn main() {
         );
     }
     out.push_str("];\n");
-    let dest = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("builtin_rules.rs");
-    std::fs::write(dest, out).expect("write builtin_rules.rs");
+    let out_dir = std::env::var("OUT_DIR").expect("OUT_DIR");
+    std::fs::write(Path::new(&out_dir).join("builtin_rules.rs"), out)
+        .expect("write builtin_rules.rs");
+    // One named test per rule file for tests/rules.rs: `TM-001-some-name.yaml` becomes
+    // `fn tm_001_some_name()` calling `fires_and_is_suppressed("TM-001")`.
+    let mut tests = String::new();
+    for n in &names {
+        let stem = n.trim_end_matches(".yaml");
+        let id: String = stem.splitn(3, '-').take(2).collect::<Vec<_>>().join("-");
+        let fname = stem.to_ascii_lowercase().replace('-', "_");
+        let _ = writeln!(
+            tests,
+            "#[test]\nfn {fname}() {{\n    fires_and_is_suppressed({id:?});\n}}"
+        );
+    }
+    std::fs::write(Path::new(&out_dir).join("rule_tests.rs"), tests).expect("write rule_tests.rs");
 }

@@ -282,6 +282,11 @@ pub fn protocol_class(p: &str) -> &'static str {
     }
 }
 
+/// Whether a protocol name is one that is always encrypted (https, ssh, mqtts, VPNs, ...).
+pub fn protocol_always_encrypted(p: &str) -> bool {
+    ALWAYS_ENCRYPTED.contains(&p.to_ascii_lowercase().as_str())
+}
+
 /// Whether a flow is encrypted, as declared or by its protocol.
 pub fn flow_encrypted(f: &Flow) -> bool {
     f.encrypted || ALWAYS_ENCRYPTED.contains(&f.protocol.to_ascii_lowercase().as_str())

@@ -216,3 +216,65 @@ fn otm_import_rejects_non_otm_json_with_its_line() {
         .to_string();
     assert!(e.starts_with("x.json:2:"), "{e}");
 }
+
+#[test]
+fn threagile_import_maps_the_subset_that_maps() {
+    let text = std::fs::read_to_string(data("plant.threagile.yaml")).unwrap();
+    let (m, notes) = import::from_threagile(&text, "plant.threagile.yaml").unwrap();
+    assert_eq!(
+        m.name,
+        "Tank farm remote monitoring (Threagile import test)"
+    );
+    let zone = |id: &str| m.zones.iter().find(|z| z.id == id).unwrap().kind.as_str();
+    assert_eq!(zone("cloud"), "cloud");
+    assert_eq!(zone("tank-control"), "control");
+    assert_eq!(zone("internet"), "internet");
+    let el = |id: &str| m.elements.iter().find(|e| e.id == id).unwrap();
+    assert_eq!(el("level-plc").kind.as_str(), "plc");
+    assert_eq!(el("tank-gateway").kind.as_str(), "gateway");
+    assert_eq!(el("operator-browser").zone, "internet");
+    assert_eq!(
+        el("level-plc").criticality.availability,
+        skjold_model::model::Level::High
+    );
+    assert!(m.elements.iter().all(|e| e.id != "old-report"));
+    assert!(notes.iter().any(|n| n.contains("old-report")));
+    let f = |id: &str| m.flows.iter().find(|f| f.id == id).unwrap();
+    let up = f("tank-gateway-telemetry-upload");
+    assert_eq!(
+        (
+            up.protocol.as_str(),
+            up.encrypted,
+            up.authenticated,
+            up.write
+        ),
+        ("mqtt", false, false, true)
+    );
+    assert!(
+        !f("tank-gateway-level-poll").write,
+        "readonly link is not write-capable"
+    );
+    assert!(f("operator-browser-dashboard-access").encrypted);
+    // Two-factor authentication becomes the `mfa` control on that flow.
+    assert!(m
+        .controls
+        .iter()
+        .any(|c| c.control == "mfa" && c.on == ["operator-browser-dashboard-access"]));
+    let personal_or_creds: Vec<_> = m
+        .data_assets
+        .iter()
+        .map(|d| d.classification.as_str())
+        .collect();
+    assert!(personal_or_creds.contains(&"credentials"));
+    // It loads and the rules find the cloud telemetry in clear.
+    let back = parse_model(&import::to_yaml(&m).unwrap(), "imported.yaml").unwrap();
+    let res = check(&back.model, &RuleSet::builtin().unwrap(), today());
+    assert!(res
+        .findings
+        .iter()
+        .any(|x| x.id == "TM-017:tank-gateway-telemetry-upload"));
+    assert!(res
+        .findings
+        .iter()
+        .any(|x| x.id == "TM-037:tank-gateway-telemetry-upload"));
+}

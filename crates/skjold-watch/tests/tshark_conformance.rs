@@ -74,6 +74,37 @@ const EXPECTED: &[Expected] = &[
               after the gap carry unassigned function codes, so no stream is ever in sync.",
     },
     Expected {
+        capture: "modbus/digitalbond-modbus-test-data-part1.pcap",
+        side: Side::OnlySkjold,
+        frames: &[113..=113],
+        count: 1,
+        why: "Frame 111 carries a FC 42 response followed by 3 stray bytes (01 01 23); frame \
+              113 repeats the same 14 bytes. tshark's reassembly joins the stray bytes with \
+              frame 113 into an impossible MBAP header and decodes nothing; Skjold flags the 3 \
+              stray bytes as `malformed` and resynchronises on the well-formed MBAP header at \
+              the start of frame 113, so it logs that response.",
+    },
+    Expected {
+        capture: "modbus/digitalbond-modbus-test-data-part2.pcap",
+        side: Side::OnlyTshark,
+        frames: &[62..=62, 64..=64, 66..=66],
+        count: 3,
+        why: "FC 22, 23 and 24 requests whose PDUs are shorter than the function requires \
+              (4 data bytes; FC 22 needs 6, FC 23 at least 9). tshark reads the reference \
+              number from the first two bytes; Skjold flags `length_mismatch` and logs the raw \
+              `data` without interpreting a truncated layout, so its requests (listed as \
+              Skjold-only at frames 63, 65, 67, where the exception responses complete the \
+              transactions) carry no address. Same transaction id, unit and function.",
+    },
+    Expected {
+        capture: "modbus/digitalbond-modbus-test-data-part2.pcap",
+        side: Side::OnlySkjold,
+        frames: &[63..=63, 65..=65, 67..=67],
+        count: 3,
+        why: "The same three short FC 22/23/24 requests as the tshark-only entry above, keyed \
+              without an address on Skjold's side.",
+    },
+    Expected {
         capture: "mqtt/suricata-verify-mqtt5-excessive-property-length.pcap",
         side: Side::OnlyTshark,
         frames: &[4..=4],
