@@ -91,6 +91,7 @@ pub struct CaptureFile {
     reader: Box<dyn PcapReaderIterator + Send>,
     format: Format,
     size: u64,
+    capacity: usize,
 }
 
 impl std::fmt::Debug for CaptureFile {
@@ -119,31 +120,53 @@ impl CaptureFile {
         // Sniff the magic so a non-capture is named as such before the reader is built.
         let mut magic = [0u8; 4];
         let n = read_up_to(&mut f, &mut magic).map_err(io)?;
-        let format = match &magic[..n] {
-            [0x0a, 0x0d, 0x0d, 0x0a] => Format::PcapNg,
-            [0xd4, 0xc3, 0xb2, 0xa1]
-            | [0xa1, 0xb2, 0xc3, 0xd4]
-            | [0x4d, 0x3c, 0xb2, 0xa1]
-            | [0xa1, 0xb2, 0x3c, 0x4d]
-            | [0x34, 0xcd, 0xb2, 0xa1]
-            | [0xa1, 0xb2, 0xcd, 0x34] => Format::Pcap,
-            _ => {
+        let Some(format) = sniff(&magic[..n]) else {
+            return Err(CaptureError::NotCapture {
+                path: path.to_owned(),
+            });
+        };
+        let f = File::open(path).map_err(io)?;
+        Self::from_reader(path, size, format, INITIAL_BUFFER, f)
+    }
+
+    /// A capture held in memory (fuzzing, tests); `name` is used in messages.
+    pub fn from_bytes(name: &Path, bytes: Vec<u8>) -> Result<CaptureFile, CaptureError> {
+        if bytes.is_empty() {
+            return Err(CaptureError::Empty {
+                path: name.to_owned(),
+            });
+        }
+        let format = match sniff(&bytes) {
+            Some(f) => f,
+            None => {
                 return Err(CaptureError::NotCapture {
-                    path: path.to_owned(),
+                    path: name.to_owned(),
                 })
             }
         };
-        let f = File::open(path).map_err(io)?;
-        let reader = pcap_parser::create_reader(INITIAL_BUFFER, f).map_err(|_| {
-            CaptureError::NotCapture {
+        let size = bytes.len() as u64;
+        // The whole input fits in the buffer: no need for the 1 MiB default.
+        let cap = (bytes.len() + 64).clamp(4096, INITIAL_BUFFER);
+        Self::from_reader(name, size, format, cap, std::io::Cursor::new(bytes))
+    }
+
+    fn from_reader<R: Read + Send + 'static>(
+        path: &Path,
+        size: u64,
+        format: Format,
+        capacity: usize,
+        r: R,
+    ) -> Result<CaptureFile, CaptureError> {
+        let reader =
+            pcap_parser::create_reader(capacity, r).map_err(|_| CaptureError::NotCapture {
                 path: path.to_owned(),
-            }
-        })?;
+            })?;
         Ok(CaptureFile {
             path: path.to_owned(),
             reader,
             format,
             size,
+            capacity,
         })
     }
 
@@ -176,7 +199,7 @@ impl CaptureFile {
         let mut summary = ReadSummary::default();
         let mut legacy: Option<(LinkType, bool)> = None;
         let mut ifaces: Vec<Iface> = Vec::new();
-        let mut cap = INITIAL_BUFFER;
+        let mut cap = self.capacity;
         loop {
             let pos = self.reader.consumed() as u64;
             match self.reader.next() {
@@ -184,10 +207,8 @@ impl CaptureFile {
                     let mut flow = ControlFlow::Continue(());
                     match block {
                         PcapBlockOwned::LegacyHeader(h) => {
-                            legacy = Some((
-                                LinkType(h.network.0 as u32),
-                                h.is_nanosecond_precision(),
-                            ));
+                            legacy =
+                                Some((LinkType(h.network.0 as u32), h.is_nanosecond_precision()));
                         }
                         PcapBlockOwned::Legacy(b) => {
                             let (lt, nanos) = legacy.unwrap_or((LinkType::ETHERNET, false));
@@ -310,6 +331,20 @@ impl CaptureFile {
             offset: pos,
             kind,
         }
+    }
+}
+
+/// The format announced by the first four bytes, if any.
+fn sniff(b: &[u8]) -> Option<Format> {
+    match b.get(..4)? {
+        [0x0a, 0x0d, 0x0d, 0x0a] => Some(Format::PcapNg),
+        [0xd4, 0xc3, 0xb2, 0xa1]
+        | [0xa1, 0xb2, 0xc3, 0xd4]
+        | [0x4d, 0x3c, 0xb2, 0xa1]
+        | [0xa1, 0xb2, 0x3c, 0x4d]
+        | [0x34, 0xcd, 0xb2, 0xa1]
+        | [0xa1, 0xb2, 0xcd, 0x34] => Some(Format::Pcap),
+        _ => None,
     }
 }
 

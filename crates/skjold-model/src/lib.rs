@@ -3,7 +3,7 @@
 //! risks); a library of rules written as data finds STRIDE threats, a risk engine scores them, and
 //! the results are written as HTML, Markdown, JSON, CSV or SARIF with a data-flow diagram in SVG.
 //! `diff` compares two models' findings, `verify` compares a model with what `skjold watch`
-//! observed on the network, and `import` reads OpenThreatModel JSON.
+//! observed on the network, and `import` reads OpenThreatModel JSON and Threagile YAML.
 
 // Prose names such as IoT, IPsec, MACsec and OpenThreatModel are words here, not code items.
 #![allow(clippy::doc_markdown)]

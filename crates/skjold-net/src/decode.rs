@@ -428,7 +428,9 @@ fn decode_ipv6(b: &[u8]) -> Result<(IpPacket<'_>, bool), DecodeError> {
             // Hop-by-hop, routing, destination options: (next, len in 8-octet units minus 1).
             0 | 43 | 60 => {
                 let nh = *b.get(off).ok_or(DecodeError::Short("ipv6 extension"))?;
-                let len = (usize::from(*b.get(off + 1).ok_or(DecodeError::Short("ipv6 extension"))?) + 1) * 8;
+                let len =
+                    (usize::from(*b.get(off + 1).ok_or(DecodeError::Short("ipv6 extension"))?) + 1)
+                        * 8;
                 next = nh;
                 off += len;
                 if off > end {
@@ -509,7 +511,11 @@ pub fn transport(proto: u8, payload: &[u8]) -> Transport<'_> {
             };
             let len = usize::from(len);
             // UDP length 0 is used for jumbograms; otherwise it bounds the payload.
-            let end = if len >= 8 { len.min(payload.len()) } else { payload.len() };
+            let end = if len >= 8 {
+                len.min(payload.len())
+            } else {
+                payload.len()
+            };
             Transport::Udp {
                 sport,
                 dport,
@@ -533,12 +539,26 @@ mod tests {
         ];
         let total = 20 + 20 + payload.len();
         f.extend_from_slice(&[
-            0x45, 0, // version 4, IHL 5, DSCP
-            (total >> 8) as u8, total as u8, // total length
-            0x12, 0x34, 0x40, 0x00, // id, DF
-            64, 6, 0, 0, // TTL, TCP, checksum (not checked)
-            10, 0, 0, 1, // source
-            10, 0, 0, 2, // destination
+            0x45,
+            0, // version 4, IHL 5, DSCP
+            (total >> 8) as u8,
+            total as u8, // total length
+            0x12,
+            0x34,
+            0x40,
+            0x00, // id, DF
+            64,
+            6,
+            0,
+            0, // TTL, TCP, checksum (not checked)
+            10,
+            0,
+            0,
+            1, // source
+            10,
+            0,
+            0,
+            2, // destination
         ]);
         f.extend_from_slice(&[
             0x9c, 0x40, 0x01, 0xf6, // ports 40000 → 502
@@ -560,7 +580,14 @@ mod tests {
         assert_eq!(ip.src, IpAddr::from([10, 0, 0, 1]));
         assert_eq!(ip.frag, None);
         match transport(ip.proto, ip.payload) {
-            Transport::Tcp { sport, dport, seq, ack, flags, payload } => {
+            Transport::Tcp {
+                sport,
+                dport,
+                seq,
+                ack,
+                flags,
+                payload,
+            } => {
                 assert_eq!((sport, dport, seq, ack), (40000, 502, 100, 7));
                 assert!(flags.has(TcpFlags::PSH) && flags.has(TcpFlags::ACK));
                 assert_eq!(payload, b"hello");
@@ -598,7 +625,12 @@ mod tests {
         let Net::Ip(ip) = d.net else { panic!() };
         assert_eq!(
             ip.frag,
-            Some(Fragment { id: 0x1234, offset: 16, more: true, proto: 6 })
+            Some(Fragment {
+                id: 0x1234,
+                offset: 16,
+                more: true,
+                proto: 6
+            })
         );
     }
 
@@ -608,7 +640,10 @@ mod tests {
         for fam in [[2u8, 0, 0, 0], [0, 0, 0, 2]] {
             let mut f = fam.to_vec();
             f.extend_from_slice(ipv4);
-            assert!(matches!(decode(linktype::NULL, &f).unwrap().net, Net::Ip(_)));
+            assert!(matches!(
+                decode(linktype::NULL, &f).unwrap().net,
+                Net::Ip(_)
+            ));
         }
     }
 
@@ -620,7 +655,9 @@ mod tests {
         let d = decode(linktype::LINUX_SLL, &sll).unwrap();
         assert_eq!(d.src_mac, Some([0, 1, 2, 3, 4, 5]));
         assert!(matches!(d.net, Net::Ip(_)));
-        let mut sll2 = vec![0x08, 0x00, 0, 0, 0, 0, 0, 1, 0, 1, 0, 6, 0, 1, 2, 3, 4, 5, 0, 0];
+        let mut sll2 = vec![
+            0x08, 0x00, 0, 0, 0, 0, 0, 1, 0, 1, 0, 6, 0, 1, 2, 3, 4, 5, 0, 0,
+        ];
         sll2.extend_from_slice(ipv4);
         let d = decode(linktype::LINUX_SLL2, &sll2).unwrap();
         assert_eq!(d.src_mac, Some([0, 1, 2, 3, 4, 5]));
@@ -639,14 +676,28 @@ mod tests {
         let d = decode(linktype::RAW, &b).unwrap();
         let Net::Ip(ip) = d.net else { panic!() };
         assert_eq!(ip.proto, 6);
-        assert_eq!(ip.frag, Some(Fragment { id: 42, offset: 8, more: true, proto: 6 }));
+        assert_eq!(
+            ip.frag,
+            Some(Fragment {
+                id: 42,
+                offset: 8,
+                more: true,
+                proto: 6
+            })
+        );
         assert_eq!(ip.payload.len(), 8);
     }
 
     #[test]
     fn short_and_unsupported_inputs_are_errors_not_panics() {
-        assert_eq!(decode(linktype::ETHERNET, &[0; 5]), Err(DecodeError::Short("ethernet")));
-        assert_eq!(decode(999, &[0; 64]), Err(DecodeError::UnsupportedLinkType(999)));
+        assert_eq!(
+            decode(linktype::ETHERNET, &[0; 5]),
+            Err(DecodeError::Short("ethernet"))
+        );
+        assert_eq!(
+            decode(999, &[0; 64]),
+            Err(DecodeError::UnsupportedLinkType(999))
+        );
         assert!(decode(linktype::RAW, &[0x45, 0, 0]).is_err());
         assert_eq!(transport(6, &[0; 10]), Transport::Other { proto: 6 });
     }

@@ -54,7 +54,9 @@ struct Datagram {
 
 impl Datagram {
     fn complete(&self) -> bool {
-        let Some(total) = self.total else { return false };
+        let Some(total) = self.total else {
+            return false;
+        };
         let mut r = self.have.clone();
         r.sort_unstable();
         let mut covered = 0u32;
@@ -171,7 +173,8 @@ impl Defragmenter {
             overlapped = true;
             if s > pos {
                 let (a, b) = (pos as usize, s as usize);
-                d.data[a..b].copy_from_slice(&data[a - frag.offset as usize..b - frag.offset as usize]);
+                d.data[a..b]
+                    .copy_from_slice(&data[a - frag.offset as usize..b - frag.offset as usize]);
             }
             pos = pos.max(e);
         }
@@ -222,7 +225,12 @@ mod tests {
     use super::*;
 
     fn f(offset: u32, more: bool) -> Fragment {
-        Fragment { id: 7, offset, more, proto: 6 }
+        Fragment {
+            id: 7,
+            offset,
+            more,
+            proto: 6,
+        }
     }
 
     const A: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 1));
@@ -231,10 +239,19 @@ mod tests {
     #[test]
     fn out_of_order_fragments_reassemble() {
         let mut d = Defragmenter::default();
-        assert_eq!(d.push(0, A, B, f(16, false), b"CCCC"), DefragOutcome::Pending);
-        assert_eq!(d.push(0, A, B, f(0, true), b"AAAAAAAA"), DefragOutcome::Pending);
+        assert_eq!(
+            d.push(0, A, B, f(16, false), b"CCCC"),
+            DefragOutcome::Pending
+        );
+        assert_eq!(
+            d.push(0, A, B, f(0, true), b"AAAAAAAA"),
+            DefragOutcome::Pending
+        );
         let out = d.push(0, A, B, f(8, true), b"BBBBBBBB");
-        assert_eq!(out, DefragOutcome::Complete(b"AAAAAAAABBBBBBBBCCCC".to_vec()));
+        assert_eq!(
+            out,
+            DefragOutcome::Complete(b"AAAAAAAABBBBBBBBCCCC".to_vec())
+        );
         assert_eq!(d.pending(), 0);
     }
 
@@ -245,19 +262,35 @@ mod tests {
         d.push(0, A, B, f(8, true), b"BBBBBBBB");
         // Overlaps 8..16 with different bytes: ignored there, 16..20 new.
         let out = d.push(0, A, B, f(8, false), b"XXXXXXXXYYYY");
-        assert_eq!(out, DefragOutcome::Complete(b"AAAAAAAABBBBBBBBYYYY".to_vec()));
+        assert_eq!(
+            out,
+            DefragOutcome::Complete(b"AAAAAAAABBBBBBBBYYYY".to_vec())
+        );
         assert_eq!(d.overlaps, 1);
     }
 
     #[test]
     fn limits_hold_and_timeouts_free_memory() {
-        let mut d = Defragmenter::new(Limits { max_datagrams: 1, max_bytes: 64, timeout_micros: 10 });
+        let mut d = Defragmenter::new(Limits {
+            max_datagrams: 1,
+            max_bytes: 64,
+            timeout_micros: 10,
+        });
         assert_eq!(d.push(0, A, B, f(0, true), &[0; 8]), DefragOutcome::Pending);
-        let other = Fragment { id: 8, ..f(0, true) };
-        assert_eq!(d.push(5, A, B, other, &[0; 8]), DefragOutcome::Dropped("defrag_table_full"));
+        let other = Fragment {
+            id: 8,
+            ..f(0, true)
+        };
+        assert_eq!(
+            d.push(5, A, B, other, &[0; 8]),
+            DefragOutcome::Dropped("defrag_table_full")
+        );
         // After the timeout the first datagram is gone and the second fits.
         assert_eq!(d.push(100, A, B, other, &[0; 8]), DefragOutcome::Pending);
         assert_eq!(d.timeouts, 1);
-        assert_eq!(d.push(100, A, B, f(65_530, true), &[0; 16]), DefragOutcome::Dropped("fragment_too_large"));
+        assert_eq!(
+            d.push(100, A, B, f(65_530, true), &[0; 16]),
+            DefragOutcome::Dropped("fragment_too_large")
+        );
     }
 }

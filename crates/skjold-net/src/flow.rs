@@ -30,11 +30,25 @@ fn ip128(ip: IpAddr) -> u128 {
 
 impl FlowKey {
     /// The key of a packet from `src:sport` to `dst:dport`, and whether `src` is the `lo` end.
-    pub fn new(src: IpAddr, sport: u16, dst: IpAddr, dport: u16, proto: u8, vlan: u16) -> (FlowKey, bool) {
+    pub fn new(
+        src: IpAddr,
+        sport: u16,
+        dst: IpAddr,
+        dport: u16,
+        proto: u8,
+        vlan: u16,
+    ) -> (FlowKey, bool) {
         let (s, d) = (ip128(src), ip128(dst));
         let src_lo = (s, sport) <= (d, dport);
-        let (lo_ip, hi_ip, lo_port, hi_port) = if src_lo { (s, d, sport, dport) } else { (d, s, dport, sport) };
-        let rest = (u64::from(vlan) << 48) | (u64::from(lo_port) << 32) | (u64::from(hi_port) << 16) | (u64::from(proto) << 8);
+        let (lo_ip, hi_ip, lo_port, hi_port) = if src_lo {
+            (s, d, sport, dport)
+        } else {
+            (d, s, dport, sport)
+        };
+        let rest = (u64::from(vlan) << 48)
+            | (u64::from(lo_port) << 32)
+            | (u64::from(hi_port) << 16)
+            | (u64::from(proto) << 8);
         (FlowKey { lo_ip, hi_ip, rest }, src_lo)
     }
 
@@ -110,7 +124,8 @@ impl<T> FlowTable<T> {
         }
         if self.fifo.len() > 2 * self.map.len() + 1024 {
             let map = &self.map;
-            self.fifo.retain(|(k, g)| map.get(k).is_some_and(|e| e.gen == *g));
+            self.fifo
+                .retain(|(k, g)| map.get(k).is_some_and(|e| e.gen == *g));
         }
         let gen = self.next_gen;
         match self.map.entry(key) {
@@ -118,7 +133,12 @@ impl<T> FlowTable<T> {
             std::collections::hash_map::Entry::Vacant(v) => {
                 self.next_gen += 1;
                 self.fifo.push_back((key, gen));
-                let e = v.insert(Entry { gen, last_seen: now, timeout, val: make() });
+                let e = v.insert(Entry {
+                    gen,
+                    last_seen: now,
+                    timeout,
+                    val: make(),
+                });
                 (e, true)
             }
         }
@@ -147,11 +167,20 @@ impl<T> FlowTable<T> {
         }
         let gen = self.next_gen;
         self.next_gen += 1;
-        self.map.insert(key, Entry { gen, last_seen: now, timeout, val });
+        self.map.insert(
+            key,
+            Entry {
+                gen,
+                last_seen: now,
+                timeout,
+                val,
+            },
+        );
         self.fifo.push_back((key, gen));
         if self.fifo.len() > 2 * self.map.len() + 1024 {
             let map = &self.map;
-            self.fifo.retain(|(k, g)| map.get(k).is_some_and(|e| e.gen == *g));
+            self.fifo
+                .retain(|(k, g)| map.get(k).is_some_and(|e| e.gen == *g));
         }
         evicted
     }

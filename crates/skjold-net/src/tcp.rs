@@ -234,7 +234,11 @@ impl Stream {
         let mut rep = Report::default();
         // First wins: a segment starting where a queued one starts is a retransmission.
         let pos = self.queue.partition_point(|q| seq_diff(q.seq, seq) < 0);
-        if self.queue.get(pos).is_some_and(|q| q.seq == seq && q.data.len() >= payload.len()) {
+        if self
+            .queue
+            .get(pos)
+            .is_some_and(|q| q.seq == seq && q.data.len() >= payload.len())
+        {
             rep.retransmission = true;
             return rep;
         }
@@ -439,7 +443,10 @@ mod tests {
     #[test]
     fn buffer_cap_turns_into_gap() {
         let mut s = Stream::default();
-        let l = Limits { max_buffered: 8, ..Limits::default() };
+        let l = Limits {
+            max_buffered: 8,
+            ..Limits::default()
+        };
         let mut gaps = 0;
         let mut sink = |c: Chunk<'_>| {
             if let Chunk::Gap(_) = c {
@@ -458,7 +465,10 @@ mod tests {
     fn queue_overflow_skips_hole() {
         let mut s = Stream::default();
         let mut r = Rec::default();
-        let l = Limits { max_queued_segments: 2, ..Limits::default() };
+        let l = Limits {
+            max_queued_segments: 2,
+            ..Limits::default()
+        };
         s.syn(0);
         s.segment(5, b"aaaa", &l, &mut r.sink());
         s.segment(9, b"bbbb", &l, &mut r.sink());

@@ -178,6 +178,7 @@ impl AssetBook {
     }
 
     /// Fold a copy of another book into this one (live snapshots).
+    #[cfg(feature = "live")]
     pub(crate) fn merge_from(&mut self, other: &AssetBook) {
         for (k, v) in &other.map {
             match self.map.get_mut(k) {
@@ -260,7 +261,11 @@ pub fn to_json(records: &[Asset]) -> serde_json::Value {
             mac_vendor: a.mac.and_then(skjold_oui::vendor),
             roles: &a.roles,
             protocols: &a.protocols,
-            identity: a.identity.iter().map(|(k, v)| (*k, v.value.as_str())).collect(),
+            identity: a
+                .identity
+                .iter()
+                .map(|(k, v)| (*k, v.value.as_str()))
+                .collect(),
             identity_sources: a.identity.iter().map(|(k, v)| (*k, v.source)).collect(),
             first_seen: a.first_seen.to_string(),
             last_seen: a.last_seen.to_string(),

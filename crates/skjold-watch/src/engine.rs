@@ -15,6 +15,7 @@ use skjold_net::tcp;
 use std::fs::File;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
+#[cfg(feature = "live")]
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -108,7 +109,11 @@ struct Reader {
 
 impl Reader {
     fn new() -> Reader {
-        Reader { defrag: Defragmenter::default(), stats: Stats::default(), span: None }
+        Reader {
+            defrag: Defragmenter::default(),
+            stats: Stats::default(),
+            span: None,
+        }
     }
 
     /// Decode a frame and pass its transport packet to `deliver`.
@@ -146,17 +151,40 @@ impl Reader {
             l4,
         };
         if let Some(frag) = ip.frag {
-            match self.defrag.push(p.ts_micros, ip.src, ip.dst, frag, ip.payload) {
+            match self
+                .defrag
+                .push(p.ts_micros, ip.src, ip.dst, frag, ip.payload)
+            {
                 DefragOutcome::Pending => self.other("ip_fragment"),
                 DefragOutcome::Dropped(why) => {
                     self.stats.error(&format!("ip.{why}"));
                     self.other("ip_fragment");
                 }
                 DefragOutcome::Complete(buf) => match decode::transport(frag.proto, &buf) {
-                    Transport::Tcp { sport, dport, seq, ack, flags, payload } => {
-                        deliver(&mk(L4Header::Tcp { sport, dport, seq, ack, flags }), payload);
+                    Transport::Tcp {
+                        sport,
+                        dport,
+                        seq,
+                        ack,
+                        flags,
+                        payload,
+                    } => {
+                        deliver(
+                            &mk(L4Header::Tcp {
+                                sport,
+                                dport,
+                                seq,
+                                ack,
+                                flags,
+                            }),
+                            payload,
+                        );
                     }
-                    Transport::Udp { sport, dport, payload } => {
+                    Transport::Udp {
+                        sport,
+                        dport,
+                        payload,
+                    } => {
                         deliver(&mk(L4Header::Udp { sport, dport }), payload);
                     }
                     Transport::Other { .. } => self.other("other"),
@@ -165,10 +193,30 @@ impl Reader {
             return;
         }
         match decode::transport(ip.proto, ip.payload) {
-            Transport::Tcp { sport, dport, seq, ack, flags, payload } => {
-                deliver(&mk(L4Header::Tcp { sport, dport, seq, ack, flags }), payload);
+            Transport::Tcp {
+                sport,
+                dport,
+                seq,
+                ack,
+                flags,
+                payload,
+            } => {
+                deliver(
+                    &mk(L4Header::Tcp {
+                        sport,
+                        dport,
+                        seq,
+                        ack,
+                        flags,
+                    }),
+                    payload,
+                );
             }
-            Transport::Udp { sport, dport, payload } => {
+            Transport::Udp {
+                sport,
+                dport,
+                payload,
+            } => {
                 deliver(&mk(L4Header::Udp { sport, dport }), payload);
             }
             Transport::Other { proto } => {
@@ -218,14 +266,23 @@ struct Pool {
 
 impl Pool {
     fn new(cfg: &Config, sink: &EveSink) -> Pool {
-        let mut pool = Pool { tx: vec![], back: vec![], cur: vec![], handles: vec![] };
+        let mut pool = Pool {
+            tx: vec![],
+            back: vec![],
+            cur: vec![],
+            handles: vec![],
+        };
         for _ in 0..cfg.threads {
             let (tx, rx) = bounded::<Batch>(8);
             let (btx, brx) = bounded::<Batch>(16);
             for _ in 0..8 {
                 let _ = btx.send(Batch::default());
             }
-            let mut w = Worker::new(Output::new(cfg.log, Some(sink.clone())), cfg.max_flows, cfg.tcp);
+            let mut w = Worker::new(
+                Output::new(cfg.log, Some(sink.clone())),
+                cfg.max_flows,
+                cfg.tcp,
+            );
             pool.handles.push(std::thread::spawn(move || {
                 for mut b in rx {
                     for (h, s, e) in &b.hdrs {
@@ -274,7 +331,10 @@ impl Pool {
 }
 
 fn out_err(path: &Path) -> impl FnOnce(std::io::Error) -> WatchError + '_ {
-    move |source| WatchError::Output { path: path.to_owned(), source }
+    move |source| WatchError::Output {
+        path: path.to_owned(),
+        source,
+    }
 }
 
 fn open_eve(cfg: &Config) -> Result<EveSink, WatchError> {
@@ -287,7 +347,11 @@ fn open_eve(cfg: &Config) -> Result<EveSink, WatchError> {
 
 /// Open every input first (so a non-capture exits before anything is written), then process
 /// them in order as one timeline.
-pub fn run_files(paths: &[PathBuf], cfg: &Config, progress: &mut dyn Progress) -> Result<RunResult, WatchError> {
+pub fn run_files(
+    paths: &[PathBuf],
+    cfg: &Config,
+    progress: &mut dyn Progress,
+) -> Result<RunResult, WatchError> {
     let mut files = Vec::with_capacity(paths.len());
     for p in paths {
         files.push(CaptureFile::open(p)?);
@@ -301,7 +365,11 @@ pub fn run_files(paths: &[PathBuf], cfg: &Config, progress: &mut dyn Progress) -
     let mut workers: Vec<Worker>;
     let mut tick = 0u32;
     if cfg.threads <= 1 {
-        let mut w = Worker::new(Output::new(cfg.log, Some(sink.clone())), cfg.max_flows, cfg.tcp);
+        let mut w = Worker::new(
+            Output::new(cfg.log, Some(sink.clone())),
+            cfg.max_flows,
+            cfg.tcp,
+        );
         for f in &mut files {
             let size = f.size();
             let summary = f.for_each(|item, pos| {
@@ -350,10 +418,16 @@ fn note_damage(
     progress: &mut dyn Progress,
 ) {
     if summary.skipped_blocks > 0 {
-        *stats.errors.entry("pcapng_unknown_block".into()).or_default() += summary.skipped_blocks;
+        *stats
+            .errors
+            .entry("pcapng_unknown_block".into())
+            .or_default() += summary.skipped_blocks;
     }
     if summary.bad_interface > 0 {
-        *stats.errors.entry("pcapng_bad_interface".into()).or_default() += summary.bad_interface;
+        *stats
+            .errors
+            .entry("pcapng_bad_interface".into())
+            .or_default() += summary.bad_interface;
     }
     if let Some(d) = summary.damage {
         match d.kind {
@@ -376,7 +450,9 @@ fn finish(
     let mut stats = reader.stats;
     let mut book = AssetBook::default();
     for w in workers.iter_mut() {
-        w.out.flush(true).map_err(out_err(&cfg.out_dir.join("eve.json")))?;
+        w.out
+            .flush(true)
+            .map_err(out_err(&cfg.out_dir.join("eve.json")))?;
         stats.merge(std::mem::take(&mut w.out.stats));
         book.merge(std::mem::take(&mut w.out.assets));
     }
@@ -388,9 +464,37 @@ fn finish(
         g.flush().map_err(out_err(&cfg.out_dir.join("eve.json")))?;
     }
     let elapsed = started.elapsed();
-    let result = RunResult { stats, assets: book, elapsed, damage, span: reader.span };
+    let result = RunResult {
+        stats,
+        assets: book,
+        elapsed,
+        damage,
+        span: reader.span,
+    };
     write_snapshot(cfg, &result)?;
     Ok(result)
+}
+
+/// Run the whole pipeline over a capture held in memory, writing nothing: the entry point of
+/// the pipeline fuzz target and of the no-panic property tests. Returns the counters and the
+/// number of EVE bytes produced.
+pub fn run_bytes(bytes: Vec<u8>, log: LogMask) -> Result<(Stats, usize), WatchError> {
+    let mut f = CaptureFile::from_bytes(Path::new("<memory>"), bytes)?;
+    let mut reader = Reader::new();
+    let mut w = Worker::new(Output::new(log, None), 1024, tcp::Limits::default());
+    let summary = f.for_each(|item, _| {
+        if let Item::Packet(p) = item {
+            reader.frame(&p, &mut |h, pl| w.packet(h, pl));
+        }
+        ControlFlow::Continue(())
+    })?;
+    w.finish();
+    let mut stats = reader.stats;
+    let mut damage = Vec::new();
+    note_damage(&mut stats, &mut damage, summary, &mut NoProgress);
+    let eve = w.out.buffered_eve();
+    stats.merge(std::mem::take(&mut w.out.stats));
+    Ok((stats, eve))
 }
 
 /// Write `assets.json` and `summary.json` (atomically, via a temporary file and rename, so a
@@ -441,12 +545,21 @@ pub fn summary_json(r: &RunResult, assets: usize) -> serde_json::Value {
 
 /// Watch a live interface until `stop` is set, rewriting the outputs every second.
 #[cfg(feature = "live")]
-pub fn run_live(iface: &str, filter: Option<&str>, cfg: &Config, stop: &AtomicBool) -> Result<RunResult, WatchError> {
+pub fn run_live(
+    iface: &str,
+    filter: Option<&str>,
+    cfg: &Config,
+    stop: &AtomicBool,
+) -> Result<RunResult, WatchError> {
     let mut cap = skjold_capture::LiveCapture::open(iface, filter)?;
     let started = Instant::now();
     let sink = open_eve(cfg)?;
     let mut reader = Reader::new();
-    let mut w = Worker::new(Output::new(cfg.log, Some(sink.clone())), cfg.max_flows, cfg.tcp);
+    let mut w = Worker::new(
+        Output::new(cfg.log, Some(sink.clone())),
+        cfg.max_flows,
+        cfg.tcp,
+    );
     let mut last_flush = Instant::now();
     let mut io_err = None;
     cap.for_each(|item| {
@@ -475,7 +588,13 @@ pub fn run_live(iface: &str, filter: Option<&str>, cfg: &Config, stop: &AtomicBo
 }
 
 #[cfg(feature = "live")]
-fn live_flush(cfg: &Config, sink: &EveSink, reader: &Reader, w: &mut Worker, started: Instant) -> Result<(), WatchError> {
+fn live_flush(
+    cfg: &Config,
+    sink: &EveSink,
+    reader: &Reader,
+    w: &mut Worker,
+    started: Instant,
+) -> Result<(), WatchError> {
     let eve = cfg.out_dir.join("eve.json");
     w.out.flush(true).map_err(out_err(&eve))?;
     if let Ok(mut g) = sink.lock() {
@@ -486,6 +605,12 @@ fn live_flush(cfg: &Config, sink: &EveSink, reader: &Reader, w: &mut Worker, sta
     stats.merge(w.out.stats.clone());
     let mut book = AssetBook::default();
     book.merge_from(&w.out.assets);
-    let r = RunResult { stats, assets: book, elapsed: started.elapsed(), damage: Vec::new(), span: reader.span };
+    let r = RunResult {
+        stats,
+        assets: book,
+        elapsed: started.elapsed(),
+        damage: Vec::new(),
+        span: reader.span,
+    };
     write_snapshot(cfg, &r)
 }

@@ -12,7 +12,7 @@ pub mod output;
 mod worker;
 
 pub use app::AppProto;
-pub use engine::{run_files, Config, NoProgress, Progress, RunResult, WatchError};
 #[cfg(feature = "live")]
 pub use engine::run_live;
+pub use engine::{run_bytes, run_files, Config, NoProgress, Progress, RunResult, WatchError};
 pub use output::LogMask;

@@ -163,6 +163,11 @@ impl Output {
             .collect()
     }
 
+    /// EVE bytes buffered and not yet flushed.
+    pub(crate) fn buffered_eve(&self) -> usize {
+        self.w.len()
+    }
+
     /// Whether per-PDU events of `p` are written.
     pub(crate) fn log_enabled(&self, p: AppProto) -> bool {
         self.mask.enabled(p)
@@ -185,7 +190,14 @@ impl Output {
         Ok(())
     }
 
-    fn header(&mut self, ts: Ts, flow: &FlowMeta, from: Dir, event_type: &str, app: Option<AppProto>) {
+    fn header(
+        &mut self,
+        ts: Ts,
+        flow: &FlowMeta,
+        from: Dir,
+        event_type: &str,
+        app: Option<AppProto>,
+    ) {
         let (src, dst) = match from {
             Dir::ToServer => (&flow.client, &flow.server),
             Dir::ToClient => (&flow.server, &flow.client),

@@ -34,8 +34,17 @@ const SLOTS: usize = SLOT_UDP + 1;
 /// The transport header of a packet handed to a worker.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum L4Header {
-    Tcp { sport: u16, dport: u16, seq: u32, ack: u32, flags: TcpFlags },
-    Udp { sport: u16, dport: u16 },
+    Tcp {
+        sport: u16,
+        dport: u16,
+        seq: u32,
+        ack: u32,
+        flags: TcpFlags,
+    },
+    Udp {
+        sport: u16,
+        dport: u16,
+    },
 }
 
 /// A packet as a worker sees it (payload passed beside it).
@@ -55,7 +64,10 @@ pub(crate) struct PktHeader {
 
 enum App {
     /// Not decided yet: candidate from the port, bytes offered so far.
-    Probing { by_port: Option<AppProto>, offered: usize },
+    Probing {
+        by_port: Option<AppProto>,
+        offered: usize,
+    },
     Modbus(ModbusState),
     Mqtt(MqttState),
     /// No known protocol: payload is ignored.
@@ -170,7 +182,11 @@ impl Worker {
                 }
             }
         }
-        let timeout = if proto == IPPROTO_TCP { TIMEOUT_TCP_NEW } else { TIMEOUT_UDP };
+        let timeout = if proto == IPPROTO_TCP {
+            TIMEOUT_TCP_NEW
+        } else {
+            TIMEOUT_UDP
+        };
         let (out, counts, lim) = (&mut self.out, &mut self.counts, self.lim);
         let (entry, inserted) = self.flows.get_or_insert_with(
             key,
@@ -187,12 +203,18 @@ impl Worker {
         }
         entry.last_seen = h.ts;
         let st = &mut entry.val;
-        let dir = if src_lo == st.client_is_lo { Dir::ToServer } else { Dir::ToClient };
+        let dir = if src_lo == st.client_is_lo {
+            Dir::ToServer
+        } else {
+            Dir::ToClient
+        };
         st.bytes[dir as usize] += u64::from(h.wire_len);
         st.last_ts = h.ts;
         let ts = Ts(h.ts);
         match h.l4 {
-            L4Header::Tcp { seq, ack, flags, .. } => {
+            L4Header::Tcp {
+                seq, ack, flags, ..
+            } => {
                 let (me, peer) = match dir {
                     Dir::ToServer => (0, 1),
                     Dir::ToClient => (1, 0),
@@ -200,7 +222,9 @@ impl Worker {
                 if flags.has(TcpFlags::SYN) {
                     st.streams[me].syn(seq);
                 }
-                let FlowState { meta, streams, app, .. } = st;
+                let FlowState {
+                    meta, streams, app, ..
+                } = st;
                 let out = &mut self.out;
                 let lim = self.lim;
                 if !matches!(app, App::Unknown) {
@@ -208,7 +232,11 @@ impl Worker {
                     let rep = streams[me].segment(seq, payload, &lim, &mut sink);
                     report(out, meta, ts, dir, rep);
                     if flags.has(TcpFlags::ACK) {
-                        let peer_dir = if dir == Dir::ToServer { Dir::ToClient } else { Dir::ToServer };
+                        let peer_dir = if dir == Dir::ToServer {
+                            Dir::ToClient
+                        } else {
+                            Dir::ToServer
+                        };
                         let mut sink = |c: Chunk<'_>| feed(app, meta, out, ts, peer_dir, c);
                         let rep = streams[peer].acked(ack, &lim, &mut sink);
                         report(out, meta, ts, peer_dir, rep);
@@ -267,6 +295,7 @@ impl Worker {
     }
 
     /// Live snapshots: make assets reflect flows still open (last seen, peers, roles).
+    #[cfg(feature = "live")]
     pub(crate) fn snapshot_assets(&mut self) {
         let out = &mut self.out;
         let counts = &mut self.counts;
@@ -274,7 +303,12 @@ impl Worker {
             let st = &mut e.val;
             counts[st.slot()] += st.pkts;
             st.pkts = 0;
-            out.assets.seen_pair(&st.meta.client, &st.meta.server, st.meta.first_seen, Ts(st.last_ts));
+            out.assets.seen_pair(
+                &st.meta.client,
+                &st.meta.server,
+                st.meta.first_seen,
+                Ts(st.last_ts),
+            );
         });
         self.fold_counts();
     }
@@ -314,16 +348,41 @@ fn new_flow(h: &PktHeader, key: FlowKey, src_lo: bool) -> FlowState {
             }
         }
     };
-    let sender = Peer { ip: h.src, port: sport, mac: h.src_mac };
-    let receiver = Peer { ip: h.dst, port: dport, mac: h.dst_mac.filter(|m| m[0] & 1 == 0) };
-    let (client, server) = if sender_is_client { (sender, receiver) } else { (receiver, sender) };
+    let sender = Peer {
+        ip: h.src,
+        port: sport,
+        mac: h.src_mac,
+    };
+    let receiver = Peer {
+        ip: h.dst,
+        port: dport,
+        mac: h.dst_mac.filter(|m| m[0] & 1 == 0),
+    };
+    let (client, server) = if sender_is_client {
+        (sender, receiver)
+    } else {
+        (receiver, sender)
+    };
     let flow_id = (key.hash64() ^ h.ts.wrapping_mul(0x9e37_79b9_7f4a_7c15)) & ((1 << 53) - 1);
     let by_port = proto_by_port(server.port);
     FlowState {
-        meta: FlowMeta { flow_id, client, server, l4, first_seen: Ts(h.ts) },
+        meta: FlowMeta {
+            flow_id,
+            client,
+            server,
+            l4,
+            first_seen: Ts(h.ts),
+        },
         client_is_lo: src_lo == sender_is_client,
         streams: [Stream::default(), Stream::default()],
-        app: if l4 == L4::Tcp { App::Probing { by_port, offered: 0 } } else { App::Unknown },
+        app: if l4 == L4::Tcp {
+            App::Probing {
+                by_port,
+                offered: 0,
+            }
+        } else {
+            App::Unknown
+        },
         closed: false,
         rst: false,
         bytes: [0; 2],
@@ -336,7 +395,9 @@ fn new_flow(h: &PktHeader, key: FlowKey, src_lo: bool) -> FlowState {
 fn close_into(out: &mut Output, counts: &mut [u64; SLOTS], lim: tcp::Limits, mut st: FlowState) {
     let ts = Ts(st.last_ts);
     counts[st.slot()] += st.pkts;
-    let FlowState { meta, streams, app, .. } = &mut st;
+    let FlowState {
+        meta, streams, app, ..
+    } = &mut st;
     if !matches!(app, App::Unknown) {
         for (i, dir) in [(0, Dir::ToServer), (1, Dir::ToClient)] {
             let mut sink = |c: Chunk<'_>| feed(app, meta, out, ts, dir, c);
@@ -345,16 +406,23 @@ fn close_into(out: &mut Output, counts: &mut [u64; SLOTS], lim: tcp::Limits, mut
         }
     }
     if let Some((state, proto)) = app.state() {
-        let mut ctx = AppCtx { ts, flow: meta, out, proto };
+        let mut ctx = AppCtx {
+            ts,
+            flow: meta,
+            out,
+            proto,
+        };
         state.close(&mut ctx);
     }
-    out
-        .assets
+    out.assets
         .seen_pair(&st.meta.client, &st.meta.server, st.meta.first_seen, ts);
     let talkers = &mut out.stats.talkers;
-    for (i, (a, b)) in [(&st.meta.client, &st.meta.server), (&st.meta.server, &st.meta.client)]
-        .into_iter()
-        .enumerate()
+    for (i, (a, b)) in [
+        (&st.meta.client, &st.meta.server),
+        (&st.meta.server, &st.meta.client),
+    ]
+    .into_iter()
+    .enumerate()
     {
         if st.bytes[i] == 0 {
             continue;
@@ -403,7 +471,9 @@ fn feed(app: &mut App, meta: &FlowMeta, out: &mut Output, ts: Ts, dir: Dir, c: C
         let mut decided = None;
         let mut need_more = false;
         let first = *by_port;
-        let candidates = first.into_iter().chain(AppProto::ALL.into_iter().filter(|p| Some(*p) != first));
+        let candidates = first
+            .into_iter()
+            .chain(AppProto::ALL.into_iter().filter(|p| Some(*p) != first));
         for p in candidates {
             match probe(p, dir, data) {
                 Probe::Yes => {
@@ -440,7 +510,12 @@ fn feed(app: &mut App, meta: &FlowMeta, out: &mut Output, ts: Ts, dir: Dir, c: C
             Chunk::Gap(_) => 0,
         };
     };
-    let mut ctx = AppCtx { ts, flow: meta, out, proto };
+    let mut ctx = AppCtx {
+        ts,
+        flow: meta,
+        out,
+        proto,
+    };
     match c {
         Chunk::Data(d) => state.parse(dir, d, &mut ctx),
         Chunk::Gap(n) => {

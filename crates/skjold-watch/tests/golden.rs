@@ -34,17 +34,24 @@ fn kind(e: &Value) -> String {
                 m.get(k).map(|x| {
                     format!(
                         "{k} {} ({})",
-                        x["function_raw"].as_u64().map_or_else(|| "?".into(), |n| n.to_string()),
+                        x["function_raw"]
+                            .as_u64()
+                            .map_or_else(|| "?".into(), |n| n.to_string()),
                         x["function_code"].as_str().unwrap_or("?")
                     )
                 })
             };
-            let parts: Vec<String> = ["request", "response"].into_iter().filter_map(part).collect();
+            let parts: Vec<String> = ["request", "response"]
+                .into_iter()
+                .filter_map(part)
+                .collect();
             format!("modbus: {}", parts.join(", "))
         }
         "mqtt" => {
-            let keys: Vec<&str> =
-                e["mqtt"].as_object().map(|o| o.keys().map(String::as_str).collect()).unwrap_or_default();
+            let keys: Vec<&str> = e["mqtt"]
+                .as_object()
+                .map(|o| o.keys().map(String::as_str).collect())
+                .unwrap_or_default();
             format!("mqtt: {}", keys.join(","))
         }
         "anomaly" => {

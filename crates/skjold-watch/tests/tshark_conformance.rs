@@ -195,7 +195,13 @@ fn modbus_key(
     )
 }
 
-fn mqtt_key(to_server: bool, kind: u64, qos: u64, topics: &[String], client: Option<&str>) -> String {
+fn mqtt_key(
+    to_server: bool,
+    kind: u64,
+    qos: u64,
+    topics: &[String],
+    client: Option<&str>,
+) -> String {
     format!(
         "mqtt {} type={kind} qos={qos} topics={topics:?} client={}",
         if to_server { "C>S" } else { "S>C" },
@@ -207,18 +213,31 @@ fn mqtt_key(to_server: bool, kind: u64, qos: u64, topics: &[String], client: Opt
 // tshark side
 
 fn tshark_available() -> bool {
-    Command::new("tshark").arg("--version").output().is_ok_and(|o| o.status.success())
+    Command::new("tshark")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 fn tshark_version() -> String {
     Command::new("tshark")
         .arg("--version")
         .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).lines().next().unwrap_or_default().to_owned())
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        })
         .unwrap_or_default()
 }
 
-fn tshark_pdus(cap: &Capture, modbus_ports: &BTreeSet<u16>, mqtt_ports: &BTreeSet<u16>) -> Vec<Pdu> {
+fn tshark_pdus(
+    cap: &Capture,
+    modbus_ports: &BTreeSet<u16>,
+    mqtt_ports: &BTreeSet<u16>,
+) -> Vec<Pdu> {
     let mut cmd = Command::new("tshark");
     cmd.arg("-r").arg(&cap.path);
     for p in modbus_ports.iter().filter(|p| **p != MODBUS_PORT) {
@@ -268,23 +287,47 @@ fn tshark_pdus(cap: &Capture, modbus_ports: &BTreeSet<u16>, mqtt_ports: &BTreeSe
             let g = |n: &str| pdu.and_then(|p| num(field(p, n)));
             let fc = g("modbus.func_code");
             let exc = g("modbus.exception_code");
-            let (addr, qty) = if g("modbus.read_reference_num").is_some() || g("modbus.write_reference_num").is_some() {
+            let (addr, qty) = if g("modbus.read_reference_num").is_some()
+                || g("modbus.write_reference_num").is_some()
+            {
                 (
-                    format!("r{}/w{}", opt(g("modbus.read_reference_num")), opt(g("modbus.write_reference_num"))),
-                    format!("r{}/w{}", opt(g("modbus.read_word_cnt")), opt(g("modbus.write_word_cnt"))),
+                    format!(
+                        "r{}/w{}",
+                        opt(g("modbus.read_reference_num")),
+                        opt(g("modbus.write_reference_num"))
+                    ),
+                    format!(
+                        "r{}/w{}",
+                        opt(g("modbus.read_word_cnt")),
+                        opt(g("modbus.write_word_cnt"))
+                    ),
                 )
             } else {
-                (opt(g("modbus.reference_num")), opt(g("modbus.word_cnt").or(g("modbus.bit_cnt"))))
+                (
+                    opt(g("modbus.reference_num")),
+                    opt(g("modbus.word_cnt").or(g("modbus.bit_cnt"))),
+                )
             };
-            pdus.push(Pdu { key: modbus_key(query, tid, unit, fc, exc, &addr, &qty), frame });
+            pdus.push(Pdu {
+                key: modbus_key(query, tid, unit, fc, exc, &addr, &qty),
+                frame,
+            });
         }
 
         for m in each(layers.get("mqtt")) {
-            let Some(flags) = num(field(m, "mqtt.hdrflags")) else { continue };
+            let Some(flags) = num(field(m, "mqtt.hdrflags")) else {
+                continue;
+            };
             let to_server = mqtt_ports.contains(&dport);
-            let topics: Vec<String> = fields(m, "mqtt.topic").into_iter().map(str::to_owned).collect();
+            let topics: Vec<String> = fields(m, "mqtt.topic")
+                .into_iter()
+                .map(str::to_owned)
+                .collect();
             let client = field(m, "mqtt.clientid");
-            pdus.push(Pdu { key: mqtt_key(to_server, flags >> 4, (flags >> 1) & 3, &topics, client), frame });
+            pdus.push(Pdu {
+                key: mqtt_key(to_server, flags >> 4, (flags >> 1) & 3, &topics, client),
+                frame,
+            });
         }
     }
     pdus
@@ -294,8 +337,22 @@ fn tshark_pdus(cap: &Capture, modbus_ports: &BTreeSet<u16>, mqtt_ports: &BTreeSe
 // Skjold side
 
 const MQTT_TYPES: [&str; 16] = [
-    "reserved", "connect", "connack", "publish", "puback", "pubrec", "pubrel", "pubcomp", "subscribe",
-    "suback", "unsubscribe", "unsuback", "pingreq", "pingresp", "disconnect", "auth",
+    "reserved",
+    "connect",
+    "connack",
+    "publish",
+    "puback",
+    "pubrec",
+    "pubrel",
+    "pubcomp",
+    "subscribe",
+    "suback",
+    "unsubscribe",
+    "unsuback",
+    "pingreq",
+    "pingresp",
+    "disconnect",
+    "auth",
 ];
 
 fn port(v: &Value, k: &str) -> u16 {
@@ -314,7 +371,9 @@ fn server_ports(events: &[Value]) -> (BTreeSet<u16>, BTreeSet<u16>) {
                 }
             }
             Some("mqtt") => {
-                let Some(obj) = e["mqtt"].as_object() else { continue };
+                let Some(obj) = e["mqtt"].as_object() else {
+                    continue;
+                };
                 for k in obj.keys() {
                     match k.as_str() {
                         "connect" | "subscribe" | "unsubscribe" | "pingreq" => {
@@ -340,14 +399,34 @@ fn skjold_modbus_msg(query: bool, m: &Value) -> String {
     let fc = raw.map(|r| r & 0x7f);
     let (addr, qty) = if m.get("read").is_some() && m.get("write").is_some() {
         (
-            format!("r{}/w{}", opt(u(&m["read"]["address"])), opt(u(&m["write"]["address"]))),
-            format!("r{}/w{}", opt(u(&m["read"]["quantity"])), opt(u(&m["write"]["quantity"]))),
+            format!(
+                "r{}/w{}",
+                opt(u(&m["read"]["address"])),
+                opt(u(&m["write"]["address"]))
+            ),
+            format!(
+                "r{}/w{}",
+                opt(u(&m["read"]["quantity"])),
+                opt(u(&m["write"]["quantity"]))
+            ),
         )
     } else {
-        let o = if m.get("read").is_some() { &m["read"] } else { &m["write"] };
+        let o = if m.get("read").is_some() {
+            &m["read"]
+        } else {
+            &m["write"]
+        };
         (opt(u(&o["address"])), opt(u(&o["quantity"])))
     };
-    modbus_key(query, u(&m["transaction_id"]), u(&m["unit_id"]), fc, exc, &addr, &qty)
+    modbus_key(
+        query,
+        u(&m["transaction_id"]),
+        u(&m["unit_id"]),
+        fc,
+        exc,
+        &addr,
+        &qty,
+    )
 }
 
 fn skjold_pdus(events: &[Value], mqtt_ports: &BTreeSet<u16>) -> Vec<Pdu> {
@@ -357,29 +436,46 @@ fn skjold_pdus(events: &[Value], mqtt_ports: &BTreeSet<u16>) -> Vec<Pdu> {
         match e["event_type"].as_str() {
             Some("modbus") => {
                 if let Some(q) = e["modbus"].get("request") {
-                    pdus.push(Pdu { key: skjold_modbus_msg(true, q), frame });
+                    pdus.push(Pdu {
+                        key: skjold_modbus_msg(true, q),
+                        frame,
+                    });
                 }
                 if let Some(r) = e["modbus"].get("response") {
-                    pdus.push(Pdu { key: skjold_modbus_msg(false, r), frame });
+                    pdus.push(Pdu {
+                        key: skjold_modbus_msg(false, r),
+                        frame,
+                    });
                 }
             }
             Some("mqtt") => {
-                let Some(obj) = e["mqtt"].as_object() else { continue };
+                let Some(obj) = e["mqtt"].as_object() else {
+                    continue;
+                };
                 for (k, m) in obj {
-                    let Some(kind) = MQTT_TYPES.iter().position(|t| t == k) else { continue };
+                    let Some(kind) = MQTT_TYPES.iter().position(|t| t == k) else {
+                        continue;
+                    };
                     let to_server = mqtt_ports.contains(&port(e, "dest_port"));
                     let mut topics = Vec::new();
                     if let Some(t) = m["topic"].as_str() {
                         topics.push(t.to_owned());
                     }
-                    for t in m["topics"].as_array().map(Vec::as_slice).unwrap_or_default() {
+                    for t in m["topics"]
+                        .as_array()
+                        .map(Vec::as_slice)
+                        .unwrap_or_default()
+                    {
                         if let Some(s) = t.as_str().or_else(|| t["topic"].as_str()) {
                             topics.push(s.to_owned());
                         }
                     }
                     let qos = m["qos"].as_u64().unwrap_or(0);
                     let client = m["client_id"].as_str();
-                    pdus.push(Pdu { key: mqtt_key(to_server, kind as u64, qos, &topics, client), frame });
+                    pdus.push(Pdu {
+                        key: mqtt_key(to_server, kind as u64, qos, &topics, client),
+                        frame,
+                    });
                 }
             }
             _ => {}
@@ -413,7 +509,11 @@ fn compare(tshark: &[Pdu], skjold: &[Pdu]) -> Vec<Diff> {
     for p in s {
         let frames = t.get_mut(p.key.as_str());
         let hit = frames.and_then(|f| {
-            let k = f.range(..=p.frame).next_back().or_else(|| f.range(p.frame..).next()).map(|(k, _)| *k)?;
+            let k = f
+                .range(..=p.frame)
+                .next_back()
+                .or_else(|| f.range(p.frame..).next())
+                .map(|(k, _)| *k)?;
             let n = f.get_mut(&k)?;
             *n -= 1;
             if *n == 0 {
@@ -422,13 +522,21 @@ fn compare(tshark: &[Pdu], skjold: &[Pdu]) -> Vec<Diff> {
             Some(())
         });
         if hit.is_none() {
-            diffs.push(Diff { side: Side::OnlySkjold, frame: p.frame, key: p.key.clone() });
+            diffs.push(Diff {
+                side: Side::OnlySkjold,
+                frame: p.frame,
+                key: p.key.clone(),
+            });
         }
     }
     for (key, frames) in t {
         for (frame, n) in frames {
             for _ in 0..n {
-                diffs.push(Diff { side: Side::OnlyTshark, frame, key: key.to_owned() });
+                diffs.push(Diff {
+                    side: Side::OnlyTshark,
+                    frame,
+                    key: key.to_owned(),
+                });
             }
         }
     }
@@ -448,7 +556,11 @@ fn ranges(frames: &[u64]) -> String {
         while j + 1 < v.len() && v[j + 1] == v[j] + 1 {
             j += 1;
         }
-        out.push(if i == j { v[i].to_string() } else { format!("{}..={}", v[i], v[j]) });
+        out.push(if i == j {
+            v[i].to_string()
+        } else {
+            format!("{}..={}", v[i], v[j])
+        });
         i = j + 1;
     }
     out.join(", ")
@@ -488,17 +600,27 @@ fn modbus_and_mqtt_pdus_match_tshark() {
         );
         for d in compare(&t, &s) {
             let known = EXPECTED.iter().position(|x| {
-                x.capture == cap.label && x.side == d.side && x.frames.iter().any(|r| r.contains(&d.frame))
+                x.capture == cap.label
+                    && x.side == d.side
+                    && x.frames.iter().any(|r| r.contains(&d.frame))
             });
             match known {
                 Some(i) => used[i] += 1,
-                None => unexplained.entry((cap.label.clone(), d.side)).or_default().push(d),
+                None => unexplained
+                    .entry((cap.label.clone(), d.side))
+                    .or_default()
+                    .push(d),
             }
         }
     }
     for ((label, side), diffs) in &unexplained {
         let frames: Vec<u64> = diffs.iter().map(|d| d.frame).collect();
-        let _ = writeln!(report, "{label}: {side:?}: {} PDUs, frames {}", diffs.len(), ranges(&frames));
+        let _ = writeln!(
+            report,
+            "{label}: {side:?}: {} PDUs, frames {}",
+            diffs.len(),
+            ranges(&frames)
+        );
         for d in diffs.iter().take(8) {
             let _ = writeln!(report, "    frame {}: {}", d.frame, d.key);
         }
@@ -516,18 +638,47 @@ fn modbus_and_mqtt_pdus_match_tshark() {
             );
         }
     }
-    eprintln!("{} captures, {compared} tshark PDUs compared ({})", caps.len(), tshark_version());
-    assert!(report.is_empty(), "differences between tshark ({}) and Skjold:\n{report}", tshark_version());
+    eprintln!(
+        "{} captures, {compared} tshark PDUs compared ({})",
+        caps.len(),
+        tshark_version()
+    );
+    assert!(
+        report.is_empty(),
+        "differences between tshark ({}) and Skjold:\n{report}",
+        tshark_version()
+    );
 }
 
 #[test]
 fn comparison_pairs_equal_keys_by_nearest_earlier_frame_and_reports_the_rest() {
-    let pdu = |key: &str, frame| Pdu { key: key.into(), frame };
+    let pdu = |key: &str, frame| Pdu {
+        key: key.into(),
+        frame,
+    };
     // Two polls with the same key: requests in frames 1 and 3, logged at 2 and 4.
-    let t = [pdu("q", 1), pdu("r", 2), pdu("q", 3), pdu("r", 4), pdu("q", 5)];
-    let s = [pdu("q", 2), pdu("r", 2), pdu("q", 4), pdu("r", 4), pdu("x", 9)];
+    let t = [
+        pdu("q", 1),
+        pdu("r", 2),
+        pdu("q", 3),
+        pdu("r", 4),
+        pdu("q", 5),
+    ];
+    let s = [
+        pdu("q", 2),
+        pdu("r", 2),
+        pdu("q", 4),
+        pdu("r", 4),
+        pdu("x", 9),
+    ];
     let d = compare(&t, &s);
-    let got: Vec<(Side, u64, &str)> = d.iter().map(|d| (d.side, d.frame, d.key.as_str())).collect();
-    assert_eq!(got, [(Side::OnlyTshark, 5, "q"), (Side::OnlySkjold, 9, "x")]);
+    let got: Vec<(Side, u64, &str)> = d
+        .iter()
+        .map(|d| (d.side, d.frame, d.key.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [(Side::OnlyTshark, 5, "q"), (Side::OnlySkjold, 9, "x")]
+    );
     assert_eq!(ranges(&[9, 3, 4, 5, 1]), "1, 3..=5, 9");
 }

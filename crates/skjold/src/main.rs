@@ -2,6 +2,7 @@
 //! library objects, run, map the outcome to SPEC §2's exit codes (0 ok, 1 findings at or above
 //! `--fail-on`, 2 bad usage or unreadable input, 3 internal error).
 
+mod model_cmd;
 mod report;
 mod watch_cmd;
 
@@ -10,8 +11,8 @@ use std::process::ExitCode;
 
 /// Skjold: security toolkit for industrial IoT and OT networks.
 ///
-/// Passive monitoring of OT protocols (watch). More commands arrive as they are built:
-/// see README.md.
+/// Passive monitoring of OT protocols (watch) and threat modelling as code (model). More
+/// commands arrive as they are built: see README.md.
 #[derive(Parser, Debug)]
 #[command(name = "skjold", version, about, long_about = None, propagate_version = true)]
 struct Cli {
@@ -25,6 +26,10 @@ enum Command {
     ///
     /// Example: skjold watch plant.pcap --out out/ --log modbus
     Watch(watch_cmd::WatchArgs),
+    /// Threat modelling as code: check a YAML system model against the IoT/OT rule library.
+    ///
+    /// Example: skjold model check plant.yaml --format html --out report.html --fail-on high
+    Model(model_cmd::ModelCommand),
 }
 
 /// An error that maps to exit code 2 (bad usage or unreadable input).
@@ -50,6 +55,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Watch(args) => watch_cmd::run(&args),
+        Command::Model(cmd) => model_cmd::run(cmd).map(|c| u8::try_from(c).unwrap_or(3)),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -41,6 +41,12 @@ enum OutFormat {
     Sarif,
 }
 
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum ImportFormat {
+    Otm,
+    Threagile,
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum Level {
     Info,
@@ -150,12 +156,15 @@ enum ModelSub {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Convert an OpenThreatModel (OTM) JSON file into a Skjold model.
+    /// Convert an OpenThreatModel (OTM) JSON file or a Threagile YAML model into a Skjold model.
     ///
     /// Example: skjold model import system.otm.json --out model.yaml
     Import {
-        /// The OTM JSON file.
+        /// The OTM JSON or Threagile YAML file.
         file: PathBuf,
+        /// Input format; default from the extension (.json: otm, .yaml/.yml: threagile).
+        #[arg(long, value_enum)]
+        from: Option<ImportFormat>,
         /// Output file; default stdout.
         #[arg(long)]
         out: Option<PathBuf>,
@@ -382,11 +391,20 @@ fn execute(cmd: ModelSub) -> Result<i32, Failure> {
             emit(out.as_deref(), &(skjold_model::json_schema() + "\n"))?;
             Ok(0)
         }
-        ModelSub::Import { file, out } => {
+        ModelSub::Import { file, from, out } => {
             let shown = file.display().to_string();
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| Failure::Input(format!("{shown}: {e}")))?;
-            let (model, notes) = skjold_model::import::from_otm(&text, &shown)?;
+            let yaml_ext = file
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"));
+            let threagile = from.map_or(yaml_ext, |f| f == ImportFormat::Threagile);
+            let (model, notes) = if threagile {
+                skjold_model::import::from_threagile(&text, &shown)?
+            } else {
+                skjold_model::import::from_otm(&text, &shown)?
+            };
             for n in notes {
                 eprintln!("skjold model: import: {n}");
             }
@@ -573,6 +591,18 @@ mod tests {
             0
         );
         assert!(skjold_model::load_model(&yaml).is_ok());
+        let yaml2 = dir.path().join("t.yaml");
+        let tg = data.join("plant.threagile.yaml");
+        assert_eq!(
+            run_args(&[
+                "import",
+                tg.to_str().unwrap(),
+                "--out",
+                yaml2.to_str().unwrap()
+            ]),
+            0
+        );
+        assert!(skjold_model::load_model(&yaml2).unwrap().model.flows.len() >= 3);
         let schema = dir.path().join("s.json");
         assert_eq!(run_args(&["schema", "--out", schema.to_str().unwrap()]), 0);
         assert!(std::fs::read_to_string(&schema)

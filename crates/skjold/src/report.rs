@@ -35,15 +35,28 @@ pub(crate) fn print_summary(r: &RunResult, out: &Path) {
         s.packets as f64 / secs
     );
     if let Some((a, b)) = r.span {
-        let _ = writeln!(o, "capture time {} .. {}", skjold_net_ts(a), skjold_net_ts(b));
+        let _ = writeln!(
+            o,
+            "capture time {} .. {}",
+            skjold_net_ts(a),
+            skjold_net_ts(b)
+        );
     }
     let _ = writeln!(o, "\nProtocols (packets)");
     let mut protos: Vec<_> = s.by_app_proto.iter().collect();
     protos.sort_by(|a, b| b.1.cmp(a.1));
     let total = s.packets.max(1) as f64;
     for (p, n) in protos {
-        let pdus = s.pdus.get(p).map(|n| format!("  {n} PDUs")).unwrap_or_default();
-        let _ = writeln!(o, "  {p:<12} {n:>10}  {:>5.1}%{pdus}", *n as f64 * 100.0 / total);
+        let pdus = s
+            .pdus
+            .get(p)
+            .map(|n| format!("  {n} PDUs"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            o,
+            "  {p:<12} {n:>10}  {:>5.1}%{pdus}",
+            *n as f64 * 100.0 / total
+        );
     }
     let mut talkers: Vec<_> = s.talkers.iter().collect();
     talkers.sort_by(|a, b| b.1.cmp(a.1));
@@ -56,12 +69,28 @@ pub(crate) fn print_summary(r: &RunResult, out: &Path) {
     let records = r.assets.records();
     let _ = writeln!(o, "\nAssets: {}", records.len());
     let mut shown: Vec<_> = records.iter().filter(|a| !a.roles.is_empty()).collect();
-    shown.sort_by(|a, b| b.identity.len().cmp(&a.identity.len()).then(a.ip.cmp(&b.ip)));
+    shown.sort_by(|a, b| {
+        b.identity
+            .len()
+            .cmp(&a.identity.len())
+            .then(a.ip.cmp(&b.ip))
+    });
     for a in shown.iter().take(10) {
         let vendor = a.mac.and_then(skjold_oui::vendor).unwrap_or("-");
         let roles: Vec<&str> = a.roles.iter().copied().collect();
-        let ident: Vec<String> = a.identity.iter().map(|(k, v)| format!("{k}={}", v.value)).collect();
-        let _ = writeln!(o, "  {:<15} {:<28.28} {:<28} {}", a.ip, vendor, roles.join(","), ident.join(" "));
+        let ident: Vec<String> = a
+            .identity
+            .iter()
+            .map(|(k, v)| format!("{k}={}", v.value))
+            .collect();
+        let _ = writeln!(
+            o,
+            "  {:<15} {:<28.28} {:<28} {}",
+            a.ip,
+            vendor,
+            roles.join(","),
+            ident.join(" ")
+        );
     }
     if shown.len() > 10 {
         let _ = writeln!(o, "  ... {} more in assets.json", shown.len() - 10);
@@ -74,7 +103,12 @@ pub(crate) fn print_summary(r: &RunResult, out: &Path) {
             let _ = writeln!(o, "  {k:<40} {v}");
         }
     }
-    let _ = writeln!(o, "\nEvents: {} written to {}", s.events, out.join("eve.json").display());
+    let _ = writeln!(
+        o,
+        "\nEvents: {} written to {}",
+        s.events,
+        out.join("eve.json").display()
+    );
     eprint!("{o}");
 }
 

@@ -11,7 +11,9 @@ use std::path::PathBuf;
 
 /// Flags of `skjold watch`.
 #[derive(Args, Debug)]
-#[command(after_help = "Examples:\n  skjold watch capture.pcap\n  skjold watch day1.pcapng day2.pcapng --out out/ --log modbus,mqtt\n  sudo skjold watch --live eth1 --out /var/lib/skjold/live")]
+#[command(
+    after_help = "Examples:\n  skjold watch capture.pcap\n  skjold watch day1.pcapng day2.pcapng --out out/ --log modbus,mqtt\n  sudo skjold watch --live eth1 --out /var/lib/skjold/live"
+)]
 pub(crate) struct WatchArgs {
     /// Capture files (pcap or pcapng), read in the order given as one timeline.
     #[arg(value_name = "PCAP")]
@@ -105,7 +107,8 @@ pub(crate) fn run(a: &WatchArgs) -> anyhow::Result<u8> {
     } else {
         if a.pcaps.is_empty() {
             return Err(UsageError(
-                "watch: give one or more capture files, or --live IFACE (see skjold watch --help)".into(),
+                "watch: give one or more capture files, or --live IFACE (see skjold watch --help)"
+                    .into(),
             )
             .into());
         }
@@ -132,12 +135,17 @@ pub(crate) fn run(a: &WatchArgs) -> anyhow::Result<u8> {
     Ok(0)
 }
 
-fn run_live(iface: &str, filter: Option<&str>, cfg: &Config) -> anyhow::Result<skjold_watch::RunResult> {
+fn run_live(
+    iface: &str,
+    filter: Option<&str>,
+    cfg: &Config,
+) -> anyhow::Result<skjold_watch::RunResult> {
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
     let stop = Arc::new(AtomicBool::new(false));
     let s2 = stop.clone();
-    ctrlc::set_handler(move || s2.store(true, Ordering::Relaxed)).context("installing the Ctrl-C handler")?;
+    ctrlc::set_handler(move || s2.store(true, Ordering::Relaxed))
+        .context("installing the Ctrl-C handler")?;
     eprintln!(
         "skjold: watching {iface}; writing {} every second; Ctrl-C stops",
         cfg.out_dir.display()

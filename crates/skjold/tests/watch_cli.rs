@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/data")
+        .join(name)
 }
 
 fn skjold(args: &[&str]) -> Output {
@@ -50,7 +52,10 @@ fn text_file_is_rejected_with_exit_2_one_line_and_no_output() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let err = stderr(&o);
     assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
-    assert!(err.contains("not-a-capture.txt") && err.contains("not a pcap"), "{err}");
+    assert!(
+        err.contains("not-a-capture.txt") && err.contains("not a pcap"),
+        "{err}"
+    );
     assert!(!out.exists(), "nothing is written for a non-capture");
 }
 
@@ -68,7 +73,11 @@ fn empty_file_is_rejected_with_exit_2() {
 fn a_bad_file_among_good_ones_is_rejected_before_anything_is_written() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let o = watch(&[data("link-raw.pcap"), data("not-a-capture.txt")], &out, &[]);
+    let o = watch(
+        &[data("link-raw.pcap"), data("not-a-capture.txt")],
+        &out,
+        &[],
+    );
     assert_eq!(o.status.code(), Some(2));
     assert!(!out.exists());
 }
@@ -76,7 +85,11 @@ fn a_bad_file_among_good_ones_is_rejected_before_anything_is_written() {
 #[test]
 fn missing_file_is_exit_2_naming_it() {
     let dir = tempfile::tempdir().unwrap();
-    let o = watch(&[dir.path().join("nope.pcap")], &dir.path().join("out"), &[]);
+    let o = watch(
+        &[dir.path().join("nope.pcap")],
+        &dir.path().join("out"),
+        &[],
+    );
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("nope.pcap"));
 }
@@ -99,11 +112,17 @@ fn truncated_capture_is_processed_up_to_the_damage_and_exits_0() {
     let o = watch(&[data("truncated.pcap")], &out, &[]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let err = stderr(&o);
-    assert!(err.contains("truncated.pcap") && err.contains("truncated at byte"), "{err}");
+    assert!(
+        err.contains("truncated.pcap") && err.contains("truncated at byte"),
+        "{err}"
+    );
     let s = summary(&out);
     assert_eq!(s["errors"]["truncated_file"], 1);
     assert!(s["packets"].as_u64().unwrap() > 0);
-    assert!(events(&out).iter().any(|e| e["event_type"] == "modbus"), "events before the damage are kept");
+    assert!(
+        events(&out).iter().any(|e| e["event_type"] == "modbus"),
+        "events before the damage are kept"
+    );
 }
 
 #[test]
@@ -119,15 +138,29 @@ fn pcapng_with_unknown_block_is_read_past_it() {
 
 #[test]
 fn every_link_type_yields_the_same_modbus_transactions() {
-    for f in ["link-8021q.pcap", "link-qinq.pcap", "link-sll.pcap", "link-sll2.pcap", "link-null.pcap", "link-raw.pcap", "ipv6-modbus.pcap"] {
+    for f in [
+        "link-8021q.pcap",
+        "link-qinq.pcap",
+        "link-sll.pcap",
+        "link-sll2.pcap",
+        "link-null.pcap",
+        "link-raw.pcap",
+        "ipv6-modbus.pcap",
+    ] {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out");
         let o = watch(&[data(f)], &out, &[]);
         assert_eq!(o.status.code(), Some(0), "{f}: {}", stderr(&o));
-        let modbus: Vec<Value> = events(&out).into_iter().filter(|e| e["event_type"] == "modbus").collect();
+        let modbus: Vec<Value> = events(&out)
+            .into_iter()
+            .filter(|e| e["event_type"] == "modbus")
+            .collect();
         assert!(!modbus.is_empty(), "{f}: no modbus event");
         for e in &modbus {
-            assert!(e["modbus"]["request"].is_object() && e["modbus"]["response"].is_object(), "{f}: unpaired {e}");
+            assert!(
+                e["modbus"]["request"].is_object() && e["modbus"]["response"].is_object(),
+                "{f}: unpaired {e}"
+            );
             assert_eq!(e["dest_port"], 502, "{f}: orientation");
         }
     }
@@ -145,7 +178,10 @@ fn jumbo_frames_and_full_snaplen_are_decoded() {
         .filter_map(|e| e["mqtt"]["publish"]["message_length"].as_u64())
         .max()
         .expect("an MQTT PUBLISH");
-    assert!(big > 9000, "the large PUBLISH spanning jumbo frames is reassembled ({big} bytes)");
+    assert!(
+        big > 9000,
+        "the large PUBLISH spanning jumbo frames is reassembled ({big} bytes)"
+    );
     assert!(ev.iter().any(|e| e["event_type"] == "modbus"));
 }
 
@@ -169,31 +205,62 @@ fn tcp_gap_in_the_middle_of_a_modbus_pdu_resynchronises() {
     let o = watch(&[data("modbus-gap-mid-pdu.pcap")], &out, &[]);
     assert_eq!(o.status.code(), Some(0));
     let ev = events(&out);
-    assert!(ev.iter().any(|e| e["anomaly"]["event"] == "reassembly_gap"), "the gap is reported");
+    assert!(
+        ev.iter().any(|e| e["anomaly"]["event"] == "reassembly_gap"),
+        "the gap is reported"
+    );
     // The transactions after the gap are paired again.
     let after: Vec<&Value> = ev
         .iter()
-        .filter(|e| e["event_type"] == "modbus" && e["modbus"]["request"].is_object() && e["modbus"]["response"].is_object())
+        .filter(|e| {
+            e["event_type"] == "modbus"
+                && e["modbus"]["request"].is_object()
+                && e["modbus"]["response"].is_object()
+        })
         .collect();
-    assert!(after.len() >= 3, "paired transactions after resynchronisation: {}", after.len());
+    assert!(
+        after.len() >= 3,
+        "paired transactions after resynchronisation: {}",
+        after.len()
+    );
     assert_eq!(summary(&out)["errors"]["tcp.reassembly_gap"], 1);
 }
 
 fn sorted_lines(p: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_to_string(p).unwrap().lines().map(str::to_owned).collect();
+    let mut v: Vec<String> = std::fs::read_to_string(p)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
     v.sort();
     v
 }
 
 #[test]
 fn two_threads_give_the_same_output_as_one_apart_from_order() {
-    let inputs = [data("pymodbus-loopback.pcap"), data("mosquitto-loopback.pcap"), data("jumbo-snaplen65535.pcap")];
+    let inputs = [
+        data("pymodbus-loopback.pcap"),
+        data("mosquitto-loopback.pcap"),
+        data("jumbo-snaplen65535.pcap"),
+    ];
     let dir = tempfile::tempdir().unwrap();
     let (o1, o2) = (dir.path().join("t1"), dir.path().join("t2"));
-    assert_eq!(watch(&inputs, &o1, &["--threads", "1"]).status.code(), Some(0));
-    assert_eq!(watch(&inputs, &o2, &["--threads", "2"]).status.code(), Some(0));
-    assert_eq!(sorted_lines(&o1.join("eve.json")), sorted_lines(&o2.join("eve.json")));
-    assert_eq!(std::fs::read(o1.join("assets.json")).unwrap(), std::fs::read(o2.join("assets.json")).unwrap());
+    assert_eq!(
+        watch(&inputs, &o1, &["--threads", "1"]).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        watch(&inputs, &o2, &["--threads", "2"]).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        sorted_lines(&o1.join("eve.json")),
+        sorted_lines(&o2.join("eve.json"))
+    );
+    assert_eq!(
+        std::fs::read(o1.join("assets.json")).unwrap(),
+        std::fs::read(o2.join("assets.json")).unwrap()
+    );
     let (mut s1, mut s2) = (summary(&o1), summary(&o2));
     s1.as_object_mut().unwrap().remove("elapsed_s");
     s2.as_object_mut().unwrap().remove("elapsed_s");
@@ -204,10 +271,20 @@ fn two_threads_give_the_same_output_as_one_apart_from_order() {
 fn log_none_keeps_assets_and_summary_but_no_protocol_events() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    assert_eq!(watch(&[data("pymodbus-loopback.pcap")], &out, &["--log", "none"]).status.code(), Some(0));
+    assert_eq!(
+        watch(&[data("pymodbus-loopback.pcap")], &out, &["--log", "none"])
+            .status
+            .code(),
+        Some(0)
+    );
     assert!(events(&out).is_empty());
-    let assets: Value = serde_json::from_slice(&std::fs::read(out.join("assets.json")).unwrap()).unwrap();
-    assert!(assets.as_array().unwrap().iter().any(|a| a["roles"].as_array().unwrap().iter().any(|r| r == "modbus_server")));
+    let assets: Value =
+        serde_json::from_slice(&std::fs::read(out.join("assets.json")).unwrap()).unwrap();
+    assert!(assets.as_array().unwrap().iter().any(|a| a["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r == "modbus_server")));
     assert!(summary(&out)["pdus"]["modbus"].as_u64().unwrap() > 0);
 }
 
@@ -215,13 +292,25 @@ fn log_none_keeps_assets_and_summary_but_no_protocol_events() {
 fn pymodbus_device_identification_reaches_the_inventory() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    assert_eq!(watch(&[data("pymodbus-loopback.pcap")], &out, &[]).status.code(), Some(0));
-    let assets: Value = serde_json::from_slice(&std::fs::read(out.join("assets.json")).unwrap()).unwrap();
+    assert_eq!(
+        watch(&[data("pymodbus-loopback.pcap")], &out, &[])
+            .status
+            .code(),
+        Some(0)
+    );
+    let assets: Value =
+        serde_json::from_slice(&std::fs::read(out.join("assets.json")).unwrap()).unwrap();
     let server = assets
         .as_array()
         .unwrap()
         .iter()
-        .find(|a| a["roles"].as_array().unwrap().iter().any(|r| r == "modbus_server"))
+        .find(|a| {
+            a["roles"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r == "modbus_server")
+        })
         .expect("a modbus server");
     assert_eq!(server["identity"]["vendor"], "Skjold Test");
     assert_eq!(server["identity"]["product_code"], "SKJ-1");
@@ -237,10 +326,16 @@ fn live_capture_on_loopback_writes_events_continuously() {
     use std::net::{TcpListener, TcpStream};
     use std::time::{Duration, Instant};
     let is_root = std::fs::read_to_string("/proc/self/status")
-        .map(|s| s.lines().any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0")))
+        .map(|s| {
+            s.lines()
+                .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
+        })
         .unwrap_or(false);
     if !is_root {
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "live capture test needs root under CI");
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "live capture test needs root under CI"
+        );
         eprintln!("skipping live capture test: not root");
         return;
     }
@@ -250,7 +345,15 @@ fn live_capture_on_loopback_writes_events_continuously() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("live");
     let mut child = Command::new(env!("CARGO_BIN_EXE_skjold"))
-        .args(["watch", "-q", "--live", "lo", "--filter", &format!("tcp port {port}"), "--out"])
+        .args([
+            "watch",
+            "-q",
+            "--live",
+            "lo",
+            "--filter",
+            &format!("tcp port {port}"),
+            "--out",
+        ])
         .arg(&out)
         .spawn()
         .unwrap();
@@ -274,7 +377,8 @@ fn live_capture_on_loopback_writes_events_continuously() {
     while Instant::now() < deadline && !seen {
         tid += 1;
         let t = tid.to_be_bytes();
-        c.write_all(&[t[0], t[1], 0, 0, 0, 6, 1, 3, 0, 0, 0, 1]).unwrap();
+        c.write_all(&[t[0], t[1], 0, 0, 0, 6, 1, 3, 0, 0, 0, 1])
+            .unwrap();
         let mut r = [0u8; 11];
         c.read_exact(&mut r).unwrap();
         std::thread::sleep(Duration::from_millis(300));
@@ -283,10 +387,15 @@ fn live_capture_on_loopback_writes_events_continuously() {
             .unwrap_or(false);
     }
     drop(c);
-    let _ = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
     let status = child.wait().unwrap();
     server.join().unwrap();
-    assert!(seen, "a Modbus event was written while the capture was running");
+    assert!(
+        seen,
+        "a Modbus event was written while the capture was running"
+    );
     assert_eq!(status.code(), Some(0));
     let s = summary(&out);
     assert!(s["pdus"]["modbus"].as_u64().unwrap() >= 2);

@@ -8,9 +8,9 @@
 pub(crate) mod modbus;
 pub(crate) mod mqtt;
 
-use crate::output::Output;
 use crate::flow::FlowMeta;
 use crate::json::JsonWriter;
+use crate::output::Output;
 use skjold_net::Ts;
 
 /// Application protocols the engine recognises. Order is stable: it indexes counters.
@@ -112,7 +112,8 @@ impl AppCtx<'_> {
     /// `summary.json` under `errors`. `kind` is a stable snake_case name such as
     /// `"length_mismatch"` or `"too_many_transactions"`.
     pub(crate) fn anomaly(&mut self, from: Dir, kind: &'static str) {
-        self.out.anomaly(self.ts, self.flow, from, Some(self.proto), kind);
+        self.out
+            .anomaly(self.ts, self.flow, from, Some(self.proto), kind);
     }
 
     /// Record an identity field of one end of the flow (for example `vendor`, `product_code`,

@@ -28,7 +28,10 @@ pub(crate) fn in_ci() -> bool {
 pub(crate) fn skip(what: &str) {
     assert!(!in_ci(), "CI=true but {what}");
     // Straight to stderr, past the test harness's output capture, so the notice is seen.
-    let _ = writeln!(std::io::stderr(), "SKIP: {what} (set CI=true to make this a failure)");
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIP: {what} (set CI=true to make this a failure)"
+    );
 }
 
 /// The shared capture corpus (`../shared/pcaps` beside the workspace), if present.
@@ -51,7 +54,13 @@ fn is_capture(p: &Path) -> bool {
 
 fn sanitize(stem: &str) -> String {
     stem.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -76,19 +85,41 @@ pub(crate) fn captures() -> Vec<Capture> {
         Some(root) => {
             for sub in ["modbus", "mqtt"] {
                 for p in list(&root.join(sub)) {
-                    let file = p.file_name().unwrap_or_default().to_string_lossy().into_owned();
-                    let stem = p.file_stem().unwrap_or_default().to_string_lossy().into_owned();
-                    out.push(Capture { label: format!("{sub}/{file}"), name: sanitize(&stem), path: p });
+                    let file = p
+                        .file_name()
+                        .unwrap_or_default()
+                        .to_string_lossy()
+                        .into_owned();
+                    let stem = p
+                        .file_stem()
+                        .unwrap_or_default()
+                        .to_string_lossy()
+                        .into_owned();
+                    out.push(Capture {
+                        label: format!("{sub}/{file}"),
+                        name: sanitize(&stem),
+                        path: p,
+                    });
                 }
             }
         }
         None => skip("../shared/pcaps is missing: only tests/data fixtures are covered"),
     }
     for p in list(&fixture_dir()) {
-        let file = p.file_name().unwrap_or_default().to_string_lossy().into_owned();
-        let stem = p.file_stem().unwrap_or_default().to_string_lossy().into_owned();
+        let file = p
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        let stem = p
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
         let lower = stem.to_ascii_lowercase();
-        let relevant = ["modbus", "mqtt", "pymodbus", "mosquitto"].iter().any(|k| lower.contains(k));
+        let relevant = ["modbus", "mqtt", "pymodbus", "mosquitto"]
+            .iter()
+            .any(|k| lower.contains(k));
         if !relevant || BROKEN.iter().any(|b| lower == *b) {
             continue;
         }
@@ -115,7 +146,12 @@ pub(crate) struct Run {
 /// Run the engine (one thread, every protocol logged) on one capture.
 pub(crate) fn run_engine(path: &Path) -> Run {
     let dir = tempfile::tempdir().expect("tempdir");
-    let cfg = Config { out_dir: dir.path().to_owned(), log: LogMask::all(), threads: 1, ..Config::default() };
+    let cfg = Config {
+        out_dir: dir.path().to_owned(),
+        log: LogMask::all(),
+        threads: 1,
+        ..Config::default()
+    };
     run_files(&[path.to_owned()], &cfg, &mut NoProgress)
         .unwrap_or_else(|e| panic!("{}: engine failed: {e}", path.display()));
     let eve = std::fs::read_to_string(dir.path().join("eve.json")).expect("eve.json");
@@ -128,5 +164,9 @@ pub(crate) fn run_engine(path: &Path) -> Run {
         let s = std::fs::read_to_string(dir.path().join(n)).unwrap_or_else(|e| panic!("{n}: {e}"));
         serde_json::from_str(&s).unwrap_or_else(|e| panic!("{n}: {e}"))
     };
-    Run { events, assets: read("assets.json"), summary: read("summary.json") }
+    Run {
+        events,
+        assets: read("assets.json"),
+        summary: read("summary.json"),
+    }
 }
