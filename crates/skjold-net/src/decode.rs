@@ -475,6 +475,117 @@ fn decode_ipv6(b: &[u8]) -> Result<(IpPacket<'_>, bool), DecodeError> {
     ))
 }
 
+/// Where a frame belongs when packets are sharded over worker threads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shard {
+    /// A TCP or UDP packet: the direction-independent hash of its five-tuple.
+    Flow(u64),
+    /// An IP fragment: it must be reassembled before its flow is known.
+    Fragment,
+    /// Not a TCP/UDP packet (ARP, other protocols, undecodable frames).
+    NoFlow,
+}
+
+/// The direction-independent hash of a five-tuple (XOR is symmetric), spread by Fibonacci
+/// hashing.
+pub fn flow_hash(a: IpAddr, b: IpAddr, pa: u16, pb: u16, proto: u8) -> u64 {
+    fn fold(ip: IpAddr) -> u64 {
+        match ip {
+            IpAddr::V4(v4) => u64::from(u32::from(v4)),
+            IpAddr::V6(v6) => {
+                let x = u128::from(v6);
+                (x as u64) ^ ((x >> 64) as u64)
+            }
+        }
+    }
+    let x = fold(a) ^ fold(b) ^ (u64::from(pa ^ pb) << 40) ^ (u64::from(proto) << 56);
+    x.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 16
+}
+
+/// Classify a frame for sharding (see [`Shard`]). The common case — IPv4 over Ethernet
+/// (tagged or not), cooked, loopback or raw — reads the few header fields it needs in place;
+/// anything else goes through [`decode`]. Both give the same answer for the same packet.
+pub fn shard(linktype: u32, frame: &[u8]) -> Shard {
+    let ip = match linktype {
+        linktype::ETHERNET => {
+            let mut et = be16(frame, 12).unwrap_or(0);
+            let mut off = 14;
+            let mut tags = 0;
+            while matches!(et, ETH_VLAN | ETH_QINQ | ETH_QINQ_OLD) && tags < MAX_VLAN_TAGS {
+                et = be16(frame, off + 2).unwrap_or(0);
+                off += 4;
+                tags += 1;
+            }
+            if et == ETH_IPV4 {
+                frame.get(off..)
+            } else {
+                None
+            }
+        }
+        linktype::RAW | linktype::RAW_OLD | linktype::RAW_OLD2 | linktype::IPV4 => Some(frame),
+        _ => None,
+    };
+    if let Some(b) = ip {
+        if let Some(s) = shard_ipv4(b) {
+            return s;
+        }
+    }
+    shard_slow(linktype, frame)
+}
+
+/// In-place IPv4 classification; `None` when the header is not a plain, complete IPv4 header
+/// (the caller then decodes the frame fully).
+fn shard_ipv4(b: &[u8]) -> Option<Shard> {
+    let vihl = *b.first()?;
+    if vihl >> 4 != 4 {
+        return None;
+    }
+    let ihl = usize::from(vihl & 0x0f) * 4;
+    if ihl < 20 || b.len() < ihl + 4 {
+        return None;
+    }
+    let ff = be16(b, 6)?;
+    if ff & 0x3fff != 0 {
+        return Some(Shard::Fragment);
+    }
+    let proto = b[9];
+    if proto != IPPROTO_TCP && proto != IPPROTO_UDP {
+        return None;
+    }
+    let src = Ipv4Addr::new(b[12], b[13], b[14], b[15]);
+    let dst = Ipv4Addr::new(b[16], b[17], b[18], b[19]);
+    let sport = be16(b, ihl)?;
+    let dport = be16(b, ihl + 2)?;
+    Some(Shard::Flow(flow_hash(
+        IpAddr::V4(src),
+        IpAddr::V4(dst),
+        sport,
+        dport,
+        proto,
+    )))
+}
+
+fn shard_slow(linktype: u32, frame: &[u8]) -> Shard {
+    let Ok(d) = decode(linktype, frame) else {
+        return Shard::NoFlow;
+    };
+    let Net::Ip(ip) = d.net else {
+        return Shard::NoFlow;
+    };
+    if ip.frag.is_some() {
+        return Shard::Fragment;
+    }
+    match transport(ip.proto, ip.payload) {
+        Transport::Tcp { sport, dport, .. } => {
+            Shard::Flow(flow_hash(ip.src, ip.dst, sport, dport, IPPROTO_TCP))
+        }
+        Transport::Udp { sport, dport, .. } => {
+            Shard::Flow(flow_hash(ip.src, ip.dst, sport, dport, IPPROTO_UDP))
+        }
+        Transport::Other { .. } => Shard::NoFlow,
+    }
+}
+
 /// Decode the transport header of an (unfragmented or reassembled) IP payload.
 pub fn transport(proto: u8, payload: &[u8]) -> Transport<'_> {
     match proto {
@@ -689,6 +800,28 @@ mod tests {
     }
 
     #[test]
+    fn shard_is_direction_independent_and_sees_through_vlans() {
+        let f = eth_ipv4_tcp(b"x");
+        let mut r = f.clone();
+        r[26..30].copy_from_slice(&f[30..34]); // swap addresses
+        r[30..34].copy_from_slice(&f[26..30]);
+        r[34..36].copy_from_slice(&f[36..38]); // swap ports
+        r[36..38].copy_from_slice(&f[34..36]);
+        let Shard::Flow(h) = shard(linktype::ETHERNET, &f) else {
+            panic!()
+        };
+        assert_eq!(shard(linktype::ETHERNET, &r), Shard::Flow(h));
+        let mut tagged = f[..12].to_vec();
+        tagged.extend_from_slice(&[0x81, 0x00, 0x00, 0x0a]);
+        tagged.extend_from_slice(&f[12..]);
+        assert_eq!(shard(linktype::ETHERNET, &tagged), Shard::Flow(h));
+        let mut frag = f.clone();
+        frag[14 + 6] = 0x20; // MF
+        assert_eq!(shard(linktype::ETHERNET, &frag), Shard::Fragment);
+        assert_eq!(shard(linktype::ETHERNET, &f[..20]), Shard::NoFlow);
+    }
+
+    #[test]
     fn short_and_unsupported_inputs_are_errors_not_panics() {
         assert_eq!(
             decode(linktype::ETHERNET, &[0; 5]),
@@ -703,6 +836,20 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn fast_and_full_sharding_agree(lt in proptest::sample::select(vec![0u32, 1, 101, 113]),
+                                        data in proptest::collection::vec(proptest::num::u8::ANY, 0..120)) {
+            // The in-place path must classify every packet as the full decoder does, or a flow
+            // could be split over two workers.
+            // (Frames the full decoder rejects may be routed anywhere: they are counted as
+            // malformed wherever they land.)
+            let fast = shard(lt, &data);
+            let full = shard_slow(lt, &data);
+            if full != Shard::NoFlow {
+                proptest::prop_assert_eq!(fast, full);
+            }
+        }
+
         #[test]
         fn decode_never_panics(lt in proptest::sample::select(vec![0u32, 1, 101, 108, 113, 228, 229, 276]),
                                data in proptest::collection::vec(proptest::num::u8::ANY, 0..200)) {

@@ -7,10 +7,9 @@ use crate::assets::{self, AssetBook};
 use crate::output::{EveSink, LogMask, Output, Stats};
 use crate::worker::{L4Header, PktHeader, Worker};
 use crossbeam_channel::{bounded, Receiver, Sender};
-use skjold_capture::{CaptureError, CaptureFile, Damage, DamageKind, Item, Packet};
+use skjold_capture::{CaptureError, CaptureFile, Damage, DamageKind, Item, LinkType, Packet};
 use skjold_net::decode::{self, Net, Transport};
 use skjold_net::defrag::{DefragOutcome, Defragmenter};
-use skjold_net::flow::FlowKey;
 use skjold_net::tcp;
 use std::fs::File;
 use std::ops::ControlFlow;
@@ -21,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Packets per batch sent to a worker thread.
-const BATCH: usize = 512;
+const BATCH: usize = 4096;
 
 /// Engine settings.
 #[derive(Clone, Debug)]
@@ -117,7 +116,12 @@ impl Reader {
     }
 
     /// Decode a frame and pass its transport packet to `deliver`.
-    fn frame(&mut self, p: &Packet<'_>, deliver: &mut impl FnMut(&PktHeader, &[u8])) {
+    fn frame(
+        &mut self,
+        p: &Packet<'_>,
+        pcap_cnt: u64,
+        deliver: &mut impl FnMut(&PktHeader, &[u8]),
+    ) {
         self.stats.packets += 1;
         self.stats.bytes += p.data.len() as u64;
         self.span = Some(match self.span {
@@ -138,7 +142,6 @@ impl Reader {
             Net::Arp(_) => return self.other("arp"),
             Net::Other(_) => return self.other("other"),
         };
-        let pcap_cnt = self.stats.packets;
         let mk = |l4| PktHeader {
             pcap_cnt,
             ts: p.ts_micros,
@@ -233,35 +236,62 @@ impl Reader {
         }
     }
 
+    /// Fold another reader's counters and time span into this one.
+    fn absorb(&mut self, o: Reader) {
+        self.stats.merge(o.stats);
+        self.span = match (self.span, o.span) {
+            (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
+            (x, None) | (None, x) => x,
+        };
+    }
+
     fn other(&mut self, what: &'static str) {
         *self.stats.by_app_proto.entry(what).or_default() += 1;
     }
 }
 
-/// A batch of packets for one worker thread.
+/// What the reader thread hands to a worker thread: a raw frame (decoded by the worker), or a
+/// packet the reader already decoded (datagrams it reassembled from fragments).
+#[derive(Clone, Copy)]
+enum Entry {
+    Raw {
+        pcap_cnt: u64,
+        ts: u64,
+        linktype: LinkType,
+        orig_len: u32,
+    },
+    Decoded(PktHeader),
+}
+
+/// A batch for one worker thread: entries and their bytes.
 #[derive(Default)]
 struct Batch {
-    hdrs: Vec<(PktHeader, u32, u32)>,
+    entries: Vec<(Entry, u32, u32)>,
     data: Vec<u8>,
 }
 
 impl Batch {
-    fn push(&mut self, h: &PktHeader, payload: &[u8]) {
+    fn push(&mut self, e: Entry, bytes: &[u8]) {
         let start = self.data.len() as u32;
-        self.data.extend_from_slice(payload);
-        self.hdrs.push((*h, start, self.data.len() as u32));
+        self.data.extend_from_slice(bytes);
+        self.entries.push((e, start, self.data.len() as u32));
     }
     fn clear(&mut self) {
-        self.hdrs.clear();
+        self.entries.clear();
         self.data.clear();
     }
 }
 
+/// Worker threads. The reader thread reads records and picks the worker by the
+/// direction-independent hash of the packet's five-tuple (`decode::shard`), so both directions
+/// of a flow meet on one worker, which decodes and processes the frame. IP fragments carry no
+/// ports: the reader thread reassembles them itself and sends the whole datagram, decoded, to
+/// the worker of its flow. Frames without a flow (ARP, undecodable) go to worker 0.
 struct Pool {
     tx: Vec<Sender<Batch>>,
     back: Vec<Receiver<Batch>>,
     cur: Vec<Batch>,
-    handles: Vec<std::thread::JoinHandle<Worker>>,
+    handles: Vec<std::thread::JoinHandle<(Reader, Worker)>>,
 }
 
 impl Pool {
@@ -275,24 +305,39 @@ impl Pool {
         for _ in 0..cfg.threads {
             let (tx, rx) = bounded::<Batch>(8);
             let (btx, brx) = bounded::<Batch>(16);
-            for _ in 0..8 {
-                let _ = btx.send(Batch::default());
-            }
             let mut w = Worker::new(
                 Output::new(cfg.log, Some(sink.clone())),
                 cfg.max_flows,
                 cfg.tcp,
             );
+            let mut r = Reader::new();
             pool.handles.push(std::thread::spawn(move || {
                 for mut b in rx {
-                    for (h, s, e) in &b.hdrs {
-                        w.packet(h, &b.data[*s as usize..*e as usize]);
+                    for (e, start, end) in &b.entries {
+                        let bytes = &b.data[*start as usize..*end as usize];
+                        match e {
+                            Entry::Raw {
+                                pcap_cnt,
+                                ts,
+                                linktype,
+                                orig_len,
+                            } => {
+                                let p = Packet {
+                                    ts_micros: *ts,
+                                    linktype: *linktype,
+                                    data: bytes,
+                                    orig_len: *orig_len,
+                                };
+                                r.frame(&p, *pcap_cnt, &mut |h, pl| w.packet(h, pl));
+                            }
+                            Entry::Decoded(h) => w.packet(h, bytes),
+                        }
                     }
                     b.clear();
                     let _ = btx.try_send(b);
                 }
                 w.finish();
-                w
+                (r, w)
             }));
             pool.tx.push(tx);
             pool.back.push(brx);
@@ -301,24 +346,49 @@ impl Pool {
         pool
     }
 
-    fn dispatch(&mut self, h: &PktHeader, payload: &[u8]) {
-        let (sport, dport, proto) = match h.l4 {
-            L4Header::Tcp { sport, dport, .. } => (sport, dport, 6),
-            L4Header::Udp { sport, dport } => (sport, dport, 17),
-        };
-        let (key, _) = FlowKey::new(h.src, sport, h.dst, dport, proto, h.vlan);
-        let i = (key.hash64() % self.tx.len() as u64) as usize;
-        self.cur[i].push(h, payload);
-        if self.cur[i].hdrs.len() >= BATCH {
+    fn send(&mut self, i: usize, e: Entry, bytes: &[u8]) {
+        self.cur[i].push(e, bytes);
+        if self.cur[i].entries.len() >= BATCH {
             let fresh = self.back[i].try_recv().unwrap_or_default();
             let full = std::mem::replace(&mut self.cur[i], fresh);
             let _ = self.tx[i].send(full);
         }
     }
 
-    fn finish(mut self) -> Vec<Worker> {
+    fn worker_of(&self, hash: u64) -> usize {
+        (hash % self.tx.len() as u64) as usize
+    }
+
+    /// Route one frame; fragments go through `frag_reader` on this thread.
+    fn dispatch(&mut self, p: &Packet<'_>, pcap_cnt: u64, frag_reader: &mut Reader) {
+        let raw = Entry::Raw {
+            pcap_cnt,
+            ts: p.ts_micros,
+            linktype: p.linktype,
+            orig_len: p.orig_len,
+        };
+        match decode::shard(p.linktype.0, p.data) {
+            decode::Shard::Flow(h) => {
+                let i = self.worker_of(h);
+                self.send(i, raw, p.data);
+            }
+            decode::Shard::NoFlow => self.send(0, raw, p.data),
+            decode::Shard::Fragment => {
+                frag_reader.frame(p, pcap_cnt, &mut |h, pl| {
+                    let (sport, dport, proto) = match h.l4 {
+                        L4Header::Tcp { sport, dport, .. } => (sport, dport, decode::IPPROTO_TCP),
+                        L4Header::Udp { sport, dport } => (sport, dport, decode::IPPROTO_UDP),
+                    };
+                    let i = self.worker_of(decode::flow_hash(h.src, h.dst, sport, dport, proto));
+                    self.send(i, Entry::Decoded(*h), pl);
+                });
+            }
+        }
+    }
+
+    fn finish(mut self) -> Vec<(Reader, Worker)> {
         for (i, b) in self.cur.drain(..).enumerate() {
-            if !b.hdrs.is_empty() {
+            if !b.entries.is_empty() {
                 let _ = self.tx[i].send(b);
             }
         }
@@ -363,7 +433,9 @@ pub fn run_files(
     let mut damage = Vec::new();
     let mut done_before = 0u64;
     let mut workers: Vec<Worker>;
+    let mut readers: Vec<Reader> = Vec::new();
     let mut tick = 0u32;
+    let mut pcap_cnt = 0u64;
     if cfg.threads <= 1 {
         let mut w = Worker::new(
             Output::new(cfg.log, Some(sink.clone())),
@@ -374,7 +446,8 @@ pub fn run_files(
             let size = f.size();
             let summary = f.for_each(|item, pos| {
                 if let Item::Packet(p) = item {
-                    reader.frame(&p, &mut |h, pl| w.packet(h, pl));
+                    pcap_cnt += 1;
+                    reader.frame(&p, pcap_cnt, &mut |h, pl| w.packet(h, pl));
                 }
                 tick += 1;
                 if tick % 65_536 == 0 {
@@ -393,7 +466,8 @@ pub fn run_files(
             let size = f.size();
             let summary = f.for_each(|item, pos| {
                 if let Item::Packet(p) = item {
-                    reader.frame(&p, &mut |h, pl| pool.dispatch(h, pl));
+                    pcap_cnt += 1;
+                    pool.dispatch(&p, pcap_cnt, &mut reader);
                 }
                 tick += 1;
                 if tick % 65_536 == 0 {
@@ -404,9 +478,17 @@ pub fn run_files(
             done_before += size;
             note_damage(&mut reader.stats, &mut damage, summary, progress);
         }
-        workers = pool.finish();
+        let pairs = pool.finish();
+        workers = Vec::with_capacity(pairs.len());
+        for (r, w) in pairs {
+            readers.push(r);
+            workers.push(w);
+        }
     }
     progress.bytes(total, total);
+    for r in readers {
+        reader.absorb(r);
+    }
     let result = finish(cfg, &sink, reader, &mut workers, started, damage)?;
     Ok(result)
 }
@@ -482,9 +564,11 @@ pub fn run_bytes(bytes: Vec<u8>, log: LogMask) -> Result<(Stats, usize), WatchEr
     let mut f = CaptureFile::from_bytes(Path::new("<memory>"), bytes)?;
     let mut reader = Reader::new();
     let mut w = Worker::new(Output::new(log, None), 1024, tcp::Limits::default());
+    let mut pcap_cnt = 0;
     let summary = f.for_each(|item, _| {
         if let Item::Packet(p) = item {
-            reader.frame(&p, &mut |h, pl| w.packet(h, pl));
+            pcap_cnt += 1;
+            reader.frame(&p, pcap_cnt, &mut |h, pl| w.packet(h, pl));
         }
         ControlFlow::Continue(())
     })?;
@@ -562,9 +646,11 @@ pub fn run_live(
     );
     let mut last_flush = Instant::now();
     let mut io_err = None;
+    let mut pcap_cnt = 0;
     cap.for_each(|item| {
         if let Item::Packet(p) = item {
-            reader.frame(&p, &mut |h, pl| w.packet(h, pl));
+            pcap_cnt += 1;
+            reader.frame(&p, pcap_cnt, &mut |h, pl| w.packet(h, pl));
         }
         if last_flush.elapsed() >= Duration::from_secs(1) {
             last_flush = Instant::now();

@@ -122,6 +122,8 @@ pub struct Output {
     pub assets: AssetBook,
     /// Number of the packet being processed (written as `pcap_cnt`).
     pub(crate) pcap_cnt: u64,
+    /// PDUs per protocol not yet folded into `stats.pdus` (an array: counted per PDU).
+    pdu_counts: [u64; AppProto::ALL.len()],
 }
 
 impl std::fmt::Debug for Output {
@@ -143,6 +145,7 @@ impl Output {
             stats: Stats::default(),
             assets: AssetBook::default(),
             pcap_cnt: 0,
+            pdu_counts: [0; AppProto::ALL.len()],
         }
     }
 
@@ -308,6 +311,16 @@ impl Output {
 
     /// Count one PDU of `proto`.
     pub(crate) fn count_pdu(&mut self, proto: AppProto) {
-        *self.stats.pdus.entry(proto.name()).or_default() += 1;
+        self.pdu_counts[proto.index()] += 1;
+    }
+
+    /// Fold the per-PDU counters into `stats.pdus`.
+    pub(crate) fn fold_pdus(&mut self) {
+        for p in AppProto::ALL {
+            let n = std::mem::take(&mut self.pdu_counts[p.index()]);
+            if n > 0 {
+                *self.stats.pdus.entry(p.name()).or_default() += n;
+            }
+        }
     }
 }

@@ -314,6 +314,7 @@ impl Worker {
     }
 
     fn fold_counts(&mut self) {
+        self.out.fold_pdus();
         for (i, n) in self.counts.iter_mut().enumerate() {
             if *n == 0 {
                 continue;

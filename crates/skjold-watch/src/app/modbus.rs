@@ -72,7 +72,12 @@ pub(crate) struct ModbusState {
     txs: VecDeque<Tx>,
     next_id: u64,
     sides: [Side; 2],
+    /// Buffers of logged transactions, reused so that storing an ADU does not allocate.
+    spare: Vec<Vec<u8>>,
 }
+
+/// Buffers kept for reuse per flow.
+const MAX_SPARE: usize = 8;
 
 fn side_index(dir: Dir) -> usize {
     match dir {
@@ -94,6 +99,24 @@ impl ModbusState {
         Self::default()
     }
 
+    /// A copy of `bytes` in a reused buffer.
+    fn stored(&mut self, bytes: &[u8]) -> Vec<u8> {
+        let mut v = self.spare.pop().unwrap_or_default();
+        v.clear();
+        v.extend_from_slice(bytes);
+        v
+    }
+
+    /// Log a finished transaction and keep its buffers for reuse.
+    fn finish(&mut self, tx: Tx, ctx: &mut AppCtx<'_>) {
+        log_tx(&tx, ctx);
+        for b in [tx.request, tx.response].into_iter().flatten() {
+            if self.spare.len() < MAX_SPARE {
+                self.spare.push(b);
+            }
+        }
+    }
+
     fn new_id(&mut self) -> u64 {
         self.next_id += 1;
         self.next_id
@@ -109,14 +132,15 @@ impl ModbusState {
                 if self.txs.len() >= MAX_TXS {
                     ctx.anomaly(dir, "too_many_transactions");
                     if let Some(old) = self.txs.pop_front() {
-                        log_tx(&old, ctx);
+                        self.finish(old, ctx);
                     }
                 }
                 let id = self.new_id();
+                let request = Some(self.stored(bytes));
                 self.txs.push_back(Tx {
                     id,
                     transaction_id: adu.header.transaction_id,
-                    request: Some(bytes.to_vec()),
+                    request,
                     response: None,
                 });
             }
@@ -136,8 +160,9 @@ impl ModbusState {
                     .txs
                     .iter()
                     .position(|t| t.transaction_id == adu.header.transaction_id);
+                let response = Some(self.stored(bytes));
                 let tx = if let Some(mut tx) = pos.and_then(|i| self.txs.remove(i)) {
-                    tx.response = Some(bytes.to_vec());
+                    tx.response = response;
                     tx
                 } else {
                     ctx.anomaly(dir, "response_without_request");
@@ -145,10 +170,10 @@ impl ModbusState {
                         id: self.new_id(),
                         transaction_id: adu.header.transaction_id,
                         request: None,
-                        response: Some(bytes.to_vec()),
+                        response,
                     }
                 };
-                log_tx(&tx, ctx);
+                self.finish(tx, ctx);
             }
         }
     }
@@ -853,6 +878,7 @@ mod tests {
             h.out.stats.errors.get("modbus.response_without_request"),
             Some(&1)
         );
+        h.out.fold_pdus();
         assert_eq!(h.out.stats.pdus.get("modbus"), Some(&3));
         assert!(format!("{:?}", h.out.assets).contains("Acm"));
     }
