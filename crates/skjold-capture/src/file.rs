@@ -136,13 +136,10 @@ impl CaptureFile {
                 path: name.to_owned(),
             });
         }
-        let format = match sniff(&bytes) {
-            Some(f) => f,
-            None => {
-                return Err(CaptureError::NotCapture {
-                    path: name.to_owned(),
-                })
-            }
+        let Some(format) = sniff(&bytes) else {
+            return Err(CaptureError::NotCapture {
+                path: name.to_owned(),
+            });
         };
         let size = bytes.len() as u64;
         // The whole input fits in the buffer: no need for the 1 MiB default.

@@ -1,5 +1,5 @@
 //! Live capture from a network interface through libpcap (the `pcap` crate). Needs the
-//! capture privilege (root or CAP_NET_RAW); nothing else in Skjold does.
+//! capture privilege (root or `CAP_NET_RAW`); nothing else in Skjold does.
 
 use crate::{CaptureError, Item, LinkType, Packet};
 use std::ops::ControlFlow;

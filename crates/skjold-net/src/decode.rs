@@ -191,7 +191,7 @@ pub enum DecodeError {
 }
 
 impl DecodeError {
-    /// Stable snake_case name for counters.
+    /// Stable `snake_case` name for counters.
     pub fn kind(&self) -> &'static str {
         match self {
             DecodeError::UnsupportedLinkType(_) => "unsupported_linktype",

@@ -240,7 +240,9 @@ impl Reader {
     fn absorb(&mut self, o: Reader) {
         self.stats.merge(o.stats);
         self.span = match (self.span, o.span) {
-            (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
+            (Some((first, last)), Some((o_first, o_last))) => {
+                Some((first.min(o_first), last.max(o_last)))
+            }
             (x, None) | (None, x) => x,
         };
     }

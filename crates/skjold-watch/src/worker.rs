@@ -462,6 +462,7 @@ fn report(out: &mut Output, meta: &FlowMeta, ts: Ts, dir: Dir, rep: tcp::Report)
 
 /// Offer one chunk of reassembled stream to the flow's application layer, detecting the
 /// protocol first when needed. Returns the bytes consumed.
+#[allow(clippy::needless_pass_by_value)] // a chunk is two words: passed like the tcp sink gives it
 fn feed(app: &mut App, meta: &FlowMeta, out: &mut Output, ts: Ts, dir: Dir, c: Chunk<'_>) -> usize {
     if let App::Probing { by_port, offered } = app {
         let Chunk::Data(data) = c else {

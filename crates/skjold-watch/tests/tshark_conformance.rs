@@ -7,7 +7,7 @@
 //! - Modbus: query (to the server port) or response, transaction id, unit id, function code
 //!   with the exception bit masked, exception code, and for queries the address
 //!   (`modbus.reference_num`) and quantity (`modbus.word_cnt` / `modbus.bit_cnt`);
-//! - MQTT: direction, packet type and QoS (from the fixed header, as `mqtt.hdrflags`), topic(s)
+//! - MQTT: direction, packet type and `QoS` (from the fixed header, as `mqtt.hdrflags`), topic(s)
 //!   and client id.
 //!
 //! Every difference must be listed in [`EXPECTED`] (capture, side, frames, count, and why); the
@@ -365,10 +365,8 @@ fn server_ports(events: &[Value]) -> (BTreeSet<u16>, BTreeSet<u16>) {
     let mut mqtt = BTreeSet::from([MQTT_PORT]);
     for e in events {
         match e["event_type"].as_str() {
-            Some("modbus") => {
-                if e["modbus"].get("request").is_some() {
-                    modbus.insert(port(e, "dest_port"));
-                }
+            Some("modbus") if e["modbus"].get("request").is_some() => {
+                modbus.insert(port(e, "dest_port"));
             }
             Some("mqtt") => {
                 let Some(obj) = e["mqtt"].as_object() else {

@@ -325,12 +325,10 @@ fn live_capture_on_loopback_writes_events_continuously() {
     use std::io::{Read, Write};
     use std::net::{TcpListener, TcpStream};
     use std::time::{Duration, Instant};
-    let is_root = std::fs::read_to_string("/proc/self/status")
-        .map(|s| {
-            s.lines()
-                .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
-        })
-        .unwrap_or(false);
+    let is_root = std::fs::read_to_string("/proc/self/status").is_ok_and(|s| {
+        s.lines()
+            .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
+    });
     if !is_root {
         assert!(
             std::env::var("CI").as_deref() != Ok("true"),
@@ -383,8 +381,7 @@ fn live_capture_on_loopback_writes_events_continuously() {
         c.read_exact(&mut r).unwrap();
         std::thread::sleep(Duration::from_millis(300));
         seen = std::fs::read_to_string(out.join("eve.json"))
-            .map(|s| s.contains("\"event_type\":\"modbus\""))
-            .unwrap_or(false);
+            .is_ok_and(|s| s.contains("\"event_type\":\"modbus\""));
     }
     drop(c);
     let _ = Command::new("kill")

@@ -109,7 +109,7 @@ impl AppCtx<'_> {
     }
 
     /// Report an anomaly (malformed PDU, limit hit...): an EVE `anomaly` event and a count in
-    /// `summary.json` under `errors`. `kind` is a stable snake_case name such as
+    /// `summary.json` under `errors`. `kind` is a stable `snake_case` name such as
     /// `"length_mismatch"` or `"too_many_transactions"`.
     pub(crate) fn anomaly(&mut self, from: Dir, kind: &'static str) {
         self.out
