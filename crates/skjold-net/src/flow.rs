@@ -202,12 +202,16 @@ impl<T> FlowTable<T> {
 
     /// Remove every flow (end of input), oldest first, handing each to `f`.
     pub fn drain(&mut self, mut f: impl FnMut(FlowKey, T)) {
-        let mut all: Vec<(FlowKey, Entry<T>)> = self.map.drain().collect();
-        all.sort_by_key(|(_, e)| e.gen);
+        // Sort the keys only (not the entries) so that draining does not double the memory.
+        let mut keys: Vec<(u64, FlowKey)> = self.map.iter().map(|(k, e)| (e.gen, *k)).collect();
+        keys.sort_unstable_by_key(|(g, _)| *g);
         self.fifo.clear();
-        for (k, e) in all {
-            f(k, e.val);
+        for (_, k) in keys {
+            if let Some(e) = self.map.remove(&k) {
+                f(k, e.val);
+            }
         }
+        self.map.shrink_to_fit();
     }
 
     /// Visit every flow (for periodic snapshots in live mode).

@@ -5,11 +5,14 @@
 use crate::flow::Peer;
 use serde::Serialize;
 use skjold_net::Ts;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
 /// Peers kept per asset; further peers are counted in `peers_truncated`.
 const MAX_PEERS: usize = 4096;
+/// Devices kept per worker; further new devices are counted (`assets_dropped`), not stored.
+const MAX_ASSETS: usize = 50_000;
 /// Longest identity value kept (bytes); longer values are cut at a character boundary.
 const MAX_IDENTITY_LEN: usize = 256;
 
@@ -98,6 +101,8 @@ pub(crate) fn is_device_ip(ip: IpAddr) -> bool {
 #[derive(Debug, Default)]
 pub struct AssetBook {
     map: rustc_hash::FxHashMap<(IpAddr, Option<[u8; 6]>), Asset>,
+    /// Updates of devices not stored because of [`MAX_ASSETS`] (one device may count several).
+    pub dropped: u64,
 }
 
 impl AssetBook {
@@ -105,9 +110,14 @@ impl AssetBook {
         if !is_device_ip(p.ip) {
             return None;
         }
+        let key = (p.ip, p.mac);
+        if self.map.len() >= MAX_ASSETS && !self.map.contains_key(&key) {
+            self.dropped += 1;
+            return None;
+        }
         let a = self
             .map
-            .entry((p.ip, p.mac))
+            .entry(key)
             .or_insert_with(|| Asset::new(p.ip, p.mac, ts));
         Some(a)
     }
@@ -167,6 +177,7 @@ impl AssetBook {
 
     /// Fold another worker's book into this one.
     pub(crate) fn merge(&mut self, other: AssetBook) {
+        self.dropped += other.dropped;
         for (k, v) in other.map {
             match self.map.get_mut(&k) {
                 Some(a) => a.merge(v),
@@ -203,20 +214,27 @@ impl AssetBook {
 
     /// The inventory, sorted by IP then MAC. A record without a MAC is folded into the record of
     /// the same IP that has one, when exactly one such record exists.
-    pub fn records(&self) -> Vec<Asset> {
-        let mut by_ip: BTreeMap<IpAddr, Vec<Asset>> = BTreeMap::new();
-        for a in self.map.values() {
-            by_ip.entry(a.ip).or_default().push(a.clone());
-        }
-        let mut out = Vec::with_capacity(self.map.len());
-        for (_, mut list) in by_ip {
-            list.sort_by_key(|a| a.mac);
-            let with_mac = list.iter().filter(|a| a.mac.is_some()).count();
-            if with_mac == 1 && list.len() == 2 {
-                let none = list.remove(0);
-                list[0].merge(none);
+    pub fn records(&self) -> Vec<Cow<'_, Asset>> {
+        // Sort references, not copies: the inventory can be large.
+        let mut refs: Vec<&Asset> = self.map.values().collect();
+        refs.sort_unstable_by_key(|a| (a.ip, a.mac));
+        let mut out: Vec<Cow<'_, Asset>> = Vec::with_capacity(refs.len());
+        let mut i = 0;
+        while i < refs.len() {
+            let mut j = i + 1;
+            while j < refs.len() && refs[j].ip == refs[i].ip {
+                j += 1;
             }
-            out.extend(list);
+            let group = &refs[i..j];
+            // `None` sorts first: [MAC-less, with MAC] folds into one record.
+            if group.len() == 2 && group[0].mac.is_none() {
+                let mut merged = group[1].clone();
+                merged.merge(group[0].clone());
+                out.push(Cow::Owned(merged));
+            } else {
+                out.extend(group.iter().map(|a| Cow::Borrowed(*a)));
+            }
+            i = j;
         }
         out
     }
@@ -251,11 +269,9 @@ fn is_zero(v: &u64) -> bool {
     *v == 0
 }
 
-/// Render the inventory as the `assets.json` array.
-pub fn to_json(records: &[Asset]) -> serde_json::Value {
-    let list: Vec<AssetJson<'_>> = records
-        .iter()
-        .map(|a| AssetJson {
+impl<'a> AssetJson<'a> {
+    fn new(a: &'a Asset) -> AssetJson<'a> {
+        AssetJson {
             ip: a.ip.to_string(),
             mac: a.mac.map(fmt_mac),
             mac_vendor: a.mac.and_then(skjold_oui::vendor),
@@ -271,7 +287,14 @@ pub fn to_json(records: &[Asset]) -> serde_json::Value {
             last_seen: a.last_seen.to_string(),
             peers: a.peers.iter().map(ToString::to_string).collect(),
             peers_truncated: a.peers_truncated,
-        })
-        .collect();
-    serde_json::to_value(list).unwrap_or(serde_json::Value::Null)
+        }
+    }
+}
+
+/// Write the inventory as the `assets.json` array, one asset at a time (no document tree is
+/// built, so memory does not grow with the JSON size).
+pub fn write_json<W: std::io::Write>(records: &[Cow<'_, Asset>], w: W) -> serde_json::Result<()> {
+    use serde::Serializer as _;
+    let mut ser = serde_json::Serializer::pretty(w);
+    ser.collect_seq(records.iter().map(|a| AssetJson::new(a)))
 }

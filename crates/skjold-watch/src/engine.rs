@@ -31,7 +31,7 @@ pub struct Config {
     pub log: LogMask,
     /// Worker threads (1 = everything on the calling thread).
     pub threads: usize,
-    /// Flows kept per worker before the oldest is evicted.
+    /// Flows kept (across all workers) before the oldest is evicted.
     pub max_flows: usize,
     /// TCP reassembly limits per direction.
     pub tcp: tcp::Limits,
@@ -43,7 +43,7 @@ impl Default for Config {
             out_dir: PathBuf::from("skjold-out"),
             log: LogMask::all(),
             threads: 1,
-            max_flows: 100_000,
+            max_flows: 65_536,
             tcp: tcp::Limits::default(),
         }
     }
@@ -307,9 +307,10 @@ impl Pool {
         for _ in 0..cfg.threads {
             let (tx, rx) = bounded::<Batch>(8);
             let (btx, brx) = bounded::<Batch>(16);
+            // --max-flows bounds the whole process: each worker keeps its share.
             let mut w = Worker::new(
                 Output::new(cfg.log, Some(sink.clone())),
-                cfg.max_flows,
+                (cfg.max_flows / cfg.threads).max(1),
                 cfg.tcp,
             );
             let mut r = Reader::new();
@@ -587,8 +588,20 @@ pub fn run_bytes(bytes: Vec<u8>, log: LogMask) -> Result<(Stats, usize), WatchEr
 /// reader of a live run never sees half a file).
 pub fn write_snapshot(cfg: &Config, r: &RunResult) -> Result<(), WatchError> {
     let records = r.assets.records();
-    let assets = assets::to_json(&records);
-    write_json(&cfg.out_dir.join("assets.json"), &assets)?;
+    let path = cfg.out_dir.join("assets.json");
+    let tmp = path.with_extension("json.tmp");
+    let f = File::create(&tmp).map_err(out_err(&tmp))?;
+    let mut bw = std::io::BufWriter::new(f);
+    assets::write_json(&records, &mut bw).map_err(|e| WatchError::Output {
+        path: tmp.clone(),
+        source: std::io::Error::other(e),
+    })?;
+    std::io::Write::write_all(&mut bw, b"\n").map_err(out_err(&tmp))?;
+    bw.into_inner().map_err(|e| WatchError::Output {
+        path: tmp.clone(),
+        source: e.into_error(),
+    })?;
+    std::fs::rename(&tmp, &path).map_err(out_err(&path))?;
     let summary = summary_json(r, records.len());
     write_json(&cfg.out_dir.join("summary.json"), &summary)
 }
@@ -612,6 +625,9 @@ pub fn summary_json(r: &RunResult, assets: usize) -> serde_json::Value {
     }
     for (k, v) in &r.stats.errors {
         errors.insert(k.clone(), (*v).into());
+    }
+    if r.assets.dropped > 0 {
+        errors.insert("assets_limit".into(), r.assets.dropped.into());
     }
     serde_json::json!({
         "packets": r.stats.packets,

@@ -24,7 +24,7 @@ const EXPIRE_EVERY: u64 = 5_000_000;
 /// Bytes a flow may offer for protocol detection before it is declared unknown.
 const MAX_PROBE_BYTES: usize = 4096;
 /// Distinct (src, dst) pairs kept for the top-talkers table.
-const MAX_TALKERS: usize = 100_000;
+const MAX_TALKERS: usize = 10_000;
 
 /// Per-packet counter slots beyond the application protocols.
 const SLOT_TCP: usize = AppProto::ALL.len();

@@ -40,8 +40,8 @@ pub(crate) struct WatchArgs {
     #[arg(long, value_name = "N", default_value_t = 1)]
     threads: usize,
 
-    /// Flows kept per worker before the oldest is evicted (memory cap).
-    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    /// Flows kept in memory before the oldest is evicted (memory cap; shared by the threads).
+    #[arg(long, value_name = "N", default_value_t = 65_536)]
     max_flows: usize,
 
     /// Do not print the human summary on stderr.
