@@ -5,6 +5,7 @@
 //! decoded with its interface's link type, timestamp resolution and offset. Blocks of unknown
 //! type are skipped and counted.
 
+use crate::legacy::{Records, Stop};
 use crate::{CaptureError, Item, LinkType, Packet};
 use pcap_parser::pcapng::Block;
 use pcap_parser::traits::PcapReaderIterator;
@@ -88,10 +89,16 @@ pub struct ReadSummary {
 /// A capture file opened for streaming.
 pub struct CaptureFile {
     path: PathBuf,
-    reader: Box<dyn PcapReaderIterator + Send>,
+    inner: Inner,
     format: Format,
     size: u64,
     capacity: usize,
+}
+
+/// The reader behind a file: our record walker for classic pcap, `pcap-parser` for pcapng.
+enum Inner {
+    Legacy(Records),
+    Ng(Box<dyn PcapReaderIterator + Send>),
 }
 
 impl std::fmt::Debug for CaptureFile {
@@ -154,13 +161,18 @@ impl CaptureFile {
         capacity: usize,
         r: R,
     ) -> Result<CaptureFile, CaptureError> {
-        let reader =
-            pcap_parser::create_reader(capacity, r).map_err(|_| CaptureError::NotCapture {
-                path: path.to_owned(),
-            })?;
+        let not_capture = || CaptureError::NotCapture {
+            path: path.to_owned(),
+        };
+        let inner = match format {
+            Format::Pcap => Inner::Legacy(Records::new(Box::new(r)).ok_or_else(not_capture)?),
+            Format::PcapNg => {
+                Inner::Ng(pcap_parser::create_reader(capacity, r).map_err(|_| not_capture())?)
+            }
+        };
         Ok(CaptureFile {
             path: path.to_owned(),
-            reader,
+            inner,
             format,
             size,
             capacity,
@@ -184,22 +196,84 @@ impl CaptureFile {
 
     /// Bytes consumed so far (for progress).
     pub fn position(&self) -> u64 {
-        self.reader.consumed() as u64
+        match &self.inner {
+            Inner::Legacy(r) => r.position(),
+            Inner::Ng(r) => r.consumed() as u64,
+        }
     }
 
     /// Deliver every packet to `f`, in file order, until the end of the file, damage, or `f`
     /// returning `Break`. `f` also receives the byte position after each packet.
-    pub fn for_each<F>(&mut self, mut f: F) -> Result<ReadSummary, CaptureError>
+    pub fn for_each<F>(&mut self, f: F) -> Result<ReadSummary, CaptureError>
     where
         F: FnMut(Item<'_>, u64) -> ControlFlow<()>,
+    {
+        match &mut self.inner {
+            Inner::Legacy(r) => Ok(legacy_for_each(&self.path, r, f)),
+            Inner::Ng(r) => ng_for_each(&self.path, r.as_mut(), self.capacity, f),
+        }
+    }
+}
+
+/// Deliver every record of a classic pcap file.
+fn legacy_for_each<F>(path: &Path, r: &mut Records, mut f: F) -> ReadSummary
+where
+    F: FnMut(Item<'_>, u64) -> ControlFlow<()>,
+{
+    let mut summary = ReadSummary::default();
+    let linktype = LinkType(r.header.linktype);
+    loop {
+        let pos = r.position();
+        match r.next() {
+            Ok(rec) => {
+                let p = Packet {
+                    ts_micros: rec.ts_micros,
+                    linktype,
+                    data: rec.data,
+                    orig_len: rec.orig_len,
+                };
+                let after = pos + 16 + rec.data.len() as u64;
+                if f(Item::Packet(p), after).is_break() {
+                    return summary;
+                }
+            }
+            Err(Stop::End) => return summary,
+            Err(stop) => {
+                let kind = match stop {
+                    Stop::Truncated | Stop::End => DamageKind::Truncated,
+                    Stop::Corrupt(m) => DamageKind::Corrupt(m),
+                    Stop::Io(m) => DamageKind::Corrupt(format!("read error: {m}")),
+                };
+                summary.damage = Some(Damage {
+                    path: path.to_owned(),
+                    offset: pos,
+                    kind,
+                });
+                return summary;
+            }
+        }
+    }
+}
+
+/// Deliver every packet of a pcapng file (and, should `pcap-parser` be handed one, of a classic
+/// pcap file).
+fn ng_for_each<F>(
+    path: &Path,
+    reader: &mut (dyn PcapReaderIterator + Send),
+    capacity: usize,
+    mut f: F,
+) -> Result<ReadSummary, CaptureError>
+where
+    F: FnMut(Item<'_>, u64) -> ControlFlow<()>,
+{
     {
         let mut summary = ReadSummary::default();
         let mut legacy: Option<(LinkType, bool)> = None;
         let mut ifaces: Vec<Iface> = Vec::new();
-        let mut cap = self.capacity;
+        let mut cap = capacity;
         loop {
-            let pos = self.reader.consumed() as u64;
-            match self.reader.next() {
+            let pos = reader.consumed() as u64;
+            match reader.next() {
                 Ok((offset, block)) => {
                     let mut flow = ControlFlow::Continue(());
                     match block {
@@ -273,22 +347,22 @@ impl CaptureFile {
                         ) => {}
                         PcapBlockOwned::NG(_) => summary.skipped_blocks += 1,
                     }
-                    self.reader.consume(offset);
+                    reader.consume(offset);
                     if flow.is_break() {
                         return Ok(summary);
                     }
                 }
                 Err(PcapError::Eof) => return Ok(summary),
                 Err(PcapError::Incomplete(_)) => {
-                    if let Err(e) = self.reader.refill().map_err(|e| e.to_owned_vec()) {
-                        summary.damage = Some(self.damage(pos, &e));
+                    if let Err(e) = reader.refill().map_err(|e| e.to_owned_vec()) {
+                        summary.damage = Some(damage(path, pos, &e));
                         return Ok(summary);
                     }
                 }
                 Err(PcapError::BufferTooSmall) => {
-                    if cap >= MAX_BUFFER || !self.reader.grow(cap * 2) {
+                    if cap >= MAX_BUFFER || !reader.grow(cap * 2) {
                         summary.damage = Some(Damage {
-                            path: self.path.clone(),
+                            path: path.to_owned(),
                             offset: pos,
                             kind: DamageKind::Corrupt(format!(
                                 "record larger than {} MiB",
@@ -298,21 +372,23 @@ impl CaptureFile {
                         return Ok(summary);
                     }
                     cap *= 2;
-                    if let Err(e) = self.reader.refill().map_err(|e| e.to_owned_vec()) {
-                        summary.damage = Some(self.damage(pos, &e));
+                    if let Err(e) = reader.refill().map_err(|e| e.to_owned_vec()) {
+                        summary.damage = Some(damage(path, pos, &e));
                         return Ok(summary);
                     }
                 }
                 Err(e) => {
                     let e = e.to_owned_vec();
-                    summary.damage = Some(self.damage(pos, &e));
+                    summary.damage = Some(damage(path, pos, &e));
                     return Ok(summary);
                 }
             }
         }
     }
+}
 
-    fn damage(&self, pos: u64, e: &PcapError<&'static [u8]>) -> Damage {
+fn damage(path: &Path, pos: u64, e: &PcapError<&'static [u8]>) -> Damage {
+    {
         let kind = match e {
             PcapError::UnexpectedEof | PcapError::Incomplete(_) | PcapError::Eof => {
                 DamageKind::Truncated
@@ -324,7 +400,7 @@ impl CaptureFile {
             other => DamageKind::Corrupt(format!("{other:?}")),
         };
         Damage {
-            path: self.path.clone(),
+            path: path.to_owned(),
             offset: pos,
             kind,
         }

@@ -7,6 +7,7 @@
 //! read before it is kept.
 
 mod file;
+mod legacy;
 #[cfg(feature = "live")]
 mod live;
 
