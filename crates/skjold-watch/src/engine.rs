@@ -294,17 +294,34 @@ struct Pool {
     back: Vec<Receiver<Batch>>,
     cur: Vec<Batch>,
     handles: Vec<std::thread::JoinHandle<(Reader, Worker)>>,
+    /// The reader thread's own worker: it takes a smaller share of the flows, since reading
+    /// the capture is its first job; with `--threads N` there are N threads in all.
+    local: Worker,
+    /// Flows (per mille of the hash space) processed by `local`.
+    local_share: u64,
 }
+
+/// How much of a worker's load the reader thread's own worker takes (reading the capture is
+/// the rest of its load).
+const LOCAL_WEIGHT: f64 = 0.5;
 
 impl Pool {
     fn new(cfg: &Config, sink: &EveSink) -> Pool {
+        let remote = cfg.threads.saturating_sub(1).max(1);
+        let share = LOCAL_WEIGHT / (remote as f64 + LOCAL_WEIGHT);
         let mut pool = Pool {
             tx: vec![],
             back: vec![],
             cur: vec![],
             handles: vec![],
+            local: Worker::new(
+                Output::new(cfg.log, Some(sink.clone())),
+                (cfg.max_flows / cfg.threads).max(1),
+                cfg.tcp,
+            ),
+            local_share: (share * 1000.0).round() as u64,
         };
-        for _ in 0..cfg.threads {
+        for _ in 0..remote {
             let (tx, rx) = bounded::<Batch>(8);
             let (btx, brx) = bounded::<Batch>(16);
             // --max-flows bounds the whole process: each worker keeps its share.
@@ -358,8 +375,13 @@ impl Pool {
         }
     }
 
-    fn worker_of(&self, hash: u64) -> usize {
-        (hash % self.tx.len() as u64) as usize
+    /// The remote worker of a flow hash, or `None` for the local one.
+    fn worker_of(&self, hash: u64) -> Option<usize> {
+        if hash % 1000 < self.local_share {
+            None
+        } else {
+            Some(((hash / 1000) % self.tx.len() as u64) as usize)
+        }
     }
 
     /// Route one frame; fragments go through `frag_reader` on this thread.
@@ -372,34 +394,47 @@ impl Pool {
         };
         match decode::shard(p.linktype.0, p.data) {
             decode::Shard::Flow(h) => {
-                let i = self.worker_of(h);
-                self.send(i, raw, p.data);
+                if let Some(i) = self.worker_of(h) {
+                    self.send(i, raw, p.data)
+                } else {
+                    let local = &mut self.local;
+                    frag_reader.frame(p, pcap_cnt, &mut |h, pl| local.packet(h, pl));
+                }
             }
-            decode::Shard::NoFlow => self.send(0, raw, p.data),
+            decode::Shard::NoFlow => {
+                let local = &mut self.local;
+                frag_reader.frame(p, pcap_cnt, &mut |h, pl| local.packet(h, pl));
+            }
             decode::Shard::Fragment => {
                 frag_reader.frame(p, pcap_cnt, &mut |h, pl| {
                     let (sport, dport, proto) = match h.l4 {
                         L4Header::Tcp { sport, dport, .. } => (sport, dport, decode::IPPROTO_TCP),
                         L4Header::Udp { sport, dport } => (sport, dport, decode::IPPROTO_UDP),
                     };
-                    let i = self.worker_of(decode::flow_hash(h.src, h.dst, sport, dport, proto));
-                    self.send(i, Entry::Decoded(*h), pl);
+                    match self.worker_of(decode::flow_hash(h.src, h.dst, sport, dport, proto)) {
+                        Some(i) => self.send(i, Entry::Decoded(*h), pl),
+                        None => self.local.packet(h, pl),
+                    }
                 });
             }
         }
     }
 
-    fn finish(mut self) -> Vec<(Reader, Worker)> {
+    /// Drain the remote workers; returns theirs and the local worker.
+    fn finish(mut self) -> (Vec<(Reader, Worker)>, Worker) {
         for (i, b) in self.cur.drain(..).enumerate() {
             if !b.entries.is_empty() {
                 let _ = self.tx[i].send(b);
             }
         }
         self.tx.clear();
-        self.handles
+        self.local.finish();
+        let remote = self
+            .handles
             .into_iter()
             .filter_map(|h| h.join().ok())
-            .collect()
+            .collect();
+        (remote, self.local)
     }
 }
 
@@ -481,8 +516,9 @@ pub fn run_files(
             done_before += size;
             note_damage(&mut reader.stats, &mut damage, summary, progress);
         }
-        let pairs = pool.finish();
-        workers = Vec::with_capacity(pairs.len());
+        let (pairs, local) = pool.finish();
+        workers = Vec::with_capacity(pairs.len() + 1);
+        workers.push(local);
         for (r, w) in pairs {
             readers.push(r);
             workers.push(w);
