@@ -395,7 +395,7 @@ impl Pool {
         match decode::shard(p.linktype.0, p.data) {
             decode::Shard::Flow(h) => {
                 if let Some(i) = self.worker_of(h) {
-                    self.send(i, raw, p.data)
+                    self.send(i, raw, p.data);
                 } else {
                     let local = &mut self.local;
                     frag_reader.frame(p, pcap_cnt, &mut |h, pl| local.packet(h, pl));
