@@ -99,6 +99,45 @@ pub struct RunResult {
     pub span: Option<(u64, u64)>,
 }
 
+/// Deliver the TCP or UDP packet in an IP payload; returns the IP protocol when it is neither
+/// (or its header does not fit).
+fn deliver_transport(
+    proto: u8,
+    payload: &[u8],
+    mk: &impl Fn(L4Header) -> PktHeader,
+    deliver: &mut impl FnMut(&PktHeader, &[u8]),
+) -> Option<u8> {
+    match decode::transport(proto, payload) {
+        Transport::Tcp {
+            sport,
+            dport,
+            seq,
+            ack,
+            flags,
+            payload,
+        } => {
+            let l4 = L4Header::Tcp {
+                sport,
+                dport,
+                seq,
+                ack,
+                flags,
+            };
+            deliver(&mk(l4), payload);
+            None
+        }
+        Transport::Udp {
+            sport,
+            dport,
+            payload,
+        } => {
+            deliver(&mk(L4Header::Udp { sport, dport }), payload);
+            None
+        }
+        Transport::Other { proto } => Some(proto),
+    }
+}
+
 /// The reader side: decoding, defragmentation, dispatch.
 struct Reader {
     defrag: Defragmenter,
@@ -163,75 +202,23 @@ impl Reader {
                     self.stats.error(&format!("ip.{why}"));
                     self.other("ip_fragment");
                 }
-                DefragOutcome::Complete(buf) => match decode::transport(frag.proto, &buf) {
-                    Transport::Tcp {
-                        sport,
-                        dport,
-                        seq,
-                        ack,
-                        flags,
-                        payload,
-                    } => {
-                        deliver(
-                            &mk(L4Header::Tcp {
-                                sport,
-                                dport,
-                                seq,
-                                ack,
-                                flags,
-                            }),
-                            payload,
-                        );
+                DefragOutcome::Complete(buf) => {
+                    if deliver_transport(frag.proto, &buf, &mk, deliver).is_some() {
+                        self.other("other");
                     }
-                    Transport::Udp {
-                        sport,
-                        dport,
-                        payload,
-                    } => {
-                        deliver(&mk(L4Header::Udp { sport, dport }), payload);
-                    }
-                    Transport::Other { .. } => self.other("other"),
-                },
+                }
             }
             return;
         }
-        match decode::transport(ip.proto, ip.payload) {
-            Transport::Tcp {
-                sport,
-                dport,
-                seq,
-                ack,
-                flags,
-                payload,
-            } => {
-                deliver(
-                    &mk(L4Header::Tcp {
-                        sport,
-                        dport,
-                        seq,
-                        ack,
-                        flags,
-                    }),
-                    payload,
-                );
-            }
-            Transport::Udp {
-                sport,
-                dport,
-                payload,
-            } => {
-                deliver(&mk(L4Header::Udp { sport, dport }), payload);
-            }
-            Transport::Other { proto } => {
-                if proto == 1 || proto == 58 {
-                    self.other("icmp");
-                } else if proto == decode::IPPROTO_TCP || proto == decode::IPPROTO_UDP {
-                    self.stats.error("malformed_frame");
-                    self.stats.error("malformed_frame.transport_header");
-                    self.other("malformed");
-                } else {
-                    self.other("other");
-                }
+        if let Some(proto) = deliver_transport(ip.proto, ip.payload, &mk, deliver) {
+            if proto == 1 || proto == 58 {
+                self.other("icmp");
+            } else if proto == decode::IPPROTO_TCP || proto == decode::IPPROTO_UDP {
+                self.stats.error("malformed_frame");
+                self.stats.error("malformed_frame.transport_header");
+                self.other("malformed");
+            } else {
+                self.other("other");
             }
         }
     }
