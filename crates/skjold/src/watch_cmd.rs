@@ -2,7 +2,6 @@
 
 use crate::report;
 use crate::UsageError;
-use anyhow::Context as _;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use skjold_watch::{AppProto, Config, LogMask};
@@ -135,11 +134,23 @@ pub(crate) fn run(a: &WatchArgs) -> anyhow::Result<u8> {
     Ok(0)
 }
 
+#[cfg(not(feature = "live"))]
+fn run_live(_: &str, _: Option<&str>, _: &Config) -> anyhow::Result<skjold_watch::RunResult> {
+    Err(UsageError(
+        "--live: this skjold was built without live capture; rebuild with \
+         `cargo build --release --features live` (needs libpcap-dev)"
+            .into(),
+    )
+    .into())
+}
+
+#[cfg(feature = "live")]
 fn run_live(
     iface: &str,
     filter: Option<&str>,
     cfg: &Config,
 ) -> anyhow::Result<skjold_watch::RunResult> {
+    use anyhow::Context as _;
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
     let stop = Arc::new(AtomicBool::new(false));

@@ -318,8 +318,26 @@ fn pymodbus_device_identification_reaches_the_inventory() {
     assert_eq!(server["identity_sources"]["vendor"], "modbus");
 }
 
-/// Live capture on `lo`: needs the capture privilege. Without it the test says so and
-/// passes, except under CI=true where it must run.
+/// Without the `live` feature, `--live` is a clear usage error (the rest of skjold builds
+/// without libpcap).
+#[cfg(not(feature = "live"))]
+#[test]
+fn live_without_the_feature_is_a_usage_error_naming_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = skjold(&[
+        "watch",
+        "--live",
+        "lo",
+        "--out",
+        &dir.path().display().to_string(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--features live"), "{}", stderr(&o));
+}
+
+/// Live capture on `lo` (built with `--features live`; `.ci/run` runs it): needs the capture
+/// privilege. Without it the test says so and passes, except under CI=true where it must run.
+#[cfg(feature = "live")]
 #[test]
 fn live_capture_on_loopback_writes_events_continuously() {
     use std::io::{Read, Write};
