@@ -335,29 +335,30 @@ fn new_flow(h: &PktHeader, key: FlowKey, src_lo: bool) -> FlowState {
         L4Header::Tcp { sport, dport, .. } => (sport, dport, L4::Tcp),
         L4Header::Udp { sport, dport } => (sport, dport, L4::Udp),
     };
-    // Who is the client: the SYN sender; the receiver of a SYN-ACK; else the end not on a
-    // known server port; else the end with the higher (ephemeral) port; else the sender.
-    let sender_is_client = match h.l4 {
-        L4Header::Tcp { flags, .. } if flags.has(TcpFlags::SYN) => !flags.has(TcpFlags::ACK),
-        _ => {
-            if proto_by_port(dport).is_some() {
-                true
-            } else if proto_by_port(sport).is_some() {
-                false
-            } else {
-                sport >= dport
-            }
-        }
+    // Who is the client: the end not on a known server port when exactly one end is (as
+    // Wireshark decides requests and responses); else the SYN sender, or the receiver of a
+    // SYN-ACK; else the end with the higher (ephemeral) port.
+    let known = (
+        proto_by_port(sport).is_some(),
+        proto_by_port(dport).is_some(),
+    );
+    let sender_is_client = match (known, h.l4) {
+        ((false, true), _) => true,
+        ((true, false), _) => false,
+        (_, L4Header::Tcp { flags, .. }) if flags.has(TcpFlags::SYN) => !flags.has(TcpFlags::ACK),
+        _ => sport >= dport,
     };
+    // An all-zero MAC (loopback captures) or a group address names no device.
+    let usable = |m: Option<[u8; 6]>| m.filter(|m| m[0] & 1 == 0 && *m != [0; 6]);
     let sender = Peer {
         ip: h.src,
         port: sport,
-        mac: h.src_mac,
+        mac: usable(h.src_mac),
     };
     let receiver = Peer {
         ip: h.dst,
         port: dport,
-        mac: h.dst_mac.filter(|m| m[0] & 1 == 0),
+        mac: usable(h.dst_mac),
     };
     let (client, server) = if sender_is_client {
         (sender, receiver)
