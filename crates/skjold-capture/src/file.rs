@@ -165,7 +165,9 @@ impl CaptureFile {
             path: path.to_owned(),
         };
         let inner = match format {
-            Format::Pcap => Inner::Legacy(Records::new(Box::new(r)).ok_or_else(not_capture)?),
+            Format::Pcap => {
+                Inner::Legacy(Records::new(Box::new(r), capacity, size).ok_or_else(not_capture)?)
+            }
             Format::PcapNg => {
                 Inner::Ng(pcap_parser::create_reader(capacity, r).map_err(|_| not_capture())?)
             }
@@ -210,7 +212,7 @@ impl CaptureFile {
     {
         match &mut self.inner {
             Inner::Legacy(r) => Ok(legacy_for_each(&self.path, r, f)),
-            Inner::Ng(r) => ng_for_each(&self.path, r.as_mut(), self.capacity, f),
+            Inner::Ng(r) => ng_for_each(&self.path, r.as_mut(), self.capacity, self.size, f),
         }
     }
 }
@@ -261,6 +263,7 @@ fn ng_for_each<F>(
     path: &Path,
     reader: &mut (dyn PcapReaderIterator + Send),
     capacity: usize,
+    size: u64,
     mut f: F,
 ) -> Result<ReadSummary, CaptureError>
 where
@@ -360,6 +363,17 @@ where
                     }
                 }
                 Err(PcapError::BufferTooSmall) => {
+                    // When the rest of the file already fits in the buffer, a bigger buffer
+                    // cannot complete the block: the file is truncated (and no buffer is grown
+                    // to a length read from the file).
+                    if size.saturating_sub(pos) <= cap as u64 {
+                        summary.damage = Some(Damage {
+                            path: path.to_owned(),
+                            offset: pos,
+                            kind: DamageKind::Truncated,
+                        });
+                        return Ok(summary);
+                    }
                     if cap >= MAX_BUFFER || !reader.grow(cap * 2) {
                         summary.damage = Some(Damage {
                             path: path.to_owned(),

@@ -13,7 +13,6 @@ use std::io::Read;
 
 /// Largest record accepted: above this the length field is taken as corruption.
 pub(crate) const MAX_RECORD: usize = 16 << 20;
-const CHUNK: usize = 1 << 20;
 
 /// The global header's facts.
 #[derive(Clone, Copy, Debug)]
@@ -80,12 +79,16 @@ pub(crate) struct Records {
     eof: bool,
     /// Bytes of the file consumed before `buf[start]`.
     consumed: u64,
+    /// Size of the whole file: a record claiming more than is left is truncation, found
+    /// without growing the buffer to a length read from the file.
+    size: u64,
     pub(crate) header: Header,
 }
 
 impl Records {
-    /// Read the global header from `r`.
-    pub(crate) fn new(mut r: Box<dyn Read + Send>) -> Option<Records> {
+    /// Read the global header from `r`; `capacity` is the initial read buffer (it grows for a
+    /// record larger than it).
+    pub(crate) fn new(mut r: Box<dyn Read + Send>, capacity: usize, size: u64) -> Option<Records> {
         let mut h = [0u8; 24];
         let mut n = 0;
         while n < h.len() {
@@ -97,11 +100,12 @@ impl Records {
         let header = parse_header(&h[..n])?;
         Some(Records {
             r,
-            buf: vec![0; CHUNK],
+            buf: vec![0; capacity.max(64)],
             start: 0,
             end: 0,
             eof: false,
             consumed: 24,
+            size,
             header,
         })
     }
@@ -161,6 +165,9 @@ impl Records {
                 "record length {caplen} is impossible"
             )));
         }
+        if self.consumed + (hl + caplen) as u64 > self.size {
+            return Err(Stop::Truncated);
+        }
         if !self.fill(hl + caplen)? {
             return Err(Stop::Truncated);
         }
@@ -184,6 +191,8 @@ impl Records {
 mod tests {
     use super::*;
 
+    const CHUNK: usize = 1 << 20;
+
     fn file(records: &[&[u8]], cut: usize) -> Vec<u8> {
         let mut b = vec![
             0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0,
@@ -203,7 +212,10 @@ mod tests {
     #[test]
     fn reads_records_then_reports_truncation() {
         let b = file(&[b"abc", b"defgh"], 2);
-        let mut r = Records::new(Box::new(std::io::Cursor::new(b))).unwrap();
+        let mut r = {
+            let n = b.len() as u64;
+            Records::new(Box::new(std::io::Cursor::new(b)), CHUNK, n).unwrap()
+        };
         assert_eq!(r.header.linktype, 1);
         let a = r.next().unwrap();
         assert_eq!((a.ts_micros, a.orig_len, a.data), (7, 4, &b"abc"[..]));
@@ -214,17 +226,34 @@ mod tests {
     fn clean_end_and_big_records_grow_the_buffer() {
         let big = vec![0x5a; CHUNK * 3];
         let b = file(&[&big, b"x"], 0);
-        let mut r = Records::new(Box::new(std::io::Cursor::new(b))).unwrap();
+        let mut r = {
+            let n = b.len() as u64;
+            Records::new(Box::new(std::io::Cursor::new(b)), CHUNK, n).unwrap()
+        };
         assert_eq!(r.next().unwrap().data.len(), CHUNK * 3);
         assert_eq!(r.next().unwrap().data, b"x");
         assert_eq!(r.next().unwrap_err(), Stop::End);
     }
 
     #[test]
+    fn a_length_beyond_the_end_of_file_is_truncation_without_allocating_it() {
+        // Guards against growing the buffer to a record length read from the file.
+        let mut b = file(&[b"abc"], 0);
+        b[24 + 8..24 + 12].copy_from_slice(&(15u32 << 20).to_le_bytes());
+        let n = b.len() as u64;
+        let mut r = Records::new(Box::new(std::io::Cursor::new(b)), 4096, n).unwrap();
+        assert_eq!(r.next().unwrap_err(), Stop::Truncated);
+        assert_eq!(r.buf.len(), 4096);
+    }
+
+    #[test]
     fn impossible_length_is_corruption() {
         let mut b = file(&[b"abc"], 0);
         b[24 + 8..24 + 12].copy_from_slice(&u32::MAX.to_le_bytes());
-        let mut r = Records::new(Box::new(std::io::Cursor::new(b))).unwrap();
+        let mut r = {
+            let n = b.len() as u64;
+            Records::new(Box::new(std::io::Cursor::new(b)), CHUNK, n).unwrap()
+        };
         assert!(matches!(r.next().unwrap_err(), Stop::Corrupt(_)));
     }
 }

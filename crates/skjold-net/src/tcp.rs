@@ -252,10 +252,8 @@ impl Stream {
             if d > 0 {
                 rep.merge(self.jump_to(seq, sink));
             }
-            return {
-                rep.merge(self.segment(seq, payload, lim, sink));
-                rep
-            };
+            rep.merge(self.segment(seq, payload, lim, sink));
+            return rep;
         }
         self.queued_bytes += payload.len();
         self.queue.insert(

@@ -63,10 +63,10 @@ pub(crate) struct PktHeader {
 }
 
 enum App {
-    /// Not decided yet: candidate from the port, bytes offered so far.
+    /// Not decided yet: the candidate the server port suggests. Undecided bytes stay in the
+    /// TCP stream's buffer (up to `MAX_PROBE_BYTES`) and are offered again with more.
     Probing {
         by_port: Option<AppProto>,
-        offered: usize,
     },
     Modbus(ModbusState),
     Mqtt(MqttState),
@@ -378,10 +378,7 @@ fn new_flow(h: &PktHeader, key: FlowKey, src_lo: bool) -> FlowState {
         client_is_lo: src_lo == sender_is_client,
         streams: [Stream::default(), Stream::default()],
         app: if l4 == L4::Tcp {
-            App::Probing {
-                by_port,
-                offered: 0,
-            }
+            App::Probing { by_port }
         } else {
             App::Unknown
         },
@@ -465,10 +462,10 @@ fn report(out: &mut Output, meta: &FlowMeta, ts: Ts, dir: Dir, rep: tcp::Report)
 /// protocol first when needed. Returns the bytes consumed.
 #[allow(clippy::needless_pass_by_value)] // a chunk is two words: passed like the tcp sink gives it
 fn feed(app: &mut App, meta: &FlowMeta, out: &mut Output, ts: Ts, dir: Dir, c: Chunk<'_>) -> usize {
-    if let App::Probing { by_port, offered } = app {
+    if let App::Probing { by_port } = app {
         let Chunk::Data(data) = c else {
-            // A gap before the protocol is known: start probing afresh after it.
-            *offered = 0;
+            // A gap before the protocol is known: the TCP layer dropped the partial bytes;
+            // probing starts afresh on what follows.
             return 0;
         };
         let mut decided = None;
@@ -492,10 +489,7 @@ fn feed(app: &mut App, meta: &FlowMeta, out: &mut Output, ts: Ts, dir: Dir, c: C
         // server's side).
         let chosen = match decided {
             Some(p) => Some(p),
-            None if need_more && data.len() < MAX_PROBE_BYTES => {
-                *offered = data.len();
-                return 0;
-            }
+            None if need_more && data.len() < MAX_PROBE_BYTES => return 0,
             None => first,
         };
         match chosen {

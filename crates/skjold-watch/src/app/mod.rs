@@ -127,3 +127,93 @@ impl AppCtx<'_> {
         self.out.count_pdu(self.proto);
     }
 }
+
+/// Test support shared by the protocol states' unit tests: one state fed through `AppState`
+/// on a test flow, with an in-memory output.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::{AppCtx, AppProto, AppState, Dir};
+    use crate::flow::FlowMeta;
+    use crate::output::Output;
+    use skjold_net::Ts;
+
+    /// A state under test.
+    pub(crate) struct Harness<S> {
+        pub(crate) flow: FlowMeta,
+        pub(crate) out: Output,
+        pub(crate) st: S,
+        proto: AppProto,
+    }
+
+    impl<S: AppState> Harness<S> {
+        pub(crate) fn with(st: S, proto: AppProto) -> Self {
+            Harness {
+                flow: FlowMeta::for_tests(),
+                out: Output::for_tests(),
+                st,
+                proto,
+            }
+        }
+
+        fn ctx<R>(&mut self, f: impl FnOnce(&mut S, &mut AppCtx<'_>) -> R) -> R {
+            let mut ctx = AppCtx {
+                ts: Ts(1_600_000_000_000_000),
+                flow: &self.flow,
+                out: &mut self.out,
+                proto: self.proto,
+            };
+            f(&mut self.st, &mut ctx)
+        }
+
+        pub(crate) fn feed(&mut self, dir: Dir, bytes: &[u8]) -> usize {
+            self.ctx(|st, c| st.parse(dir, bytes, c))
+        }
+
+        pub(crate) fn gap_of(&mut self, dir: Dir, len: u64) {
+            self.ctx(|st, c| st.gap(dir, len, c));
+        }
+
+        pub(crate) fn close(&mut self) {
+            self.ctx(S::close);
+        }
+
+        pub(crate) fn events(&mut self) -> Vec<serde_json::Value> {
+            self.out.take_events()
+        }
+
+        /// Feed arbitrary chunks (bytes, to the client?, gap before?) as the TCP layer would:
+        /// unconsumed bytes are offered again with the next chunk. Returns an error naming the
+        /// first stream-contract violation: consuming more than offered, or keeping more than
+        /// `max_left` bytes unconsumed (a stalled stream).
+        pub(crate) fn drive(
+            &mut self,
+            chunks: Vec<(Vec<u8>, bool, bool)>,
+            max_left: usize,
+        ) -> Result<(), String> {
+            let mut bufs: [Vec<u8>; 2] = [Vec::new(), Vec::new()];
+            for (bytes, to_client, gap) in chunks {
+                let (dir, i) = if to_client {
+                    (Dir::ToClient, 1)
+                } else {
+                    (Dir::ToServer, 0)
+                };
+                if gap {
+                    bufs[i].clear();
+                    self.gap_of(dir, 100);
+                }
+                bufs[i].extend_from_slice(&bytes);
+                let n = self.feed(dir, &bufs[i]);
+                if n > bufs[i].len() {
+                    return Err(format!("consumed {n} of {} bytes", bufs[i].len()));
+                }
+                bufs[i].drain(..n);
+                if bufs[i].len() > max_left {
+                    return Err(format!("stalled on {} bytes", bufs[i].len()));
+                }
+            }
+            self.close();
+            let _ = self.events();
+            Ok(())
+        }
+    }
+}

@@ -523,60 +523,14 @@ fn log_message(w: &mut JsonWriter, a: &Adu<'_>, read_quantity: Option<u16>) {
 #[cfg(test)]
 mod tests {
     use super::{ModbusState, MAX_TXS};
-    use crate::app::{AppCtx, AppProto, AppState, Dir};
-    use crate::flow::FlowMeta;
+    use crate::app::{AppProto, Dir};
     use crate::output::Output;
     use serde_json::Value;
-    use skjold_net::Ts;
 
-    struct Harness {
-        flow: FlowMeta,
-        out: Output,
-        st: ModbusState,
-    }
+    type Harness = crate::app::testing::Harness<ModbusState>;
 
-    impl Harness {
-        fn new() -> Self {
-            Harness {
-                flow: FlowMeta::for_tests(),
-                out: Output::for_tests(),
-                st: ModbusState::new(),
-            }
-        }
-
-        fn feed(&mut self, dir: Dir, bytes: &[u8]) -> usize {
-            let mut ctx = AppCtx {
-                ts: Ts(1_600_000_000_000_000),
-                flow: &self.flow,
-                out: &mut self.out,
-                proto: AppProto::Modbus,
-            };
-            self.st.parse(dir, bytes, &mut ctx)
-        }
-
-        fn gap(&mut self, dir: Dir) {
-            let mut ctx = AppCtx {
-                ts: Ts(1_600_000_000_000_000),
-                flow: &self.flow,
-                out: &mut self.out,
-                proto: AppProto::Modbus,
-            };
-            self.st.gap(dir, 100, &mut ctx);
-        }
-
-        fn close(&mut self) {
-            let mut ctx = AppCtx {
-                ts: Ts(1_600_000_000_000_000),
-                flow: &self.flow,
-                out: &mut self.out,
-                proto: AppProto::Modbus,
-            };
-            self.st.close(&mut ctx);
-        }
-
-        fn events(&mut self) -> Vec<Value> {
-            self.out.take_events()
-        }
+    fn harness() -> Harness {
+        Harness::with(ModbusState::new(), AppProto::Modbus)
     }
 
     fn modbus(ev: &[Value]) -> Vec<&Value> {
@@ -602,7 +556,7 @@ mod tests {
 
     #[test]
     fn read_holding_registers_pair_into_one_suricata_event() {
-        let mut h = Harness::new();
+        let mut h = harness();
         assert_eq!(h.feed(Dir::ToServer, &RD_HOLD_REQ), 12);
         assert!(h.events().is_empty(), "no event before the response");
         assert_eq!(h.feed(Dir::ToClient, &RD_HOLD_RESP), 15);
@@ -632,7 +586,7 @@ mod tests {
 
     #[test]
     fn byte_at_a_time_stream_is_reassembled_by_the_caller_contract() {
-        let mut h = Harness::new();
+        let mut h = harness();
         let mut buf: Vec<u8> = Vec::new();
         for b in RD_HOLD_REQ {
             buf.push(b);
@@ -646,7 +600,7 @@ mod tests {
 
     #[test]
     fn write_multiple_coils_logs_data_and_boolean_values() {
-        let mut h = Harness::new();
+        let mut h = harness();
         // tid 2, unit 1, fc 15, address 19, quantity 10, byte count 2, CD 01.
         let req = [0, 2, 0, 0, 0, 9, 1, 15, 0, 19, 0, 10, 2, 0xcd, 0x01];
         let resp = [0, 2, 0, 0, 0, 6, 1, 15, 0, 19, 0, 10];
@@ -672,7 +626,7 @@ mod tests {
 
     #[test]
     fn exception_response_logs_raw_and_sawp_code() {
-        let mut h = Harness::new();
+        let mut h = harness();
         h.feed(Dir::ToServer, &[0, 3, 0, 0, 0, 6, 1, 1, 0, 0, 0, 8]);
         h.feed(Dir::ToClient, &[0, 3, 0, 0, 0, 3, 1, 0x81, 2]);
         let ev = h.events();
@@ -686,7 +640,7 @@ mod tests {
 
     #[test]
     fn device_identification_sets_server_identity_and_logs_objects() {
-        let mut h = Harness::new();
+        let mut h = harness();
         // 43/14 read code 1, object 0.
         h.feed(Dir::ToServer, &[0, 4, 0, 0, 0, 5, 1, 43, 14, 1, 0]);
         let mut resp = vec![0, 4, 0, 0, 0, 0, 1, 43, 14, 1, 1, 0, 0, 3];
@@ -711,7 +665,7 @@ mod tests {
 
     #[test]
     fn response_without_request_is_logged_response_only_with_anomaly() {
-        let mut h = Harness::new();
+        let mut h = harness();
         h.feed(Dir::ToClient, &RD_HOLD_RESP);
         let ev = h.events();
         assert_eq!(anomalies(&ev), vec!["response_without_request"]);
@@ -723,7 +677,7 @@ mod tests {
 
     #[test]
     fn transaction_cap_evicts_and_logs_the_oldest() {
-        let mut h = Harness::new();
+        let mut h = harness();
         for tid in 0..=MAX_TXS as u16 {
             let mut req = RD_HOLD_REQ;
             req[..2].copy_from_slice(&tid.to_be_bytes());
@@ -741,7 +695,7 @@ mod tests {
 
     #[test]
     fn anomaly_flags_become_events_and_eve_fields() {
-        let mut h = Harness::new();
+        let mut h = harness();
         // Read coils, quantity 2001 (> 2000).
         h.feed(Dir::ToServer, &[0, 5, 0, 0, 0, 6, 1, 1, 0, 0, 0x07, 0xd1]);
         h.close();
@@ -757,7 +711,7 @@ mod tests {
 
     #[test]
     fn garbage_is_consumed_with_one_anomaly_and_the_stream_resynchronises() {
-        let mut h = Harness::new();
+        let mut h = harness();
         let mut input = vec![0xffu8; 40];
         input.extend_from_slice(&RD_HOLD_REQ);
         let n = h.feed(Dir::ToServer, &input);
@@ -770,7 +724,7 @@ mod tests {
 
     #[test]
     fn bad_mbap_length_skips_the_claimed_adu() {
-        let mut h = Harness::new();
+        let mut h = harness();
         // Length 300 with protocol id 0: 306 bytes claimed, 10 present.
         let mut input = vec![0, 9, 0, 0, 0x01, 0x2c, 1, 3, 0, 0];
         assert_eq!(h.feed(Dir::ToServer, &input), 10);
@@ -785,10 +739,10 @@ mod tests {
 
     #[test]
     fn gap_drops_partial_adu_and_resynchronises_on_next_header() {
-        let mut h = Harness::new();
+        let mut h = harness();
         // Half a request, then a gap, then the tail of something and a full request.
         assert_eq!(h.feed(Dir::ToServer, &RD_HOLD_REQ[..5]), 0);
-        h.gap(Dir::ToServer);
+        h.gap_of(Dir::ToServer, 100);
         let mut input = vec![0x12, 0x34, 0x99];
         input.extend_from_slice(&RD_HOLD_REQ);
         assert_eq!(h.feed(Dir::ToServer, &input), input.len());
@@ -800,7 +754,7 @@ mod tests {
 
     #[test]
     fn umas_function_is_logged_as_unknown_reserved_without_anomaly() {
-        let mut h = Harness::new();
+        let mut h = harness();
         h.feed(Dir::ToServer, &[0, 7, 0, 0, 0, 4, 0, 90, 0, 2]);
         h.close();
         let ev = h.events();
@@ -815,7 +769,7 @@ mod tests {
 
     #[test]
     fn read_write_mask_write_and_diagnostic_use_suricata_objects() {
-        let mut h = Harness::new();
+        let mut h = harness();
         // 23: read 3 from 3, write 1 register (0x00ff) at 14.
         h.feed(
             Dir::ToServer,
@@ -862,7 +816,7 @@ mod tests {
 
     #[test]
     fn logging_disabled_still_pairs_counts_and_records_identity() {
-        let mut h = Harness::new();
+        let mut h = harness();
         h.out = Output::new(crate::output::LogMask::none(), None);
         h.feed(Dir::ToClient, &RD_HOLD_RESP);
         h.feed(Dir::ToServer, &[0, 4, 0, 0, 0, 5, 1, 43, 14, 1, 0]);
@@ -897,22 +851,9 @@ mod tests {
                 0..12,
             ),
         ) {
-            let mut h = Harness::new();
-            let mut bufs: [Vec<u8>; 2] = [Vec::new(), Vec::new()];
-            for (bytes, to_client, gap) in chunks {
-                let (dir, i) = if to_client { (Dir::ToClient, 1) } else { (Dir::ToServer, 0) };
-                if gap {
-                    bufs[i].clear();
-                    h.gap(dir);
-                }
-                bufs[i].extend_from_slice(&bytes);
-                let n = h.feed(dir, &bufs[i]);
-                proptest::prop_assert!(n <= bufs[i].len());
-                bufs[i].drain(..n);
-                proptest::prop_assert!(bufs[i].len() <= 260, "stalled on {} bytes", bufs[i].len());
-            }
-            h.close();
-            let _ = h.events();
+            let mut h = harness();
+            let r = h.drive(chunks, 260);
+            proptest::prop_assert!(r.is_ok(), "{:?}", r);
         }
     }
 }

@@ -455,54 +455,20 @@ fn log_packet(w: &mut JsonWriter, p: &Packet<'_>) {
 #[cfg(test)]
 mod tests {
     use super::{MqttState, HARD_CAP, MAX_BUFFERED};
-    use crate::app::{AppCtx, AppProto, AppState, Dir};
-    use crate::flow::FlowMeta;
-    use crate::output::Output;
+    use crate::app::{AppProto, Dir};
     use serde_json::Value;
-    use skjold_net::Ts;
 
-    struct Harness {
-        flow: FlowMeta,
-        out: Output,
-        st: MqttState,
+    type Harness = crate::app::testing::Harness<MqttState>;
+
+    fn harness() -> Harness {
+        Harness::with(MqttState::new(), AppProto::Mqtt)
     }
 
-    impl Harness {
-        fn new() -> Self {
-            Harness {
-                flow: FlowMeta::for_tests(),
-                out: Output::for_tests(),
-                st: MqttState::new(),
-            }
-        }
-
-        fn feed(&mut self, dir: Dir, bytes: &[u8]) -> usize {
-            let mut ctx = AppCtx {
-                ts: Ts(1_600_000_000_000_000),
-                flow: &self.flow,
-                out: &mut self.out,
-                proto: AppProto::Mqtt,
-            };
-            self.st.parse(dir, bytes, &mut ctx)
-        }
-
-        fn gap(&mut self, dir: Dir) {
-            let mut ctx = AppCtx {
-                ts: Ts(1_600_000_000_000_000),
-                flow: &self.flow,
-                out: &mut self.out,
-                proto: AppProto::Mqtt,
-            };
-            self.st.gap(dir, 10, &mut ctx);
-        }
-
-        fn mqtt(&mut self) -> Vec<Value> {
-            self.out
-                .take_events()
-                .into_iter()
-                .filter(|e| e["event_type"] == "mqtt")
-                .collect()
-        }
+    fn mqtt_events(h: &mut Harness) -> Vec<Value> {
+        h.events()
+            .into_iter()
+            .filter(|e| e["event_type"] == "mqtt")
+            .collect()
     }
 
     /// A packet: first byte, then the body with its remaining length prefixed.
@@ -545,10 +511,10 @@ mod tests {
 
     #[test]
     fn connect_is_logged_with_suricata_keys_and_never_the_password() {
-        let mut h = Harness::new();
+        let mut h = harness();
         let c = connect_v311();
         assert_eq!(h.feed(Dir::ToServer, &c), c.len());
-        let ev = h.mqtt();
+        let ev = mqtt_events(&mut h);
         assert_eq!(ev.len(), 1);
         let line = ev[0].to_string();
         assert!(!line.contains("s3cret"), "password leaked: {line}");
@@ -570,7 +536,7 @@ mod tests {
 
     #[test]
     fn v5_connect_switches_parsing_of_later_packets() {
-        let mut h = Harness::new();
+        let mut h = harness();
         let mut b = string(b"MQTT");
         b.push(5);
         b.push(0x02);
@@ -586,7 +552,7 @@ mod tests {
         p.extend_from_slice(&[4, 0x03, 0, 1, b't']);
         p.extend_from_slice(b"hello");
         h.feed(Dir::ToServer, &packet(0x32, &p));
-        let ev = h.mqtt();
+        let ev = mqtt_events(&mut h);
         assert_eq!(ev.len(), 3);
         assert_eq!(
             ev[0]["mqtt"]["connect"]["properties"]["session_expiry_interval"],
@@ -607,7 +573,7 @@ mod tests {
 
     #[test]
     fn subscribe_suback_unsubscribe_and_pings() {
-        let mut h = Harness::new();
+        let mut h = harness();
         let mut s = vec![0, 1];
         s.extend(string(b"plant/+/temp"));
         s.push(1);
@@ -618,7 +584,7 @@ mod tests {
         h.feed(Dir::ToServer, &packet(0xa2, &u));
         h.feed(Dir::ToServer, &[0xc0, 0]);
         h.feed(Dir::ToClient, &[0xd0, 0]);
-        let ev = h.mqtt();
+        let ev = mqtt_events(&mut h);
         assert_eq!(ev.len(), 5);
         let sub = &ev[0]["mqtt"]["subscribe"];
         assert_eq!(sub["message_id"], 1);
@@ -638,7 +604,7 @@ mod tests {
 
     #[test]
     fn oversized_publish_is_logged_from_its_head_and_skipped_while_streaming() {
-        let mut h = Harness::new();
+        let mut h = harness();
         let payload_len = MAX_BUFFERED + 100;
         let mut body = string(b"bulk/data");
         body.extend(std::iter::repeat_n(0xaa, payload_len));
@@ -669,7 +635,7 @@ mod tests {
 
     #[test]
     fn publish_above_the_hard_cap_raises_message_too_large() {
-        let mut h = Harness::new();
+        let mut h = harness();
         let mut head = vec![0x30];
         let rem = HARD_CAP + 10;
         let mut len = rem;
@@ -695,8 +661,8 @@ mod tests {
 
     #[test]
     fn garbage_after_gap_is_consumed_once_and_stream_recovers() {
-        let mut h = Harness::new();
-        h.gap(Dir::ToServer);
+        let mut h = harness();
+        h.gap_of(Dir::ToServer, 10);
         let mut input = vec![0xff, 0xff, 0xff, 0xff, 0xff, 0x07];
         input.extend_from_slice(&[0xc0, 0]);
         let n = h.feed(Dir::ToServer, &input);
@@ -713,7 +679,7 @@ mod tests {
 
     #[test]
     fn reserved_header_flags_are_flagged_and_logged() {
-        let mut h = Harness::new();
+        let mut h = harness();
         // SUBSCRIBE must have flags 0b0010; 0 here.
         let mut s = vec![0, 1];
         s.extend(string(b"x"));
@@ -742,7 +708,7 @@ mod tests {
 
     #[test]
     fn v5_acks_disconnect_and_user_properties() {
-        let mut h = Harness::new();
+        let mut h = harness();
         h.feed(Dir::ToServer, &connect_v5());
         // PUBACK id 7, reason 0x10, properties: user property ("site", "north").
         let mut ack = vec![0, 7, 0x10];
@@ -756,7 +722,7 @@ mod tests {
         h.feed(Dir::ToClient, &packet(0xb0, &[0, 2, 0, 0x11]));
         // DISCONNECT reason 0x04 (disconnect with will).
         h.feed(Dir::ToServer, &packet(0xe0, &[0x04]));
-        let ev = h.mqtt();
+        let ev = mqtt_events(&mut h);
         assert_eq!(ev.len(), 4);
         let pa = &ev[1]["mqtt"]["puback"];
         assert_eq!(pa["message_id"], 7);
@@ -774,7 +740,7 @@ mod tests {
 
     #[test]
     fn malformed_packet_is_skipped_with_one_anomaly_and_parsing_goes_on() {
-        let mut h = Harness::new();
+        let mut h = harness();
         // PUBLISH whose topic length (10) overruns the remaining length (3), then a PINGREQ.
         let input = [0x30, 0x03, 0x00, 0x0a, b'x', 0xc0, 0x00];
         assert_eq!(h.feed(Dir::ToServer, &input), input.len());
@@ -803,21 +769,9 @@ mod tests {
                 0..12,
             ),
         ) {
-            let mut h = Harness::new();
-            let mut bufs: [Vec<u8>; 2] = [Vec::new(), Vec::new()];
-            for (bytes, to_client, gap) in chunks {
-                let (dir, i) = if to_client { (Dir::ToClient, 1) } else { (Dir::ToServer, 0) };
-                if gap {
-                    bufs[i].clear();
-                    h.gap(dir);
-                }
-                bufs[i].extend_from_slice(&bytes);
-                let n = h.feed(dir, &bufs[i]);
-                proptest::prop_assert!(n <= bufs[i].len());
-                bufs[i].drain(..n);
-                proptest::prop_assert!(bufs[i].len() <= MAX_BUFFERED + 5);
-            }
-            let _ = h.mqtt();
+            let mut h = harness();
+            let r = h.drive(chunks, MAX_BUFFERED + 5);
+            proptest::prop_assert!(r.is_ok(), "{:?}", r);
         }
     }
 }
