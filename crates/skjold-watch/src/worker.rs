@@ -2,9 +2,7 @@
 //! on the same worker), runs TCP reassembly and the application-layer states, and writes its
 //! events and counters into its own [`Output`].
 
-use crate::app::modbus::ModbusState;
-use crate::app::mqtt::MqttState;
-use crate::app::{AppCtx, AppProto, AppState, Dir};
+use crate::app::{registry, AppCtx, AppProto, AppState, Dir};
 use crate::flow::{FlowMeta, Peer, L4};
 use crate::output::Output;
 use skjold_net::decode::{TcpFlags, IPPROTO_TCP, IPPROTO_UDP};
@@ -68,8 +66,11 @@ enum App {
     Probing {
         by_port: Option<AppProto>,
     },
-    Modbus(ModbusState),
-    Mqtt(MqttState),
+    /// Decided: the protocol's flow state.
+    Active {
+        proto: AppProto,
+        state: Box<dyn AppState + Send>,
+    },
     /// No known protocol: payload is ignored.
     Unknown,
 }
@@ -77,41 +78,22 @@ enum App {
 impl App {
     fn proto(&self) -> Option<AppProto> {
         match self {
-            App::Modbus(_) => Some(AppProto::Modbus),
-            App::Mqtt(_) => Some(AppProto::Mqtt),
+            App::Active { proto, .. } => Some(*proto),
             _ => None,
         }
     }
 
     fn state(&mut self) -> Option<(&mut dyn AppState, AppProto)> {
         match self {
-            App::Modbus(s) => Some((s, AppProto::Modbus)),
-            App::Mqtt(s) => Some((s, AppProto::Mqtt)),
+            App::Active { proto, state } => Some((state.as_mut(), *proto)),
             _ => None,
         }
     }
 }
 
 /// The protocol a server port suggests.
-pub(crate) fn proto_by_port(port: u16) -> Option<AppProto> {
-    match port {
-        502 => Some(AppProto::Modbus),
-        1883 => Some(AppProto::Mqtt),
-        _ => None,
-    }
-}
-
-fn probe(p: AppProto, dir: Dir, data: &[u8]) -> Probe {
-    match p {
-        AppProto::Modbus => skjold_proto::modbus::probe(data),
-        AppProto::Mqtt => {
-            if dir == Dir::ToServer {
-                skjold_proto::mqtt::probe(data)
-            } else {
-                Probe::No
-            }
-        }
-    }
+pub(crate) fn proto_by_port(l4: L4, port: u16) -> Option<AppProto> {
+    registry::by_port(l4, port)
 }
 
 struct FlowState {
@@ -256,14 +238,17 @@ impl Worker {
                 }
             }
             L4Header::Udp { .. } => {
-                // No UDP protocols yet in this release: datagrams are counted only.
+                if !payload.is_empty() && !matches!(st.app, App::Unknown) {
+                    let FlowState { meta, app, .. } = st;
+                    datagram(app, meta, &mut self.out, ts, dir, payload);
+                }
             }
         }
         st.pkts += 1;
         if !st.assets_done {
             if let Some(p) = st.app.proto() {
                 st.assets_done = true;
-                let (cr, sr) = roles(p);
+                let (cr, sr) = registry::roles(p);
                 let first = st.meta.first_seen;
                 self.out.assets.role(&st.meta.client, first, p.name(), cr);
                 self.out.assets.role(&st.meta.server, first, p.name(), sr);
@@ -339,8 +324,8 @@ fn new_flow(h: &PktHeader, key: FlowKey, src_lo: bool) -> FlowState {
     // Wireshark decides requests and responses); else the SYN sender, or the receiver of a
     // SYN-ACK; else the end with the higher (ephemeral) port.
     let known = (
-        proto_by_port(sport).is_some(),
-        proto_by_port(dport).is_some(),
+        proto_by_port(l4, sport).is_some(),
+        proto_by_port(l4, dport).is_some(),
     );
     let sender_is_client = match (known, h.l4) {
         ((false, true), _) => true,
@@ -366,7 +351,7 @@ fn new_flow(h: &PktHeader, key: FlowKey, src_lo: bool) -> FlowState {
         (receiver, sender)
     };
     let flow_id = (key.hash64() ^ h.ts.wrapping_mul(0x9e37_79b9_7f4a_7c15)) & ((1 << 53) - 1);
-    let by_port = proto_by_port(server.port);
+    let by_port = proto_by_port(l4, server.port);
     FlowState {
         meta: FlowMeta {
             flow_id,
@@ -377,11 +362,7 @@ fn new_flow(h: &PktHeader, key: FlowKey, src_lo: bool) -> FlowState {
         },
         client_is_lo: src_lo == sender_is_client,
         streams: [Stream::default(), Stream::default()],
-        app: if l4 == L4::Tcp {
-            App::Probing { by_port }
-        } else {
-            App::Unknown
-        },
+        app: App::Probing { by_port },
         closed: false,
         rst: false,
         bytes: [0; 2],
@@ -435,13 +416,6 @@ fn close_into(out: &mut Output, counts: &mut [u64; SLOTS], lim: tcp::Limits, mut
     }
 }
 
-fn roles(p: AppProto) -> (&'static str, &'static str) {
-    match p {
-        AppProto::Modbus => ("modbus_client", "modbus_server"),
-        AppProto::Mqtt => ("mqtt_client", "mqtt_broker"),
-    }
-}
-
 /// Turn a reassembly report into counters and anomaly events.
 fn report(out: &mut Output, meta: &FlowMeta, ts: Ts, dir: Dir, rep: tcp::Report) {
     if rep.gap_bytes > 0 {
@@ -468,37 +442,14 @@ fn feed(app: &mut App, meta: &FlowMeta, out: &mut Output, ts: Ts, dir: Dir, c: C
             // probing starts afresh on what follows.
             return 0;
         };
-        let mut decided = None;
-        let mut need_more = false;
-        let first = *by_port;
-        let candidates = first
-            .into_iter()
-            .chain(AppProto::ALL.into_iter().filter(|p| Some(*p) != first));
-        for p in candidates {
-            match probe(p, dir, data) {
-                Probe::Yes => {
-                    decided = Some(p);
-                    break;
-                }
-                Probe::NeedMore => need_more = true,
-                Probe::No => {}
-            }
+        let (l4, by_port) = (meta.l4, *by_port);
+        match decide(by_port, dir, l4, data) {
+            Decision::NeedMore if data.len() < MAX_PROBE_BYTES => return 0,
+            Decision::NeedMore => start(app, by_port, l4),
+            Decision::Proto(p) => start(app, p, l4),
         }
-        // Probing decides when it can; otherwise the server port does (a flow on port 502 is
-        // Modbus even when its first message is odd, or is picked up mid-stream from the
-        // server's side).
-        let chosen = match decided {
-            Some(p) => Some(p),
-            None if need_more && data.len() < MAX_PROBE_BYTES => return 0,
-            None => first,
-        };
-        match chosen {
-            Some(AppProto::Modbus) => *app = App::Modbus(ModbusState::new()),
-            Some(AppProto::Mqtt) => *app = App::Mqtt(MqttState::new()),
-            None => {
-                *app = App::Unknown;
-                return data.len();
-            }
+        if matches!(app, App::Unknown) {
+            return data.len();
         }
     }
     let Some((state, proto)) = app.state() else {
@@ -519,5 +470,69 @@ fn feed(app: &mut App, meta: &FlowMeta, out: &mut Output, ts: Ts, dir: Dir, c: C
             state.gap(dir, n, &mut ctx);
             0
         }
+    }
+}
+
+/// What probing says about the first bytes of one direction.
+enum Decision {
+    /// Too few bytes for a probe that may still say yes.
+    NeedMore,
+    /// A protocol (a probe said yes), or the server port's candidate, or none.
+    Proto(Option<AppProto>),
+}
+
+/// Probe the server port's candidate first, then every other protocol in [`AppProto::ALL`]
+/// order. Probing decides when it can; otherwise the server port does (a flow on port 502 is
+/// Modbus even when its first message is odd, or is picked up mid-stream from the server's
+/// side).
+fn decide(by_port: Option<AppProto>, dir: Dir, l4: L4, data: &[u8]) -> Decision {
+    let mut need_more = false;
+    let candidates = by_port
+        .into_iter()
+        .chain(AppProto::ALL.into_iter().filter(|p| Some(*p) != by_port));
+    for p in candidates {
+        match registry::probe(p, dir, l4, data) {
+            Probe::Yes => return Decision::Proto(Some(p)),
+            Probe::NeedMore => need_more = true,
+            Probe::No => {}
+        }
+    }
+    if need_more {
+        Decision::NeedMore
+    } else {
+        Decision::Proto(by_port)
+    }
+}
+
+fn start(app: &mut App, p: Option<AppProto>, l4: L4) {
+    *app = match p {
+        Some(proto) => App::Active {
+            proto,
+            state: registry::new_state(proto, l4),
+        },
+        None => App::Unknown,
+    };
+}
+
+/// Offer one UDP datagram to the flow's application layer, detecting the protocol on the
+/// first datagram (a datagram is complete: "need more" counts as no).
+fn datagram(app: &mut App, meta: &FlowMeta, out: &mut Output, ts: Ts, dir: Dir, payload: &[u8]) {
+    if let App::Probing { by_port } = app {
+        let by_port = *by_port;
+        let p = match decide(by_port, dir, L4::Udp, payload) {
+            Decision::Proto(p) => p,
+            Decision::NeedMore => by_port,
+        };
+        start(app, p, L4::Udp);
+    }
+    if let Some((state, proto)) = app.state() {
+        let mut ctx = AppCtx {
+            ts,
+            flow: meta,
+            out,
+            proto,
+        };
+        // A datagram is one unit: what the state leaves unconsumed is not offered again.
+        let _ = state.parse(dir, payload, &mut ctx);
     }
 }

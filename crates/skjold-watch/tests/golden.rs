@@ -1,6 +1,7 @@
-//! Capture in, golden JSON out (CONVENTIONS.md, "Tests"): one insta snapshot per Modbus and
-//! MQTT capture of the shared corpus (`../shared/pcaps/{modbus,mqtt}`) and of the workspace
-//! fixtures (`tests/data`), holding the EVE events, `assets.json` and `summary.json`.
+//! Capture in, golden JSON out (CONVENTIONS.md, "Tests"): one insta snapshot per capture of the
+//! shared corpus's directories of the protocols Skjold decodes ([`SHARED_DIRS`]) and of the
+//! workspace fixtures (`tests/data`, `tests/data/peers`), holding the EVE events,
+//! `assets.json` and `summary.json`.
 //!
 //! Nothing in the output is volatile except `summary.json`'s `elapsed_s`, which is removed:
 //! timestamps come from the capture and `flow_id` is a hash of the flow key. Big captures (more
@@ -13,9 +14,23 @@
 
 mod common;
 
-use common::{captures, Capture};
+use common::{captures_in, Capture};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
+
+/// The shared corpus's directories of the protocols Skjold decodes.
+const SHARED_DIRS: &[&str] = &[
+    "modbus",
+    "mqtt",
+    "dnp3",
+    "iec104",
+    "s7comm",
+    "s7commplus",
+    "enip",
+    "bacnet",
+    "opcua",
+    "coap",
+];
 
 /// Captures with at most this many events are snapshotted event by event.
 const FULL_MAX_EVENTS: usize = 1000;
@@ -47,13 +62,6 @@ fn kind(e: &Value) -> String {
                 .collect();
             format!("modbus: {}", parts.join(", "))
         }
-        "mqtt" => {
-            let keys: Vec<&str> = e["mqtt"]
-                .as_object()
-                .map(|o| o.keys().map(String::as_str).collect())
-                .unwrap_or_default();
-            format!("mqtt: {}", keys.join(","))
-        }
         "anomaly" => {
             let a = &e["anomaly"];
             format!(
@@ -62,7 +70,22 @@ fn kind(e: &Value) -> String {
                 a["event"].as_str().unwrap_or("?")
             )
         }
-        other => other.to_owned(),
+        other => {
+            // Other protocols: the members of the protocol object, and its command or
+            // function name when it has one.
+            let obj = &e[other];
+            let keys: Vec<&str> = obj
+                .as_object()
+                .map(|o| o.keys().map(String::as_str).collect())
+                .unwrap_or_default();
+            let name = ["function", "command", "service", "type", "message_type"]
+                .iter()
+                .find_map(|k| obj.get(*k).and_then(Value::as_str));
+            match name {
+                Some(n) => format!("{other}: {} {n}", keys.join(",")),
+                None => format!("{other}: {}", keys.join(",")),
+            }
+        }
     }
 }
 
@@ -104,8 +127,9 @@ fn document(cap: &Capture) -> Value {
 }
 
 #[test]
-fn every_modbus_and_mqtt_capture_matches_its_golden_snapshot() {
-    let caps = captures();
+fn every_capture_matches_its_golden_snapshot() {
+    // Every fixture (the empty keyword matches every name) but the deliberately broken ones.
+    let caps = captures_in(SHARED_DIRS, &[""]);
     assert!(!caps.is_empty() || !common::in_ci(), "no capture found");
     let mut settings = insta::Settings::clone_current();
     settings.set_omit_expression(true);

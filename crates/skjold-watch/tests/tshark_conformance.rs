@@ -22,32 +22,14 @@
 
 mod common;
 
-use common::{captures, skip, Capture};
+use common::captures;
+use common::conformance::{
+    check, compare, each, field, fields, frame_and_layers, num, opt, ranges, tshark_json,
+    Expected, Pdu, Side,
+};
+use common::Capture;
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write as _;
-use std::ops::RangeInclusive;
-use std::process::Command;
-
-/// Which side decoded a PDU the other did not.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Side {
-    /// tshark decodes it, Skjold does not log it (or logs it with other values).
-    OnlyTshark,
-    /// Skjold logs it, tshark does not decode it (or decodes it with other values).
-    OnlySkjold,
-}
-
-/// One explained difference: `count` PDUs of `capture` seen only by `side`, in `frames` (for
-/// tshark: the frame carrying the PDU; for Skjold: the event's `pcap_cnt`, the frame that
-/// completed the transaction).
-struct Expected {
-    capture: &'static str,
-    side: Side,
-    frames: &'static [RangeInclusive<u64>],
-    count: usize,
-    why: &'static str,
-}
+use std::collections::BTreeSet;
 
 /// The explained differences. Real Skjold bugs are not listed here: they fail the test until
 /// fixed.
@@ -128,52 +110,6 @@ const DECODE_AS: &[(&str, u16, &str)] = &[
 const MODBUS_PORT: u16 = 502;
 const MQTT_PORT: u16 = 1883;
 
-/// One decoded PDU: its comparison key and the frame it was seen in.
-#[derive(Debug)]
-struct Pdu {
-    key: String,
-    frame: u64,
-}
-
-/// A JSON layer that is an object for one PDU and an array for several.
-fn each(v: Option<&Value>) -> Vec<&Value> {
-    match v {
-        None => Vec::new(),
-        Some(Value::Array(a)) => a.iter().collect(),
-        Some(o) => vec![o],
-    }
-}
-
-/// A tshark field as a string (the first one when repeated).
-fn field<'a>(layer: &'a Value, name: &str) -> Option<&'a str> {
-    match layer.get(name)? {
-        Value::String(s) => Some(s),
-        Value::Array(a) => a.first()?.as_str(),
-        _ => None,
-    }
-}
-
-/// A tshark field as a list of strings.
-fn fields<'a>(layer: &'a Value, name: &str) -> Vec<&'a str> {
-    match layer.get(name) {
-        Some(Value::String(s)) => vec![s.as_str()],
-        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
-        _ => Vec::new(),
-    }
-}
-
-fn num(s: Option<&str>) -> Option<u64> {
-    let s = s?;
-    match s.strip_prefix("0x") {
-        Some(h) => u64::from_str_radix(h, 16).ok(),
-        None => s.parse().ok(),
-    }
-}
-
-fn opt(v: Option<u64>) -> String {
-    v.map_or_else(|| "-".to_owned(), |n| n.to_string())
-}
-
 /// The Modbus key. `query` distinguishes the direction; `addr`/`qty` are only compared for
 /// queries.
 fn modbus_key(
@@ -213,62 +149,32 @@ fn mqtt_key(
 // ---------------------------------------------------------------------------------------------
 // tshark side
 
-fn tshark_available() -> bool {
-    Command::new("tshark")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-fn tshark_version() -> String {
-    Command::new("tshark")
-        .arg("--version")
-        .output()
-        .map(|o| {
-            String::from_utf8_lossy(&o.stdout)
-                .lines()
-                .next()
-                .unwrap_or_default()
-                .to_owned()
-        })
-        .unwrap_or_default()
-}
-
 fn tshark_pdus(
     cap: &Capture,
     modbus_ports: &BTreeSet<u16>,
     mqtt_ports: &BTreeSet<u16>,
 ) -> Vec<Pdu> {
-    let mut cmd = Command::new("tshark");
-    cmd.arg("-r").arg(&cap.path);
+    let mut args = Vec::new();
     for p in modbus_ports.iter().filter(|p| **p != MODBUS_PORT) {
-        cmd.arg("-d").arg(format!("tcp.port=={p},mbtcp"));
+        args.push("-d".to_owned());
+        args.push(format!("tcp.port=={p},mbtcp"));
     }
     for p in mqtt_ports.iter().filter(|p| **p != MQTT_PORT) {
-        cmd.arg("-d").arg(format!("tcp.port=={p},mqtt"));
+        args.push("-d".to_owned());
+        args.push(format!("tcp.port=={p},mqtt"));
     }
-    cmd.args([
+    for a in [
         "-Y",
         "mbtcp or mqtt",
-        "-T",
-        "json",
-        "--no-duplicate-keys",
         "-j",
         "frame tcp mbtcp modbus mqtt mqtt.hdrflags",
-    ]);
-    let out = cmd.output().expect("run tshark");
-    assert!(
-        out.status.success(),
-        "{}: tshark failed: {}",
-        cap.label,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{}: tshark JSON: {e}", cap.label));
+    ] {
+        args.push(a.to_owned());
+    }
+    let doc = tshark_json(cap, &args);
     let mut pdus = Vec::new();
-    for pkt in doc.as_array().map(Vec::as_slice).unwrap_or_default() {
-        let layers = &pkt["_source"]["layers"];
-        let frame = num(field(&layers["frame"], "frame.number")).expect("frame.number");
+    for pkt in &doc {
+        let (frame, layers) = frame_and_layers(pkt);
         // The innermost TCP header (ICMP errors quote one first).
         let tcp = each(layers.get("tcp"));
         let Some(tcp) = tcp.last() else { continue };
@@ -487,98 +393,9 @@ fn skjold_pdus(events: &[Value], mqtt_ports: &BTreeSet<u16>) -> Vec<Pdu> {
 // Comparison
 
 /// One PDU seen by one side only.
-#[derive(Debug)]
-struct Diff {
-    side: Side,
-    frame: u64,
-    key: String,
-}
-
-/// Multiset difference, matching equal keys by frame: each Skjold PDU (frame = the event's
-/// `pcap_cnt`, at or after the PDU's own frame) takes the tshark PDU of the same key with the
-/// largest frame not after it, or else the next one.
-fn compare(tshark: &[Pdu], skjold: &[Pdu]) -> Vec<Diff> {
-    let mut t: BTreeMap<&str, BTreeMap<u64, usize>> = BTreeMap::new();
-    for p in tshark {
-        *t.entry(&p.key).or_default().entry(p.frame).or_default() += 1;
-    }
-    let mut s: Vec<&Pdu> = skjold.iter().collect();
-    s.sort_by_key(|p| p.frame);
-    let mut diffs = Vec::new();
-    for p in s {
-        let frames = t.get_mut(p.key.as_str());
-        let hit = frames.and_then(|f| {
-            let k = f
-                .range(..=p.frame)
-                .next_back()
-                .or_else(|| f.range(p.frame..).next())
-                .map(|(k, _)| *k)?;
-            let n = f.get_mut(&k)?;
-            *n -= 1;
-            if *n == 0 {
-                f.remove(&k);
-            }
-            Some(())
-        });
-        if hit.is_none() {
-            diffs.push(Diff {
-                side: Side::OnlySkjold,
-                frame: p.frame,
-                key: p.key.clone(),
-            });
-        }
-    }
-    for (key, frames) in t {
-        for (frame, n) in frames {
-            for _ in 0..n {
-                diffs.push(Diff {
-                    side: Side::OnlyTshark,
-                    frame,
-                    key: key.to_owned(),
-                });
-            }
-        }
-    }
-    diffs.sort_by(|a, b| (a.frame, a.side, &a.key).cmp(&(b.frame, b.side, &b.key)));
-    diffs
-}
-
-/// Frame numbers as compact ranges: `3..=5, 9`.
-fn ranges(frames: &[u64]) -> String {
-    let mut v = frames.to_vec();
-    v.sort_unstable();
-    v.dedup();
-    let mut out: Vec<String> = Vec::new();
-    let mut i = 0;
-    while i < v.len() {
-        let mut j = i;
-        while j + 1 < v.len() && v[j + 1] == v[j] + 1 {
-            j += 1;
-        }
-        out.push(if i == j {
-            v[i].to_string()
-        } else {
-            format!("{}..={}", v[i], v[j])
-        });
-        i = j + 1;
-    }
-    out.join(", ")
-}
-
 #[test]
 fn modbus_and_mqtt_pdus_match_tshark() {
-    if !tshark_available() {
-        skip("tshark is not installed");
-        return;
-    }
-    let caps = captures();
-    let mut report = String::new();
-    let mut unexplained: BTreeMap<(String, Side), Vec<Diff>> = BTreeMap::new();
-    let mut used = vec![0usize; EXPECTED.len()];
-    let mut compared = 0usize;
-    for cap in &caps {
-        let started = std::time::Instant::now();
-        let run = common::run_engine(&cap.path);
+    check("modbus/mqtt", &captures(), EXPECTED, |cap, run| {
         let (mut modbus_ports, mut mqtt_ports) = server_ports(&run.events);
         for (label, port, proto) in DECODE_AS.iter().filter(|d| d.0 == cap.label) {
             match *proto {
@@ -587,66 +404,11 @@ fn modbus_and_mqtt_pdus_match_tshark() {
                 other => panic!("DECODE_AS {label}: unknown dissector {other}"),
             };
         }
-        let t = tshark_pdus(cap, &modbus_ports, &mqtt_ports);
-        let s = skjold_pdus(&run.events, &mqtt_ports);
-        compared += t.len();
-        eprintln!(
-            "{}: tshark {} PDUs, skjold {} PDUs ({:.1} s)",
-            cap.label,
-            t.len(),
-            s.len(),
-            started.elapsed().as_secs_f64()
-        );
-        for d in compare(&t, &s) {
-            let known = EXPECTED.iter().position(|x| {
-                x.capture == cap.label
-                    && x.side == d.side
-                    && x.frames.iter().any(|r| r.contains(&d.frame))
-            });
-            match known {
-                Some(i) => used[i] += 1,
-                None => unexplained
-                    .entry((cap.label.clone(), d.side))
-                    .or_default()
-                    .push(d),
-            }
-        }
-    }
-    for ((label, side), diffs) in &unexplained {
-        let frames: Vec<u64> = diffs.iter().map(|d| d.frame).collect();
-        let _ = writeln!(
-            report,
-            "{label}: {side:?}: {} PDUs, frames {}",
-            diffs.len(),
-            ranges(&frames)
-        );
-        for d in diffs.iter().take(8) {
-            let _ = writeln!(report, "    frame {}: {}", d.frame, d.key);
-        }
-        if diffs.len() > 8 {
-            let _ = writeln!(report, "    ... {} more", diffs.len() - 8);
-        }
-    }
-    let labels: BTreeSet<&str> = caps.iter().map(|c| c.label.as_str()).collect();
-    for (x, n) in EXPECTED.iter().zip(&used) {
-        if *n != x.count && (labels.contains(x.capture) || common::in_ci()) {
-            let _ = writeln!(
-                report,
-                "stale EXPECTED entry: {} {:?} frames {:?}: expected {} differences, found {n} ({})",
-                x.capture, x.side, x.frames, x.count, x.why
-            );
-        }
-    }
-    eprintln!(
-        "{} captures, {compared} tshark PDUs compared ({})",
-        caps.len(),
-        tshark_version()
-    );
-    assert!(
-        report.is_empty(),
-        "differences between tshark ({}) and Skjold:\n{report}",
-        tshark_version()
-    );
+        (
+            tshark_pdus(cap, &modbus_ports, &mqtt_ports),
+            skjold_pdus(&run.events, &mqtt_ports),
+        )
+    });
 }
 
 #[test]

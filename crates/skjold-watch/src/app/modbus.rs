@@ -520,6 +520,28 @@ fn log_message(w: &mut JsonWriter, a: &Adu<'_>, read_quantity: Option<u16>) {
     }
 }
 
+// Registry entries (see `app::registry`).
+
+/// Server ports on TCP.
+pub(crate) const TCP_PORTS: &[u16] = &[502];
+/// Server ports on UDP (Modbus/UDP is not decoded).
+pub(crate) const UDP_PORTS: &[u16] = &[];
+/// Asset roles of the client and the server end.
+pub(crate) const ROLES: (&str, &str) = ("modbus_client", "modbus_server");
+
+/// Port-independent detection.
+pub(crate) fn probe(_dir: Dir, l4: crate::flow::L4, data: &[u8]) -> Probe {
+    if l4 == crate::flow::L4::Udp {
+        return Probe::No;
+    }
+    skjold_proto::modbus::probe(data)
+}
+
+/// A new flow state.
+pub(crate) fn new_state(_l4: crate::flow::L4) -> Box<dyn AppState + Send> {
+    Box::new(ModbusState::new())
+}
+
 #[cfg(test)]
 mod tests {
     use super::{ModbusState, MAX_TXS};
@@ -857,3 +879,4 @@ mod tests {
         }
     }
 }
+

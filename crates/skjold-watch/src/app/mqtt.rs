@@ -43,7 +43,7 @@ use skjold_proto::mqtt::{
     parse_fixed_header, parse_packet, parse_publish_head, Body, FixedHeader, Flags, Packet,
     PacketType, PropValue, Properties, DEFAULT_LEVEL,
 };
-use skjold_proto::ParseError;
+use skjold_proto::{ParseError, Probe};
 
 /// Largest packet (header included) buffered and parsed whole.
 pub(crate) const MAX_BUFFERED: usize = 256 * 1024;
@@ -452,6 +452,29 @@ fn log_packet(w: &mut JsonWriter, p: &Packet<'_>) {
     w.close();
 }
 
+// Registry entries (see `app::registry`).
+
+/// Server ports on TCP.
+pub(crate) const TCP_PORTS: &[u16] = &[1883];
+/// Server ports on UDP (none: MQTT-SN is not decoded).
+pub(crate) const UDP_PORTS: &[u16] = &[];
+/// Asset roles of the client and the server end.
+pub(crate) const ROLES: (&str, &str) = ("mqtt_client", "mqtt_broker");
+
+/// Port-independent detection: a client's CONNECT.
+pub(crate) fn probe(dir: Dir, l4: crate::flow::L4, data: &[u8]) -> Probe {
+    if dir == Dir::ToServer && l4 == crate::flow::L4::Tcp {
+        skjold_proto::mqtt::probe(data)
+    } else {
+        Probe::No
+    }
+}
+
+/// A new flow state.
+pub(crate) fn new_state(_l4: crate::flow::L4) -> Box<dyn AppState + Send> {
+    Box::new(MqttState::new())
+}
+
 #[cfg(test)]
 mod tests {
     use super::{MqttState, HARD_CAP, MAX_BUFFERED};
@@ -775,3 +798,4 @@ mod tests {
         }
     }
 }
+

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub(crate) mod conformance;
+
 use serde_json::Value;
 use skjold_watch::{run_files, Config, LogMask, NoProgress};
 use std::io::Write as _;
@@ -80,21 +82,32 @@ const BROKEN: [&str; 3] = ["empty", "not-a-capture", "truncated"];
 /// the workspace fixtures whose names mention modbus, mqtt, pymodbus or mosquitto. Prints a
 /// skip notice (fails under CI) when the shared corpus is missing.
 pub(crate) fn captures() -> Vec<Capture> {
+    captures_in(&["modbus", "mqtt"], &["modbus", "mqtt", "pymodbus", "mosquitto"])
+}
+
+/// The captures of the shared corpus's `subdirs` (when present) and the workspace fixtures
+/// (`tests/data`, recursively one level: `tests/data/peers/` too) whose file names contain one
+/// of `keywords` (lowercase). Prints a skip notice (fails under CI) when the shared corpus is
+/// missing.
+pub(crate) fn captures_in(subdirs: &[&str], keywords: &[&str]) -> Vec<Capture> {
     let mut out = Vec::new();
+    let name_of = |p: &Path| {
+        (
+            p.file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned(),
+            p.file_stem()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned(),
+        )
+    };
     match shared_pcaps() {
         Some(root) => {
-            for sub in ["modbus", "mqtt"] {
+            for sub in subdirs {
                 for p in list(&root.join(sub)) {
-                    let file = p
-                        .file_name()
-                        .unwrap_or_default()
-                        .to_string_lossy()
-                        .into_owned();
-                    let stem = p
-                        .file_stem()
-                        .unwrap_or_default()
-                        .to_string_lossy()
-                        .into_owned();
+                    let (file, stem) = name_of(&p);
                     out.push(Capture {
                         label: format!("{sub}/{file}"),
                         name: sanitize(&stem),
@@ -105,29 +118,21 @@ pub(crate) fn captures() -> Vec<Capture> {
         }
         None => skip("../shared/pcaps is missing: only tests/data fixtures are covered"),
     }
-    for p in list(&fixture_dir()) {
-        let file = p
-            .file_name()
-            .unwrap_or_default()
-            .to_string_lossy()
-            .into_owned();
-        let stem = p
-            .file_stem()
-            .unwrap_or_default()
-            .to_string_lossy()
-            .into_owned();
-        let lower = stem.to_ascii_lowercase();
-        let relevant = ["modbus", "mqtt", "pymodbus", "mosquitto"]
-            .iter()
-            .any(|k| lower.contains(k));
-        if !relevant || BROKEN.iter().any(|b| lower == *b) {
-            continue;
+    let fixtures = fixture_dir();
+    for (prefix, dir) in [("", fixtures.clone()), ("peers/", fixtures.join("peers"))] {
+        for p in list(&dir) {
+            let (file, stem) = name_of(&p);
+            let lower = stem.to_ascii_lowercase();
+            let relevant = keywords.iter().any(|k| lower.contains(k));
+            if !relevant || BROKEN.iter().any(|b| lower == *b) {
+                continue;
+            }
+            out.push(Capture {
+                label: format!("tests/data/{prefix}{file}"),
+                name: format!("data_{}", sanitize(&stem)),
+                path: p,
+            });
         }
-        out.push(Capture {
-            label: format!("tests/data/{file}"),
-            name: format!("data_{}", sanitize(&stem)),
-            path: p,
-        });
     }
     out
 }
