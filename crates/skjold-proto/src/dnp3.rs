@@ -27,9 +27,10 @@ pub const START: [u8; 2] = [0x05, 0x64];
 pub const HEADER_LEN: usize = 10;
 /// Largest link frame: 255-octet length, 250 user octets in 16 blocks, 16 block CRCs.
 pub const MAX_FRAME_LEN: usize = 292;
-/// Largest application fragment reassembled from transport segments (twice the 2048 octets
-/// IEEE 1815 recommends as the maximum fragment size).
-pub const MAX_FRAGMENT_LEN: usize = 4096;
+/// Largest application fragment reassembled from transport segments: six times the 2048
+/// octets IEEE 1815 recommends as a maximum fragment size, enough for a write of 65535 packed
+/// binary outputs (8200 octets).
+pub const MAX_FRAGMENT_LEN: usize = 12_288;
 /// Most user-data octets in one link frame.
 pub const MAX_USER_DATA: usize = 250;
 
@@ -751,9 +752,9 @@ pub struct Object<'a> {
 }
 
 /// Walks the object headers of a fragment's object octets. Yields `Ok` per header whose
-/// objects could be skipped, then at most one `Err` (after which it ends). An `Err` for
-/// [`ObjectError::UnknownSize`], [`ObjectError::TruncatedData`] or
-/// [`ObjectError::InvertedRange`] comes with the header it concerns in [`ObjectIter::failed`].
+/// objects could be skipped, then at most one `Err` (after which it ends). Every `Err` but
+/// [`ObjectError::TruncatedHeader`] comes with the header it concerns in
+/// [`ObjectIter::failed`] (range fields unset for a reserved range or prefix code).
 #[derive(Debug, Clone)]
 pub struct ObjectIter<'a> {
     rest: &'a [u8],
@@ -804,6 +805,7 @@ impl<'a> ObjectIter<'a> {
             count: None,
         };
         if hdr.prefix_code() == 7 {
+            self.failed = Some(hdr);
             return Err(ObjectError::ReservedPrefix);
         }
         match hdr.range_code() {
@@ -824,7 +826,10 @@ impl<'a> ObjectIter<'a> {
                 let c = take(&mut r, w).ok_or(ObjectError::TruncatedHeader)?;
                 hdr.count = Some(le(c));
             }
-            _ => return Err(ObjectError::ReservedRange),
+            _ => {
+                self.failed = Some(hdr);
+                return Err(ObjectError::ReservedRange);
+            }
         }
         self.rest = r;
         Ok(hdr)
@@ -837,8 +842,12 @@ impl<'a> ObjectIter<'a> {
                 return Err(ObjectError::InvertedRange);
             }
         }
+        // Objects with a size prefix are present whatever the function (file transport objects
+        // in a read); otherwise the functions that carry headers only have no data.
         let no_data = hdr.range_code() == 6
-            || (self.function.headers_only() && !(hdr.group == 50 && self.function.0 == 11));
+            || (self.function.headers_only()
+                && !matches!(hdr.prefix_code(), 4..=6)
+                && !(hdr.group == 50 && matches!(self.function.0, 11 | 12)));
         if no_data {
             return Ok(0);
         }

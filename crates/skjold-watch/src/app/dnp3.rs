@@ -466,7 +466,7 @@ mod tests {
         let mut user = vec![0u8; 250];
         user[0] = 0x40;
         h.feed(Dir::ToServer, &frame(0xc4, 10, 1, &user));
-        for seq in 1..40u8 {
+        for seq in 1..60u8 {
             user[0] = seq & 0x3f;
             h.feed(Dir::ToServer, &frame(0xc4, 10, 1, &user));
         }
