@@ -263,6 +263,8 @@ pub enum Push {
     Pending,
     /// The segment was not added.
     Dropped(DropReason),
+    /// The segment belongs to a fragment already dropped (reported once): skipped.
+    Skipped,
 }
 
 /// Why a segment (or a partial fragment) was dropped.
@@ -299,6 +301,8 @@ pub struct Reassembler {
     last_seq: Option<u8>,
     /// Number of segments of the open (or last completed) fragment.
     segments: u32,
+    /// After a drop: later segments of the same fragment are skipped without a report.
+    discarding: bool,
     complete: bool,
     /// A started fragment was abandoned by a new FIR (read and cleared by the caller).
     pub abandoned: bool,
@@ -321,6 +325,13 @@ impl Reassembler {
             return Push::Dropped(DropReason::Empty);
         };
         let h = TransportHeader(h);
+        if !h.fir() && self.discarding {
+            if h.fin() {
+                self.discarding = false;
+            }
+            return Push::Skipped;
+        }
+        self.discarding = false;
         if h.fir() {
             if self.last_seq.is_some() {
                 self.abandoned = true;
@@ -329,9 +340,13 @@ impl Reassembler {
             self.segments = 0;
         } else {
             match self.last_seq {
-                None => return Push::Dropped(DropReason::NoFirst),
+                None => {
+                    self.discarding = !h.fin();
+                    return Push::Dropped(DropReason::NoFirst);
+                }
                 Some(prev) if (prev + 1) & 0x3f != h.seq() => {
                     self.reset();
+                    self.discarding = !h.fin();
                     return Push::Dropped(DropReason::OutOfSequence);
                 }
                 Some(_) => {}
@@ -339,6 +354,7 @@ impl Reassembler {
         }
         if self.buf.len() + data.len() > MAX_FRAGMENT_LEN {
             self.reset();
+            self.discarding = !h.fin();
             return Push::Dropped(DropReason::TooLong);
         }
         self.buf.extend_from_slice(data);
@@ -372,7 +388,7 @@ impl Reassembler {
         self.last_seq.is_some()
     }
 
-    /// Drop any partial fragment.
+    /// Drop any partial fragment (the next segment must have FIR).
     pub fn reset(&mut self) {
         self.buf.clear();
         self.last_seq = None;
@@ -674,12 +690,15 @@ pub fn object_size(group: u8, variation: u8) -> ObjectSize {
         usize::from(variation)
             .checked_sub(1)
             .and_then(|i| t.get(i))
+            .filter(|&&n| n > 0)
             .map_or(Unknown, |&n| Octets(n))
     };
     if group == 60 {
         return Zero;
     }
     if variation == 0 {
+        // "Any variation" (requests); for octet strings and virtual terminal objects a length
+        // of 0, which the standard does not define: unknown either way.
         return Unknown;
     }
     match group {
@@ -704,7 +723,11 @@ pub fn object_size(group: u8, variation: u8) -> ObjectSize {
         52 => pick(&[2, 2]),
         101 => pick(&[2, 4, 8]),
         102 => pick(&[1]),
+        // Octet strings and virtual terminal objects: the variation is the length.
         110..=113 => Octets(u16::from(variation)),
+        // Secure authentication: aggressive mode request (challenge sequence number and
+        // user number), session key status request (user number).
+        120 => pick(&[0, 0, 6, 2]),
         121 => pick(&[7]),
         122 => pick(&[7, 13]),
         _ => Unknown,

@@ -129,9 +129,12 @@ fn reassembly_joins_segments_and_reports_errors() {
     assert_eq!(r.push(&[0x81, 3]), Push::Complete);
     assert_eq!(r.fragment(), &[1, 2, 3]);
     assert_eq!(r.segments(), 2);
-    assert_eq!(r.push(&[0x05, 9]), Push::Dropped(DropReason::NoFirst));
+    assert_eq!(r.push(&[0x85, 9]), Push::Dropped(DropReason::NoFirst));
     assert_eq!(r.push(&[0x40, 1]), Push::Pending);
     assert_eq!(r.push(&[0x03, 1]), Push::Dropped(DropReason::OutOfSequence));
+    // Later segments of the dropped fragment are skipped until its FIN.
+    assert_eq!(r.push(&[0x04, 1]), Push::Skipped);
+    assert_eq!(r.push(&[0x85, 1]), Push::Skipped);
     assert_eq!(r.push(&[]), Push::Dropped(DropReason::Empty));
     // Sequence wraps from 63 to 0.
     assert_eq!(r.push(&[0x7f, 1]), Push::Pending);
@@ -223,6 +226,9 @@ fn object_sizes_follow_the_standard() {
     assert_eq!(object_size(32, 7), ObjectSize::Octets(11));
     assert_eq!(object_size(50, 1), ObjectSize::Octets(6));
     assert_eq!(object_size(110, 12), ObjectSize::Octets(12));
+    assert_eq!(object_size(112, 0), ObjectSize::Unknown);
+    assert_eq!(object_size(120, 3), ObjectSize::Octets(6));
+    assert_eq!(object_size(120, 1), ObjectSize::Unknown);
     assert_eq!(object_size(60, 0), ObjectSize::Zero);
     assert_eq!(object_size(70, 5), ObjectSize::Unknown);
     assert_eq!(object_size(30, 0), ObjectSize::Unknown);

@@ -107,6 +107,23 @@ const EXPECTED: &[Expected] = &[
         count: 4,
         why: "The same SAv5 messages with g120v4/v5/v6 object headers and IIN.",
     },
+    Expected {
+        capture: "dnp3/dnp3-sav5-operate-aggressive-mode.pcap",
+        side: Side::OnlyTshark,
+        frames: &[1..=1],
+        count: 1,
+        why: "SAv5 aggressive-mode Direct Operate: g120v3 (challenge sequence number and user \
+              number, 6 octets by IEEE 1815-2012 A.45.3), then the CROB (g12v1) and the \
+              g120v9 HMAC. tshark 4.0 does not know the size of g120v3 and stops after it; \
+              Skjold walks past it and lists all three headers (Skjold-only entry below).",
+    },
+    Expected {
+        capture: "dnp3/dnp3-sav5-operate-aggressive-mode.pcap",
+        side: Side::OnlySkjold,
+        frames: &[1..=1],
+        count: 1,
+        why: "The same request with its three object headers.",
+    },
 ];
 
 const PORT: u16 = 20000;
