@@ -140,7 +140,9 @@ impl Frame<'_> {
     pub fn user_data(&self, out: &mut [u8; MAX_USER_DATA]) -> usize {
         let mut n = 0;
         for chunk in self.blocks.chunks(18) {
-            let data = chunk.get(..chunk.len().saturating_sub(2)).unwrap_or_default();
+            let data = chunk
+                .get(..chunk.len().saturating_sub(2))
+                .unwrap_or_default();
             for &b in data {
                 if let Some(slot) = out.get_mut(n) {
                     *slot = b;
@@ -814,15 +816,14 @@ fn take<'a>(r: &mut &'a [u8], n: usize) -> Option<&'a [u8]> {
     Some(h)
 }
 
-impl<'a> ObjectIter<'a> {
+impl ObjectIter<'_> {
     fn header(&mut self) -> Result<ObjectHeader, ObjectError> {
-        let mut r = self.rest;
-        let h = take(&mut r, 3).ok_or(ObjectError::TruncatedHeader)?;
-        let (group, variation, qualifier) = (h[0], h[1], h[2]);
+        let mut cur = self.rest;
+        let head = take(&mut cur, 3).ok_or(ObjectError::TruncatedHeader)?;
         let mut hdr = ObjectHeader {
-            group,
-            variation,
-            qualifier,
+            group: head[0],
+            variation: head[1],
+            qualifier: head[2],
             start: None,
             stop: None,
             count: None,
@@ -833,28 +834,28 @@ impl<'a> ObjectIter<'a> {
         }
         match hdr.range_code() {
             code @ 0..=5 => {
-                let w = [1usize, 2, 4][usize::from(code % 3)];
-                let a = take(&mut r, w).ok_or(ObjectError::TruncatedHeader)?;
-                let b = take(&mut r, w).ok_or(ObjectError::TruncatedHeader)?;
-                hdr.start = Some(le(a));
-                hdr.stop = Some(le(b));
+                let width = [1usize, 2, 4][usize::from(code % 3)];
+                let first = take(&mut cur, width).ok_or(ObjectError::TruncatedHeader)?;
+                let last = take(&mut cur, width).ok_or(ObjectError::TruncatedHeader)?;
+                hdr.start = Some(le(first));
+                hdr.stop = Some(le(last));
             }
             6 => {}
             code @ (7..=9 | 11) => {
-                let w = match code {
+                let width = match code {
                     8 => 2,
                     9 => 4,
                     _ => 1,
                 };
-                let c = take(&mut r, w).ok_or(ObjectError::TruncatedHeader)?;
-                hdr.count = Some(le(c));
+                let count = take(&mut cur, width).ok_or(ObjectError::TruncatedHeader)?;
+                hdr.count = Some(le(count));
             }
             _ => {
                 self.failed = Some(hdr);
                 return Err(ObjectError::ReservedRange);
             }
         }
-        self.rest = r;
+        self.rest = cur;
         Ok(hdr)
     }
 
@@ -954,7 +955,9 @@ pub fn build_frame(
     user_data: &[u8],
     out: &mut [u8; MAX_FRAME_LEN],
 ) -> usize {
-    let user = user_data.get(..MAX_USER_DATA.min(user_data.len())).unwrap_or_default();
+    let user = user_data
+        .get(..MAX_USER_DATA.min(user_data.len()))
+        .unwrap_or_default();
     let len = u8::try_from(user.len() + 5).unwrap_or(255);
     let d = destination.to_le_bytes();
     let s = source.to_le_bytes();

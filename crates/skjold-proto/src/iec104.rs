@@ -148,14 +148,7 @@ pub fn parse_apdu(input: &[u8]) -> Result<(&[u8], Apdu<'_>), ParseError> {
     } else {
         Apci::U(UFunction(c1))
     };
-    Ok((
-        after,
-        Apdu {
-            length,
-            apci,
-            asdu,
-        },
-    ))
+    Ok((after, Apdu { length, apci, asdu }))
 }
 
 /// Whether `data` starts like an IEC-104 APDU: start octet, plausible length, and a control
@@ -184,9 +177,7 @@ pub fn probe(data: &[u8]) -> Probe {
     match data.get(3..6) {
         // U and S frames: octet 2 is zero; octet 3's low bit is zero for I and S frames.
         Some(&[c2, c3, _]) => {
-            let good = if c1 & 3 == 3 {
-                c2 == 0 && c3 & 1 == 0
-            } else if c1 & 3 == 1 {
+            let good = if c1 & 1 == 1 {
                 c2 == 0 && c3 & 1 == 0
             } else {
                 c3 & 1 == 0
@@ -561,15 +552,14 @@ pub struct Time {
 
 impl Time {
     /// Read a CP56Time2a (7 octets) or CP24Time2a (3 octets).
-    pub fn parse(b: &[u8]) -> Option<Time> {
-        let (ms, minute, rest) = match b {
-            [m0, m1, min, rest @ ..] => (u16::from_le_bytes([*m0, *m1]), *min, rest),
-            _ => return None,
+    pub fn parse(octets: &[u8]) -> Option<Time> {
+        let [m0, m1, min, rest @ ..] = octets else {
+            return None;
         };
-        let mut t = Time {
-            ms,
-            minute: minute & 0x3f,
-            invalid: minute & 0x80 != 0,
+        let mut time = Time {
+            ms: u16::from_le_bytes([*m0, *m1]),
+            minute: min & 0x3f,
+            invalid: min & 0x80 != 0,
             hour: 0,
             summer: false,
             day: 0,
@@ -579,16 +569,16 @@ impl Time {
             full: false,
         };
         match rest {
-            [] => Some(t),
-            [h, d, mo, y] => {
-                t.hour = h & 0x1f;
-                t.summer = h & 0x80 != 0;
-                t.day = d & 0x1f;
-                t.weekday = d >> 5;
-                t.month = mo & 0x0f;
-                t.year = y & 0x7f;
-                t.full = true;
-                Some(t)
+            [] => Some(time),
+            [hour, day, month, year] => {
+                time.hour = hour & 0x1f;
+                time.summer = hour & 0x80 != 0;
+                time.day = day & 0x1f;
+                time.weekday = day >> 5;
+                time.month = month & 0x0f;
+                time.year = year & 0x7f;
+                time.full = true;
+                Some(time)
             }
             _ => None,
         }
@@ -698,11 +688,13 @@ pub fn decode(type_id: TypeId, e: &[u8]) -> Option<Element> {
         None
     };
     let b0 = e.first().copied();
-    let el = |value, qualifier| Some(Element {
-        value,
-        qualifier,
-        time,
-    });
+    let el = |value, qualifier| {
+        Some(Element {
+            value,
+            qualifier,
+            time,
+        })
+    };
     match t {
         1 | 2 | 30 => el(Value::Single { on: b0? & 1 != 0 }, Some(b0? & 0xf0)),
         3 | 4 | 31 => el(Value::Double { state: b0? & 3 }, Some(b0? & 0xf0)),
@@ -718,10 +710,10 @@ pub fn decode(type_id: TypeId, e: &[u8]) -> Option<Element> {
             )
         }
         7 | 8 | 33 => el(Value::Bits(u32le(e.get(..4)?)), e.get(4).copied()),
-        9 | 10 | 34 => el(Value::Normalized(i16le(e.get(..2)?)), e.get(2).copied()),
+        9 | 10 | 34 | 48 | 61 => el(Value::Normalized(i16le(e.get(..2)?)), e.get(2).copied()),
         21 => el(Value::Normalized(i16le(e.get(..2)?)), None),
-        11 | 12 | 35 => el(Value::Scaled(i16le(e.get(..2)?)), e.get(2).copied()),
-        13 | 14 | 36 => el(
+        11 | 12 | 35 | 49 | 62 => el(Value::Scaled(i16le(e.get(..2)?)), e.get(2).copied()),
+        13 | 14 | 36 | 50 | 63 => el(
             Value::Float(f32::from_bits(u32le(e.get(..4)?))),
             e.get(4).copied(),
         ),
@@ -738,12 +730,6 @@ pub fn decode(type_id: TypeId, e: &[u8]) -> Option<Element> {
         }
         45 | 58 => el(Value::Single { on: b0? & 1 != 0 }, Some(b0? & 0xfe)),
         46 | 59 | 47 | 60 => el(Value::Double { state: b0? & 3 }, Some(b0? & 0xfc)),
-        48 | 61 => el(Value::Normalized(i16le(e.get(..2)?)), e.get(2).copied()),
-        49 | 62 => el(Value::Scaled(i16le(e.get(..2)?)), e.get(2).copied()),
-        50 | 63 => el(
-            Value::Float(f32::from_bits(u32le(e.get(..4)?))),
-            e.get(4).copied(),
-        ),
         51 | 64 => el(Value::Bits(u32le(e.get(..4)?)), None),
         70 | 100 | 101 | 105 | 113 => el(Value::Qualifier(b0?), None),
         102 => el(Value::Empty, None),

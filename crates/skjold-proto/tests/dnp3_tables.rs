@@ -172,9 +172,18 @@ fn object_headers_of_a_read_request() {
         .map(|o| o.unwrap().header)
         .collect();
     assert_eq!(hs.len(), 5);
-    assert_eq!((hs[0].group, hs[0].variation, hs[0].range_code()), (60, 2, 6));
-    assert_eq!((hs[3].start, hs[3].stop, hs[3].quantity()), (Some(3), Some(7), 5));
-    assert_eq!((hs[4].prefix_code(), hs[4].range_code(), hs[4].count), (0, 8, Some(5)));
+    assert_eq!(
+        (hs[0].group, hs[0].variation, hs[0].range_code()),
+        (60, 2, 6)
+    );
+    assert_eq!(
+        (hs[3].start, hs[3].stop, hs[3].quantity()),
+        (Some(3), Some(7), 5)
+    );
+    assert_eq!(
+        (hs[4].prefix_code(), hs[4].range_code(), hs[4].count),
+        (0, 8, Some(5))
+    );
 }
 
 #[test]
@@ -198,7 +207,9 @@ fn size_prefixed_objects_walk_in_any_function() {
     let objs = hex("46055b01040001020304");
     let mut v = objs.clone();
     v.extend(hex("3c0106"));
-    let hs: Vec<_> = objects(FunctionCode::READ, &v).map(|o| o.unwrap().header).collect();
+    let hs: Vec<_> = objects(FunctionCode::READ, &v)
+        .map(|o| o.unwrap().header)
+        .collect();
     assert_eq!(hs.len(), 2);
     assert_eq!(hs[1].group, 60);
 }

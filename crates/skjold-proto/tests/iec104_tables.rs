@@ -46,7 +46,10 @@ fn i_frame_with_two_short_floats() {
     let e = decode(h.type_id, v[0].element).unwrap();
     assert_eq!(e.value, Value::Float(30.0));
     assert_eq!(e.qualifier, Some(0));
-    assert_eq!(decode(h.type_id, v[1].element).unwrap().value, Value::Float(708.0));
+    assert_eq!(
+        decode(h.type_id, v[1].element).unwrap().value,
+        Value::Float(708.0)
+    );
 }
 
 #[rstest]
@@ -100,7 +103,10 @@ fn probe_table(#[case] b: &[u8], #[case] want: Probe) {
 #[test]
 fn cause_of_transmission_bits() {
     let c = Cot(0xc7);
-    assert_eq!((c.cause(), c.negative(), c.test(), c.name()), (7, true, true, "actcon"));
+    assert_eq!(
+        (c.cause(), c.negative(), c.test(), c.name()),
+        (7, true, true, "actcon")
+    );
     assert_eq!(Cot(20).name(), "inrogen");
     assert_eq!(Cot(44).name(), "unknown_type_id");
     assert_eq!(Cot(63).name(), "unknown");
@@ -114,7 +120,7 @@ fn sequence_asdu_addresses_increment() {
     let (objs, ok) = objects(&asdu).unwrap();
     assert!(ok);
     let v: Vec<_> = objs.map(|o| (o.ioa, o.element[0])).collect();
-    assert_eq!(v, [(0x010203, 1), (0x010204, 0), (0x010205, 0x80)]);
+    assert_eq!(v, [(0x01_0203, 1), (0x01_0204, 0), (0x01_0205, 0x80)]);
 }
 
 #[test]
@@ -144,15 +150,31 @@ fn time_tags_and_command_values() {
     assert_eq!(e.time.unwrap().text(), "02:01.500");
     // M_ST_NA_1: VTI -1 transient.
     let e = decode(TypeId(5), &[0xff, 0]).unwrap();
-    assert_eq!(e.value, Value::Step { value: -1, transient: true });
+    assert_eq!(
+        e.value,
+        Value::Step {
+            value: -1,
+            transient: true
+        }
+    );
     // M_IT_NA_1: counter -2, seq 5, carry.
     let e = decode(TypeId(15), &hex("feffffff25")).unwrap();
-    assert_eq!(e.value, Value::Counter { value: -2, seq: 5, flags: 0x20 });
+    assert_eq!(
+        e.value,
+        Value::Counter {
+            value: -2,
+            seq: 5,
+            flags: 0x20
+        }
+    );
     // C_SE_NB_1 scaled -300, QOS select.
     let e = decode(TypeId(49), &hex("d4fe80")).unwrap();
     assert_eq!(e.value, Value::Scaled(-300));
     // C_IC_NA_1 QOI 20, C_RD_NA_1 empty, C_CS_NA_1 clock.
-    assert_eq!(decode(TypeId(100), &[20]).unwrap().value, Value::Qualifier(20));
+    assert_eq!(
+        decode(TypeId(100), &[20]).unwrap().value,
+        Value::Qualifier(20)
+    );
     assert_eq!(decode(TypeId(102), &[]).unwrap().value, Value::Empty);
     let c = decode(TypeId(103), &hex("d21e8605040315")).unwrap();
     assert!(c.time.unwrap().invalid);

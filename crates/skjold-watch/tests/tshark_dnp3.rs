@@ -129,7 +129,15 @@ const EXPECTED: &[Expected] = &[
 const PORT: u16 = 20000;
 
 /// One object header: `g.v q=prefix,range r=start-stop|#count|*`.
-fn obj_key(group: u64, variation: u64, prefix: u64, range: u64, start: Option<u64>, stop: Option<u64>, count: Option<u64>) -> String {
+fn obj_key(
+    group: u64,
+    variation: u64,
+    prefix: u64,
+    range: u64,
+    start: Option<u64>,
+    stop: Option<u64>,
+    count: Option<u64>,
+) -> String {
     let r = match (start, stop, count) {
         (Some(a), Some(b), _) => format!("{a}-{b}"),
         (Some(a), None, _) => format!("{a}"),
@@ -185,7 +193,8 @@ fn tshark_pdus(cap: &common::Capture, tcp: &[u16], udp: &[u16]) -> Vec<Pdu> {
             for (i, code) in codes.iter().enumerate() {
                 let code = num(Some(code)).unwrap_or(0);
                 let t = trees.get(i).copied().unwrap_or(&Value::Null);
-                let start = first(t, "dnp3.al.range.start").or_else(|| first(t, "dnp3.al.range.abs"));
+                let start =
+                    first(t, "dnp3.al.range.start").or_else(|| first(t, "dnp3.al.range.abs"));
                 objs.push(obj_key(
                     code >> 8,
                     code & 0xff,

@@ -14,10 +14,11 @@ mod common;
 
 use common::captures_in;
 use common::conformance::{
-    check, each, field, find_all, frame_and_layers, num, opt, server_ports, tshark_json,
-    Expected, Pdu, Side,
+    check, each, field, find_all, frame_and_layers, num, opt, server_ports, tshark_json, Expected,
+    Pdu, Side,
 };
 use serde_json::Value;
+use std::fmt::Write as _;
 
 const EXPECTED: &[Expected] = &[Expected {
     capture: "iec104/iec104-wireshark-dissector-test.pcap",
@@ -55,12 +56,13 @@ fn key(
 ) -> String {
     let mut k = format!("iec104 {format} u={}", opt(ufunc));
     if let Some((t, cot, neg, test, ca, n)) = asdu {
-        k.push_str(&format!(
+        let _ = write!(
+            k,
             " type={t} cot={cot}{}{} ca={ca} n={n} ioas={:?} values={values:?}",
             if neg { "-" } else { "" },
             if test { "T" } else { "" },
             &ioas[..ioas.len().min(LISTED)]
-        ));
+        );
     }
     k
 }
@@ -77,7 +79,12 @@ fn tshark_pdus(cap: &common::Capture, tcp: &[u16]) -> Vec<Pdu> {
         args.push("-d".to_owned());
         args.push(format!("tcp.port=={p},iec60870_104"));
     }
-    for a in ["-Y", "iec60870_104", "-J", "frame iec60870_104 iec60870_asdu"] {
+    for a in [
+        "-Y",
+        "iec60870_104",
+        "-J",
+        "frame iec60870_104 iec60870_asdu",
+    ] {
         args.push(a.to_owned());
     }
     let mut pdus = Vec::new();
@@ -140,11 +147,17 @@ fn skjold_pdus(events: &[Value]) -> Vec<Pdu> {
                 u(&a["num_objects"]),
             )
         });
-        let objs = a["objects"].as_array().map(Vec::as_slice).unwrap_or_default();
+        let objs = a["objects"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         let ioas: Vec<u64> = objs.iter().map(|o| u(&o["ioa"])).collect();
         let t = u(&a["type_id"]);
         let values: Vec<u64> = match t {
-            1 | 2 | 30 => objs.iter().map(|o| u64::from(o["value"].as_bool().unwrap_or(false))).collect(),
+            1 | 2 | 30 => objs
+                .iter()
+                .map(|o| u64::from(o["value"].as_bool().unwrap_or(false)))
+                .collect(),
             3 | 4 | 31 => objs.iter().map(|o| u(&o["value"])).collect(),
             _ => Vec::new(),
         };

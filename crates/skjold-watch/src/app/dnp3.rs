@@ -94,7 +94,13 @@ impl Dnp3State {
     }
 
     /// Skip unframeable bytes up to the next offset that may start a frame. Returns at least 1.
-    fn skip_garbage(&mut self, dir: Dir, input: &[u8], kind: &'static str, ctx: &mut AppCtx<'_>) -> usize {
+    fn skip_garbage(
+        &mut self,
+        dir: Dir,
+        input: &[u8],
+        kind: &'static str,
+        ctx: &mut AppCtx<'_>,
+    ) -> usize {
         let side = &mut self.sides[side_index(dir)];
         if !side.garbage {
             side.garbage = true;
@@ -141,7 +147,14 @@ impl Dnp3State {
                 self.next_id += 1;
                 let id = self.next_id;
                 let side = &self.sides[si];
-                log_fragment(dir, id, &h, side.reasm.fragment(), side.reasm.segments(), ctx);
+                log_fragment(
+                    dir,
+                    id,
+                    h,
+                    side.reasm.fragment(),
+                    side.reasm.segments(),
+                    ctx,
+                );
             }
             Push::Pending | Push::Skipped => {}
             Push::Dropped(r) => ctx.anomaly(dir, r.name()),
@@ -197,17 +210,14 @@ impl AppState for Dnp3State {
 fn log_fragment(
     dir: Dir,
     id: u64,
-    link: &LinkHeader,
+    link: LinkHeader,
     fragment: &[u8],
     segments: u32,
     ctx: &mut AppCtx<'_>,
 ) {
-    let (app, objs) = match parse_app(fragment) {
-        Ok(v) => v,
-        Err(_) => {
-            ctx.anomaly(dir, "malformed_application_header");
-            return;
-        }
+    let Ok((app, objs)) = parse_app(fragment) else {
+        ctx.anomaly(dir, "malformed_application_header");
+        return;
     };
     if !app.function.is_known() {
         ctx.anomaly(dir, "unknown_function_code");
@@ -327,6 +337,10 @@ fn log_object(w: &mut JsonWriter, h: &ObjectHeader) {
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::many_single_char_names,
+    reason = "short names for frames and events in tests"
+)]
 mod tests {
     use super::{Dnp3State, MAX_OBJECTS};
     use crate::app::{AppProto, Dir};
@@ -353,15 +367,18 @@ mod tests {
     fn anomalies(ev: &[Value]) -> Vec<String> {
         ev.iter()
             .filter(|e| e["event_type"] == "anomaly")
-            .map(|e| e["anomaly"]["event"].as_str().unwrap_or_default().to_owned())
+            .map(|e| {
+                e["anomaly"]["event"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
             .collect()
     }
 
     // Read class 1, 2, 3, 0 from master 1 to outstation 10: transport C0 (FIR+FIN seq 0),
     // application control C1, function 1, then four g60 headers with qualifier 06.
-    const READ_CLASS: [u8; 15] = [
-        0xc0, 0xc1, 0x01, 60, 2, 6, 60, 3, 6, 60, 4, 6, 60, 1, 6,
-    ];
+    const READ_CLASS: [u8; 15] = [0xc0, 0xc1, 0x01, 60, 2, 6, 60, 3, 6, 60, 4, 6, 60, 1, 6];
 
     #[test]
     fn read_request_and_response_become_two_events_with_objects_and_iin() {
@@ -397,10 +414,21 @@ mod tests {
         let r = &d[1]["dnp3"];
         assert_eq!(r["type"], "response");
         assert_eq!(r["application"]["function"], "response");
-        assert_eq!(r["iin"]["indicators"], serde_json::json!(["device_restart"]));
+        assert_eq!(
+            r["iin"]["indicators"],
+            serde_json::json!(["device_restart"])
+        );
         assert_eq!(r["iin"]["raw"], 0x8000);
         let o = &r["application"]["objects"][0];
-        assert_eq!((o["group"].as_u64(), o["start"].as_u64(), o["stop"].as_u64(), o["count"].as_u64()), (Some(1), Some(0), Some(2), Some(3)));
+        assert_eq!(
+            (
+                o["group"].as_u64(),
+                o["start"].as_u64(),
+                o["stop"].as_u64(),
+                o["count"].as_u64()
+            ),
+            (Some(1), Some(0), Some(2), Some(3))
+        );
         let assets = format!("{:?}", h.out.assets);
         assert!(assets.contains("\"10\""), "{assets}");
     }
@@ -456,7 +484,10 @@ mod tests {
         h.feed(Dir::ToServer, &frame(0xc4, 10, 1, &[0x83, 0x00]));
         assert_eq!(
             anomalies(&h.events()),
-            vec!["transport_segment_without_first", "transport_sequence_error"]
+            vec![
+                "transport_segment_without_first",
+                "transport_sequence_error"
+            ]
         );
     }
 
@@ -471,7 +502,11 @@ mod tests {
             h.feed(Dir::ToServer, &frame(0xc4, 10, 1, &user));
         }
         let ev = h.events();
-        assert_eq!(anomalies(&ev), vec!["fragment_too_long"], "one report, later segments skipped");
+        assert_eq!(
+            anomalies(&ev),
+            vec!["fragment_too_long"],
+            "one report, later segments skipped"
+        );
         assert!(dnp3(&ev).is_empty());
     }
 
@@ -481,7 +516,12 @@ mod tests {
         // Response with g99v1 (not a standard group), qualifier 00, range 0..=0, then a g1v2.
         h.feed(
             Dir::ToClient,
-            &frame(0x44, 1, 10, &[0xc0, 0xc0, 0x81, 0, 0, 99, 1, 0, 0, 0, 1, 2, 0, 0, 0, 1]),
+            &frame(
+                0x44,
+                1,
+                10,
+                &[0xc0, 0xc0, 0x81, 0, 0, 99, 1, 0, 0, 0, 1, 2, 0, 0, 0, 1],
+            ),
         );
         let ev = h.events();
         assert_eq!(anomalies(&ev), vec!["unknown_object_size"]);

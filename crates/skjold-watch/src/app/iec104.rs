@@ -310,7 +310,12 @@ mod tests {
     fn anomalies(ev: &[Value]) -> Vec<String> {
         ev.iter()
             .filter(|e| e["event_type"] == "anomaly")
-            .map(|e| e["anomaly"]["event"].as_str().unwrap_or_default().to_owned())
+            .map(|e| {
+                e["anomaly"]["event"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
             .collect()
     }
 
@@ -369,7 +374,12 @@ mod tests {
         h.feed(Dir::ToClient, &i_frame(&asdu));
         let ev = h.events();
         let objs = events(&ev)[0]["iec104"]["asdu"]["objects"].clone();
-        let ioas: Vec<u64> = objs.as_array().unwrap().iter().map(|o| o["ioa"].as_u64().unwrap()).collect();
+        let ioas: Vec<u64> = objs
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["ioa"].as_u64().unwrap())
+            .collect();
         assert_eq!(ioas, [10, 11, 12]);
         assert_eq!(objs[2]["value"], true);
         assert_eq!(objs[2]["quality"], serde_json::json!(["IV"]));
@@ -388,7 +398,14 @@ mod tests {
         let ev = h.events();
         let e = events(&ev);
         let sc = &e[0]["iec104"]["asdu"]["objects"][0];
-        assert_eq!((sc["value"].as_bool(), sc["select"].as_bool(), sc["qualifier"].as_u64()), (Some(true), Some(true), Some(1)));
+        assert_eq!(
+            (
+                sc["value"].as_bool(),
+                sc["select"].as_bool(),
+                sc["qualifier"].as_u64()
+            ),
+            (Some(true), Some(true), Some(1))
+        );
         let dc = &e[1]["iec104"]["asdu"];
         assert_eq!(dc["negative"], true);
         assert_eq!(dc["cause"], "actcon");
@@ -399,7 +416,10 @@ mod tests {
     #[test]
     fn length_mismatch_and_unknown_type_are_flagged() {
         let mut h = harness();
-        h.feed(Dir::ToClient, &i_frame(&[13, 2, 3, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0]));
+        h.feed(
+            Dir::ToClient,
+            &i_frame(&[13, 2, 3, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0]),
+        );
         h.feed(Dir::ToClient, &i_frame(&[99, 1, 3, 0, 1, 0, 1, 0, 0]));
         let ev = h.events();
         assert_eq!(anomalies(&ev), vec!["length_mismatch", "unknown_type_id"]);
