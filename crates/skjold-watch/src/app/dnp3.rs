@@ -285,18 +285,18 @@ fn log_fragment(
         let mut listed = 0usize;
         let mut err = None;
         while let Some(o) = walker.next() {
-            let hdr = match o {
-                Ok(o) => o.header,
+            let (hdr, data) = match o {
+                Ok(o) => (o.header, o.data),
                 Err(e) => {
                     err = Some(e);
                     match walker.failed {
-                        Some(h) => h,
+                        Some(h) => (h, &[][..]),
                         None => break,
                     }
                 }
             };
             if listed < MAX_OBJECTS {
-                log_object(w, &hdr);
+                log_object(w, &hdr, data);
                 listed += 1;
             }
         }
@@ -323,7 +323,7 @@ fn log_fragment(
     });
 }
 
-fn log_object(w: &mut JsonWriter, h: &ObjectHeader) {
+fn log_object(w: &mut JsonWriter, h: &ObjectHeader, data: &[u8]) {
     w.start_object();
     w.set_uint("group", u64::from(h.group));
     w.set_uint("variation", u64::from(h.variation));
@@ -333,6 +333,28 @@ fn log_object(w: &mut JsonWriter, h: &ObjectHeader) {
     w.set_uint("start", u64::from(h.start.unwrap_or(0)));
     w.set_uint("stop", u64::from(h.stop.unwrap_or(0)));
     w.set_uint("count", h.quantity());
+    let le16 = |b: &[u8], i: usize| b.get(i..i + 2).map(|x| u16::from_le_bytes([x[0], x[1]]));
+    match (h.group, h.variation, h.prefix_code()) {
+        // Time delay (restart responses): fine = milliseconds, coarse = seconds.
+        (52, 1 | 2, 0) if h.quantity() == 1 => {
+            if let Some(d) = le16(data, 0) {
+                w.set_uint("time_delay", u64::from(d));
+                w.set_str("time_delay_unit", if h.variation == 1 { "s" } else { "ms" });
+            }
+        }
+        // File command (open/delete): the file name, at the offset and size the object gives
+        // (the object follows its 2-octet size prefix).
+        (70, 3, 5) => {
+            let obj = data.get(2..).unwrap_or_default();
+            if let (Some(off), Some(len)) = (le16(obj, 0), le16(obj, 2)) {
+                let (off, len) = (usize::from(off), usize::from(len));
+                if let Some(name) = obj.get(off..off + len) {
+                    w.set_str("file_name", &String::from_utf8_lossy(name));
+                }
+            }
+        }
+        _ => {}
+    }
     w.close();
 }
 
@@ -536,12 +558,26 @@ mod tests {
     fn cold_restart_unsolicited_and_file_functions_are_named_and_categorised() {
         let mut h = harness();
         h.feed(Dir::ToServer, &frame(0xc4, 10, 1, &[0xc0, 0xc3, 13]));
+        // Response: g52v2 (fine time delay) count 1: 5000 ms.
+        h.feed(
+            Dir::ToClient,
+            &frame(
+                0x44,
+                1,
+                10,
+                &[0xc0, 0xc3, 129, 0, 0, 52, 2, 7, 1, 0x88, 0x13],
+            ),
+        );
         h.feed(Dir::ToClient, &frame(0x44, 1, 10, &[0xc0, 0xf2, 130, 0, 0]));
         h.feed(Dir::ToServer, &frame(0xc4, 10, 1, &[0xc1, 0xc4, 27]));
         let ev = h.events();
         let d = dnp3(&ev);
         assert_eq!(d[0]["dnp3"]["application"]["function"], "cold_restart");
         assert_eq!(d[0]["dnp3"]["application"]["category"], "restart");
+        let delay = &d[1]["dnp3"]["application"]["objects"][0];
+        assert_eq!(delay["time_delay"], 5000);
+        assert_eq!(delay["time_delay_unit"], "ms");
+        let d = &d[1..];
         let u = &d[1]["dnp3"]["application"];
         assert_eq!(u["function"], "unsolicited_response");
         assert_eq!(u["control"]["uns"], true);
