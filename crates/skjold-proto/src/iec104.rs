@@ -153,7 +153,8 @@ pub fn parse_apdu(input: &[u8]) -> Result<(&[u8], Apdu<'_>), ParseError> {
 
 /// Whether `data` starts like an IEC-104 APDU: start octet, plausible length, and a control
 /// field consistent with it (U frames: a valid function and length 4; S frames: length 4;
-/// I frames: room for an ASDU header).
+/// I frames: a whole, consistent ASDU, so `NeedMore` until the APDU's 255 octets at most are
+/// present).
 pub fn probe(data: &[u8]) -> Probe {
     let (Some(&start), Some(&length), Some(&c1)) = (data.first(), data.get(1), data.get(2)) else {
         return match data.first() {
@@ -182,13 +183,34 @@ pub fn probe(data: &[u8]) -> Probe {
             } else {
                 c3 & 1 == 0
             };
-            if good {
-                Probe::Yes
-            } else {
+            if !good {
                 Probe::No
+            } else if c1 & 1 == 0 {
+                probe_asdu(data, length)
+            } else {
+                Probe::Yes
             }
         }
         _ => Probe::NeedMore,
+    }
+}
+
+/// The ASDU of an I frame whose APCI looked right: a known type id, a cause other than 0, at
+/// least one object, and objects that fill the ASDU exactly when the type's size is fixed.
+fn probe_asdu(data: &[u8], length: u8) -> Probe {
+    let Some(asdu) = data.get(6..2 + usize::from(length)) else {
+        return Probe::NeedMore;
+    };
+    let Ok(a) = parse_asdu(asdu) else {
+        return Probe::No;
+    };
+    let h = a.header;
+    if !h.type_id.is_known() || h.cot.cause() == 0 || h.count == 0 {
+        return Probe::No;
+    }
+    match objects(&a) {
+        Ok((_, true)) => Probe::Yes,
+        _ => Probe::No,
     }
 }
 

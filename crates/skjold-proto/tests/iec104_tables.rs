@@ -96,6 +96,11 @@ fn framing_errors(#[case] b: &[u8], #[case] want: Result<(), ParseError>) {
 #[case(&[0x68, 0x05, 0x07, 0, 0, 0], Probe::No)] // U frame with data
 #[case(&[0x68, 0x04, 0x07, 1, 0, 0], Probe::No)] // U frame, octet 2 not zero
 #[case(&[0x05, 0x64], Probe::No)]
+#[case(&[0x68, 0x0e, 0, 0, 0, 0, 100, 1, 6, 0, 1, 0, 0, 0], Probe::NeedMore)] // ASDU incomplete
+#[case(&[0x68, 0x0e, 0, 0, 0, 0, 100, 1, 6, 0, 1, 0, 0, 0, 0, 20], Probe::Yes)] // C_IC_NA_1 act
+#[case(&[0x68, 0x0e, 0, 0, 0, 0, 99, 1, 6, 0, 1, 0, 0, 0, 0, 20], Probe::No)] // unknown type
+#[case(&[0x68, 0x0e, 0, 0, 0, 0, 100, 1, 0, 0, 1, 0, 0, 0, 0, 20], Probe::No)] // cause 0
+#[case(&[0x68, 0x0e, 0, 0, 0, 0, 100, 2, 6, 0, 1, 0, 0, 0, 0, 20], Probe::No)] // 2 objects announced
 fn probe_table(#[case] b: &[u8], #[case] want: Probe) {
     assert_eq!(probe(b), want);
 }
