@@ -7,6 +7,8 @@
 //!   and *Modbus Messaging on TCP/IP Implementation Guide V1.0b* (MBAP header).
 //! - [`mqtt`]: MQTT 3.1 (`MQIsdp`, level 3), 3.1.1 (OASIS Standard, level 4) and 5.0 (OASIS
 //!   Standard, level 5).
+//! - [`dnp3`]: DNP3 (IEEE 1815-2012) link, transport and application layers.
+//! - [`iec104`]: IEC 60870-5-104 APCI and IEC 60870-5-101 ASDUs.
 //!
 //! Every parser follows the same progress contract (as sawp's `Parse`): it returns the bytes left
 //! over and the parsed unit, or a [`ParseError`] where [`ParseError::Incomplete`] only means
@@ -23,6 +25,8 @@
 
 pub mod modbus;
 pub mod mqtt;
+pub mod dnp3;
+pub mod iec104;
 mod reader;
 
 /// Why a parser did not return a unit.
