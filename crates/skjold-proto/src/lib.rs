@@ -21,8 +21,11 @@
     reason = "protocol vocabulary (QoS, IoT, CANopen, MQIsdp) reads as words, not code"
 )]
 
+pub mod bacnet;
+pub mod coap;
 pub mod modbus;
 pub mod mqtt;
+pub mod opcua;
 mod reader;
 
 /// Why a parser did not return a unit.
