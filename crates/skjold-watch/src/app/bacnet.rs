@@ -143,12 +143,9 @@ fn write_value(w: &mut JsonWriter, key: &str, v: &Value<'_>) {
             w.set_str(key, &s);
         }
         Value::ObjectIdentifier(o) => {
-            let s = format!(
-                "{}:{}",
-                o.object_type.name().unwrap_or("unknown"),
-                o.instance
-            );
-            w.set_str(key, &s);
+            w.open_object(key);
+            write_object(w, o);
+            w.close();
         }
         Value::Other => {}
     }
