@@ -12,9 +12,16 @@ fuzz_target!(|data: &[u8]| {
     let mut t = TagReader::new(data);
     while let Ok(Some(_)) = t.read() {}
     // Also decode the input directly as an APDU (most of the grammar is there).
-    for apdu in [Some(data), parse_bvlc(data).ok().and_then(|b| b.npdu).and_then(|n| parse_npdu(n).ok()).map(|n| n.payload)]
-        .into_iter()
-        .flatten()
+    for apdu in [
+        Some(data),
+        parse_bvlc(data)
+            .ok()
+            .and_then(|b| b.npdu)
+            .and_then(|n| parse_npdu(n).ok())
+            .map(|n| n.payload),
+    ]
+    .into_iter()
+    .flatten()
     {
         if let Ok(a) = parse_apdu(apdu) {
             if let Ok(s) = decode_service(&a) {

@@ -1376,6 +1376,7 @@ fn uint32(v: &[u8]) -> Result<u32, ParseError> {
     u32::try_from(uint(v)?).map_err(|_| ParseError::Invalid("bacnet unsigned range"))
 }
 
+#[allow(clippy::many_single_char_names, reason = "the four octets")]
 fn object_id(v: &[u8]) -> Result<ObjectId, ParseError> {
     match v {
         [a, b, c, d] => Ok(ObjectId::from_u32(u32::from_be_bytes([*a, *b, *c, *d]))),
@@ -1441,6 +1442,7 @@ impl Value<'_> {
 }
 
 /// Decode one application-tagged primitive.
+#[allow(clippy::many_single_char_names, reason = "octets of a real")]
 fn app_value<'a>(t: &Tag<'a>) -> Result<Value<'a>, ParseError> {
     let TagKind::Value(v) = t.kind else {
         return Ok(Value::Other);

@@ -152,7 +152,6 @@ pub fn probe(data: &[u8]) -> Probe {
     let min = match &mt.0 {
         b"HEL" => 32,
         b"ACK" => 28,
-        b"ERR" => 16,
         _ => 16,
     };
     if size < min || size > 65536 || (matches!(&mt.0, b"HEL" | b"ACK") && version > 16) {
@@ -232,7 +231,7 @@ pub enum Identifier<'a> {
     Opaque(Option<&'a [u8]>),
 }
 
-impl<'a> NodeId<'a> {
+impl NodeId<'_> {
     /// The numeric identifier in namespace 0, if that is what this is.
     #[must_use]
     pub fn ns0_numeric(&self) -> Option<u32> {

@@ -2,8 +2,8 @@
 //! comment per field.
 
 use skjold_proto::bacnet::{
-    decode_service, parse_apdu, parse_bvlc, parse_npdu, probe, BvlcFunction, ErrorClass,
-    ErrorCode, ObjectType, PduType, PropertyId, Service, TagKind, TagReader, Value, MAX_DEPTH,
+    decode_service, parse_apdu, parse_bvlc, parse_npdu, probe, BvlcFunction, ErrorClass, ErrorCode,
+    ObjectType, PduType, PropertyId, Service, TagKind, TagReader, Value, MAX_DEPTH,
 };
 use skjold_proto::Probe;
 
@@ -19,17 +19,26 @@ fn forwarded_npdu_with_routing_and_who_is_range() {
         0xfe, // hop count 254
         0x10, 0x08, // unconfirmed who-Is
         0x09, 0x0a, // [0] low limit 10
-        // (high limit absent)
+              // (high limit absent)
     ];
     let b = parse_bvlc(&d).expect("bvlc");
     assert_eq!(b.function, BvlcFunction::FORWARDED_NPDU);
     assert_eq!(b.original_address, Some(&[10, 0, 0, 5, 0xba, 0xc0][..]));
     assert!(!b.length_mismatch);
     let n = parse_npdu(b.npdu.expect("npdu")).expect("npdu parses");
-    assert_eq!((n.dnet, n.dadr, n.snet, n.sadr, n.hop_count), (Some(7), &[][..], Some(2), &[9][..], Some(254)));
+    assert_eq!(
+        (n.dnet, n.dadr, n.snet, n.sadr, n.hop_count),
+        (Some(7), &[][..], Some(2), &[9][..], Some(254))
+    );
     let a = parse_apdu(n.payload).expect("apdu");
     assert_eq!(a.pdu_type, PduType::UNCONFIRMED_REQUEST);
-    assert_eq!(decode_service(&a), Ok(Service::WhoIs { low: Some(10), high: None }));
+    assert_eq!(
+        decode_service(&a),
+        Ok(Service::WhoIs {
+            low: Some(10),
+            high: None
+        })
+    );
     assert_eq!(probe(&d), Probe::Yes);
 }
 
@@ -55,9 +64,16 @@ fn confirmed_request_header_segmented() {
     ])
     .expect("apdu");
     assert!(a.segmented() && a.more_follows() && a.segmented_response_accepted());
-    assert_eq!((a.invoke_id, a.sequence_number, a.window_size, a.service), (Some(0x11), Some(2), Some(4), Some(15)));
+    assert_eq!(
+        (a.invoke_id, a.sequence_number, a.window_size, a.service),
+        (Some(0x11), Some(2), Some(4), Some(15))
+    );
     assert_eq!(a.max_apdu_octets(), Some(1476));
-    assert_eq!(decode_service(&a), Ok(Service::Other), "segments are not decoded");
+    assert_eq!(
+        decode_service(&a),
+        Ok(Service::Other),
+        "segments are not decoded"
+    );
 }
 
 #[test]
@@ -73,7 +89,10 @@ fn write_property_with_priority() {
     let Ok(Service::WriteProperty { value, priority }) = decode_service(&a) else {
         panic!("not a write");
     };
-    assert_eq!(value.reference.object.object_type, ObjectType::ANALOG_OUTPUT);
+    assert_eq!(
+        value.reference.object.object_type,
+        ObjectType::ANALOG_OUTPUT
+    );
     assert_eq!(value.reference.object.instance, 2);
     assert_eq!(value.reference.property, PropertyId::PRESENT_VALUE);
     assert_eq!(value.value, Some(Value::Real(42.0)));
@@ -91,10 +110,20 @@ fn device_communication_control_and_reinitialize() {
     .expect("apdu");
     assert_eq!(
         decode_service(&dcc),
-        Ok(Service::DeviceCommunicationControl { duration: Some(60), enable_disable: 1, password: true })
+        Ok(Service::DeviceCommunicationControl {
+            duration: Some(60),
+            enable_disable: 1,
+            password: true
+        })
     );
     let re = parse_apdu(&[0x00, 0x05, 0x03, 0x14, 0x09, 0x01]).expect("apdu");
-    assert_eq!(decode_service(&re), Ok(Service::ReinitializeDevice { state: 1, password: false }));
+    assert_eq!(
+        decode_service(&re),
+        Ok(Service::ReinitializeDevice {
+            state: 1,
+            password: false
+        })
+    );
 }
 
 #[test]
@@ -104,7 +133,8 @@ fn rpm_ack_with_value_and_error() {
         0x0c, 0x02, 0x00, 0x00, 0x05, // [0] device,5
         0x1e, // [1] {
         0x29, 0x46, 0x4e, 0x75, 0x03, 0x00, b'M', b'X', 0x4f, // [2] model-name [4] { "MX" }
-        0x29, 0x3a, 0x5e, 0x91, 0x02, 0x91, 0x20, 0x5f, // [2] location [5] { property, unknown-property }
+        0x29, 0x3a, 0x5e, 0x91, 0x02, 0x91, 0x20,
+        0x5f, // [2] location [5] { property, unknown-property }
         0x1f, // }
     ])
     .expect("apdu");
@@ -114,13 +144,22 @@ fn rpm_ack_with_value_and_error() {
     assert_eq!(v.len(), 2);
     assert_eq!(v[0].reference.property, PropertyId::MODEL_NAME);
     assert_eq!(v[0].value.and_then(|x| x.text(10)).as_deref(), Some("MX"));
-    assert_eq!(v[1].error, Some((ErrorClass::PROPERTY, ErrorCode::UNKNOWN_PROPERTY)));
+    assert_eq!(
+        v[1].error,
+        Some((ErrorClass::PROPERTY, ErrorCode::UNKNOWN_PROPERTY))
+    );
 }
 
 #[test]
 fn error_reject_abort() {
     let e = parse_apdu(&[0x50, 0x01, 0x0c, 0x91, 0x01, 0x91, 0x1f]).expect("apdu");
-    assert_eq!(decode_service(&e), Ok(Service::Error { class: ErrorClass::OBJECT, code: ErrorCode::UNKNOWN_OBJECT }));
+    assert_eq!(
+        decode_service(&e),
+        Ok(Service::Error {
+            class: ErrorClass::OBJECT,
+            code: ErrorCode::UNKNOWN_OBJECT
+        })
+    );
     let r = parse_apdu(&[0x60, 0x05, 0x09]).expect("apdu");
     assert_eq!((r.invoke_id, r.reason), (Some(5), Some(9)));
     let ab = parse_apdu(&[0x71, 0x06, 0x04]).expect("apdu");
@@ -139,7 +178,10 @@ fn tag_reader_is_strict_and_bounded() {
     let mut d = vec![0xfd, 0x20, 0xfe, 0x00, 0x03, 7, 8, 9];
     let mut t = TagReader::new(&d);
     let tag = t.read().expect("ok").expect("tag");
-    assert_eq!((tag.number, tag.context, tag.kind), (0x20, true, TagKind::Value(&[7, 8, 9])));
+    assert_eq!(
+        (tag.number, tag.context, tag.kind),
+        (0x20, true, TagKind::Value(&[7, 8, 9]))
+    );
     // Nesting beyond the limit.
     d = vec![0x0e; MAX_DEPTH + 1];
     let mut t = TagReader::new(&d);

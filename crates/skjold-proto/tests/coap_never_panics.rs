@@ -33,9 +33,9 @@ proptest! {
             last = 11;
             let l = s.len();
             if l < 13 {
-                d.push(u8::try_from(delta).unwrap_or(0) << 4 | u8::try_from(l).unwrap_or(0));
+                d.push((u8::try_from(delta).unwrap_or(0) << 4) | u8::try_from(l).unwrap_or(0));
             } else {
-                d.push(u8::try_from(delta).unwrap_or(0) << 4 | 13);
+                d.push((u8::try_from(delta).unwrap_or(0) << 4) | 0x0d);
                 d.push(u8::try_from(l - 13).unwrap_or(0));
             }
             d.extend_from_slice(s.as_bytes());
@@ -47,7 +47,7 @@ proptest! {
         prop_assert_eq!(m.token, &token[..]);
         prop_assert_eq!(m.payload, &payload[..]);
         let got: Vec<&[u8]> = m.options().filter(|o| o.number == OptionNumber::URI_PATH).map(|o| o.value).collect();
-        let want: Vec<&[u8]> = segs.iter().map(|s| s.as_bytes()).collect();
+        let want: Vec<&[u8]> = segs.iter().map(String::as_bytes).collect();
         prop_assert_eq!(got, want);
     }
 }

@@ -12,7 +12,8 @@ fn get_with_extended_option_delta_and_length() {
         0x01, // 0.01 GET
         0xab, 0xcd, // message id
         0x62, 0xda, // token
-        0x3b, b'e', b'x', b'a', b'm', b'p', b'l', b'e', b'.', b'o', b'r', b'g', // Uri-Host (3), 11
+        0x3b, b'e', b'x', b'a', b'm', b'p', b'l', b'e', b'.', b'o', b'r',
+        b'g', // Uri-Host (3), 11
         0x8d, 0x02, // delta 8 -> 11 Uri-Path, length 13 + 2 = 15
     ];
     d.extend_from_slice(b"abcdefghijklmno");
@@ -52,10 +53,16 @@ fn response_code_content_format_and_block2() {
     let m = parse_message(&d).expect("parses");
     assert_eq!(m.code.dotted(), *b"2.05");
     assert_eq!(m.code.name(), Some("Content"));
-    let cf = m.option(OptionNumber::CONTENT_FORMAT).and_then(|o| o.uint());
+    let cf = m
+        .option(OptionNumber::CONTENT_FORMAT)
+        .and_then(|o| o.uint());
     assert_eq!(cf, Some(50));
     assert_eq!(ContentFormat(50).name(), Some("application/json"));
-    let b = Block::from_uint(m.option(OptionNumber::BLOCK2).and_then(|o| o.uint()).unwrap_or(0));
+    let b = Block::from_uint(
+        m.option(OptionNumber::BLOCK2)
+            .and_then(|o| o.uint())
+            .unwrap_or(0),
+    );
     assert_eq!((b.num, b.more, b.szx, b.size()), (1, true, 2, Some(64)));
     assert_eq!(m.payload, b"{}");
 }
@@ -67,14 +74,36 @@ fn format_errors_are_rejected_or_flagged() {
         parse_message(&[0x80, 0x01, 0, 0]),
         Err(ParseError::Invalid("coap version"))
     );
-    assert!(parse_message(&[0x42, 0x01, 0, 0, 1]).is_err(), "token past the end");
-    assert!(parse_message(&[0x40, 0x01, 0, 0, 0xf0]).is_err(), "delta nibble 15");
-    assert!(parse_message(&[0x40, 0x01, 0, 0, 0x12, 0]).is_err(), "value past the end");
+    assert!(
+        parse_message(&[0x42, 0x01, 0, 0, 1]).is_err(),
+        "token past the end"
+    );
+    assert!(
+        parse_message(&[0x40, 0x01, 0, 0, 0xf0]).is_err(),
+        "delta nibble 15"
+    );
+    assert!(
+        parse_message(&[0x40, 0x01, 0, 0, 0x12, 0]).is_err(),
+        "value past the end"
+    );
     let m = parse_message(&[0x49, 0x01, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8]).expect("reads");
     assert!(m.flags.bad_token_length);
-    assert_eq!(probe(&[0x49, 0x01, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8]), Probe::No);
-    assert!(parse_message(&[0x40, 0x01, 0, 0, 0xff]).expect("reads").flags.empty_payload_after_marker);
-    assert!(parse_message(&[0x40, 0x00, 0, 0, 0xff, 1]).expect("reads").flags.non_empty_empty_message);
+    assert_eq!(
+        probe(&[0x49, 0x01, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8]),
+        Probe::No
+    );
+    assert!(
+        parse_message(&[0x40, 0x01, 0, 0, 0xff])
+            .expect("reads")
+            .flags
+            .empty_payload_after_marker
+    );
+    assert!(
+        parse_message(&[0x40, 0x00, 0, 0, 0xff, 1])
+            .expect("reads")
+            .flags
+            .non_empty_empty_message
+    );
     assert_eq!(probe(&[0x40, 0x20, 0, 0]), Probe::No, "class 1 is reserved");
 }
 
@@ -83,5 +112,8 @@ fn option_count_is_bounded() {
     let mut d = vec![0x40, 0x01, 0, 0];
     d.extend(std::iter::repeat_n(0x00u8, MAX_OPTIONS + 1)); // If-Match... delta 0, length 0
     d[4] = 0x10;
-    assert!(matches!(parse_message(&d), Err(ParseError::TooLarge { .. })));
+    assert!(matches!(
+        parse_message(&d),
+        Err(ParseError::TooLarge { .. })
+    ));
 }

@@ -2,8 +2,8 @@
 //! field. UA Binary is little-endian.
 
 use skjold_proto::opcua::{
-    parse_body, parse_chunk, parse_hello, parse_opn_header, parse_symmetric_header, probe,
-    Detail, Identifier, SecurityPolicy, StatusCode,
+    parse_body, parse_chunk, parse_hello, parse_opn_header, parse_symmetric_header, probe, Detail,
+    Identifier, SecurityPolicy, StatusCode,
 };
 use skjold_proto::{ParseError, Probe};
 
@@ -28,15 +28,30 @@ fn hello_frames_and_parses() {
     let h = parse_hello(c.body).expect("hello");
     assert_eq!(h.receive_buffer_size, 8192);
     assert_eq!(h.endpoint_url, Some(&b"opc.tcp://h:4840"[..]));
-    assert_eq!(parse_chunk(&d[..10]), Err(ParseError::Incomplete(d.len() - 10)));
+    assert_eq!(
+        parse_chunk(&d[..10]),
+        Err(ParseError::Incomplete(d.len() - 10))
+    );
 }
 
 #[test]
 fn framing_rejects_bad_headers() {
-    assert!(matches!(parse_chunk(b"XYZF\x10\0\0\0"), Err(ParseError::Invalid(_))));
-    assert!(matches!(parse_chunk(b"HELC\x10\0\0\0"), Err(ParseError::Invalid(_))), "HEL is final only");
-    assert!(matches!(parse_chunk(b"MSGF\x08\0\0\0"), Err(ParseError::Invalid(_))), "below the secure header");
-    assert!(matches!(parse_chunk(b"MSGF\xff\xff\xff\x7f"), Err(ParseError::TooLarge { .. })));
+    assert!(matches!(
+        parse_chunk(b"XYZF\x10\0\0\0"),
+        Err(ParseError::Invalid(_))
+    ));
+    assert!(
+        matches!(parse_chunk(b"HELC\x10\0\0\0"), Err(ParseError::Invalid(_))),
+        "HEL is final only"
+    );
+    assert!(
+        matches!(parse_chunk(b"MSGF\x08\0\0\0"), Err(ParseError::Invalid(_))),
+        "below the secure header"
+    );
+    assert!(matches!(
+        parse_chunk(b"MSGF\xff\xff\xff\x7f"),
+        Err(ParseError::TooLarge { .. })
+    ));
     assert_eq!(probe(b"GET / HTTP/1.1\r\n"), Probe::No);
     assert_eq!(probe(b"HEL"), Probe::NeedMore);
 }
@@ -53,7 +68,10 @@ fn opn_security_header_policy_none_and_basic256() {
     assert_eq!(h.sender_certificate_len, None);
     assert_eq!(h.sequence, Some((1, 2)));
     let mut e = vec![1, 0, 0, 0];
-    s(&mut e, b"http://opcfoundation.org/UA/SecurityPolicy#Basic256");
+    s(
+        &mut e,
+        b"http://opcfoundation.org/UA/SecurityPolicy#Basic256",
+    );
     s(&mut e, &[0x30; 20]); // a certificate
     s(&mut e, &[0; 20]); // thumbprint
     e.extend_from_slice(&[0xde; 32]); // encrypted
@@ -93,9 +111,14 @@ fn read_request_body_node_ids() {
     let body = parse_body(&d).expect("body");
     assert_eq!(body.type_id.ns0_numeric(), Some(631));
     assert_eq!(body.request_handle, Some(7));
-    let Detail::Nodes(v, n) = body.detail else { panic!("no nodes") };
+    let Detail::Nodes(v, n) = body.detail else {
+        panic!("no nodes")
+    };
     assert_eq!(n, 2);
-    assert_eq!(v.iter().map(|x| x.id).collect::<Vec<_>>(), [Identifier::Numeric(2258), Identifier::Numeric(2259)]);
+    assert_eq!(
+        v.iter().map(|x| x.id).collect::<Vec<_>>(),
+        [Identifier::Numeric(2258), Identifier::Numeric(2259)]
+    );
 }
 
 #[test]
@@ -109,5 +132,8 @@ fn response_header_service_result() {
     d.extend_from_slice(&[0, 0, 0]); // additional header
     let b = parse_body(&d).expect("body");
     assert_eq!(b.service_result, Some(StatusCode(0x8034_0000)));
-    assert_eq!(b.service_result.and_then(StatusCode::name), Some("BadNodeIdUnknown"));
+    assert_eq!(
+        b.service_result.and_then(StatusCode::name),
+        Some("BadNodeIdUnknown")
+    );
 }

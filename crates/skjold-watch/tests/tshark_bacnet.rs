@@ -131,8 +131,11 @@ fn tshark_pdus(cap: &Capture) -> Vec<Pdu> {
                 find_all(a, "bacapp.property_identifier", &mut prop);
                 find_all(a, "bacapp.vendor_identifier", &mut ven);
                 // tshark's JSON objects come back with sorted keys: compare sets.
-                let objs: BTreeSet<String> =
-                    ty.iter().zip(&inst).map(|(t, i)| format!("{t}:{i}")).collect();
+                let objs: BTreeSet<String> = ty
+                    .iter()
+                    .zip(&inst)
+                    .map(|(t, i)| format!("{t}:{i}"))
+                    .collect();
                 if !objs.is_empty() {
                     object = format!("{objs:?}");
                 }

@@ -46,7 +46,7 @@ fn tshark_pdus(cap: &Capture, ports: &BTreeSet<u16>) -> Vec<Pdu> {
             let token = field(c, "coap.token").unwrap_or("").replace(':', "");
             let mut segs = Vec::new();
             find_all(c, "coap.opt.uri_path", &mut segs);
-            let path: String = segs.iter().map(|s| format!("/{s}")).collect();
+            let path: String = segs.iter().flat_map(|s| ["/", s]).collect();
             let mut cf = Vec::new();
             find_all(c, "coap.opt.ctype", &mut cf);
             pdus.push(Pdu {

@@ -2,10 +2,10 @@
 //! (`../shared/pcaps/opcua` and `tests/data/peers/opcua-*`), each chunk's message type and
 //! chunk type (`opcua.transport.type`, `opcua.transport.chunk`), the Hello endpoint URL
 //! (`opcua.transport.endpoint`), the Error status (`opcua.transport.error`), the OPN security
-//! policy URI (`opcua.security.spu`), and on None-policy channels the service type NodeId
-//! (`opcua.servicenodeid.numeric`), the OpenSecureChannelRequest security mode
+//! policy URI (`opcua.security.spu`), and on None-policy channels the service type `NodeId`
+//! (`opcua.servicenodeid.numeric`), the `OpenSecureChannelRequest` security mode
 //! (`opcua.MessageSecurityMode`), the node ids of Read and Write requests (first 16) and each
-//! GetEndpoints endpoint's URL, security mode and policy URI equal `tshark`'s. Server ports
+//! `GetEndpoints` endpoint's URL, security mode and policy URI equal `tshark`'s. Server ports
 //! other than 4840 (of flows Skjold recognises) are passed to tshark as decode-as.
 
 mod common;
@@ -43,20 +43,26 @@ fn key(
     )
 }
 
-/// A tshark NodeId subtree as `ns=N;i=..` (namespace 0 omitted, as Skjold writes it).
+/// A tshark `NodeId` subtree as `ns=N;i=..` (namespace 0 omitted, as Skjold writes it).
 fn node_text(n: &Value) -> String {
     let ns = num(field(n, "opcua.nodeid.nsindex")).unwrap_or(0);
-    let mut s = if ns == 0 { String::new() } else { format!("ns={ns};") };
-    if let Some(v) = field(n, "opcua.nodeid.numeric") {
-        s.push_str(&format!("i={v}"));
+    let prefix = if ns == 0 {
+        String::new()
+    } else {
+        format!("ns={ns};")
+    };
+    let id = if let Some(v) = field(n, "opcua.nodeid.numeric") {
+        format!("i={v}")
     } else if let Some(v) = field(n, "opcua.nodeid.string") {
-        s.push_str(&format!("s={v}"));
+        format!("s={v}")
     } else if let Some(v) = field(n, "opcua.nodeid.guid") {
-        s.push_str(&format!("g={v}"));
+        format!("g={v}")
     } else if let Some(v) = field(n, "opcua.nodeid.bytestring") {
-        s.push_str(&format!("b={}", v.replace(':', "")));
-    }
-    s
+        format!("b={}", v.replace(':', ""))
+    } else {
+        String::new()
+    };
+    prefix + &id
 }
 
 /// Children of `v` whose key starts with `prefix` (arrays of equal keys flattened).
@@ -108,7 +114,10 @@ fn tshark_pdus(cap: &Capture, ports: &BTreeSet<u16>) -> Vec<Pdu> {
             }
             let service = descend(o, &["OpcUa Service"]);
             let mut nodes = Vec::new();
-            for (req, arr) in [("ReadRequest", "NodesToRead"), ("WriteRequest", "NodesToWrite")] {
+            for (req, arr) in [
+                ("ReadRequest", "NodesToRead"),
+                ("WriteRequest", "NodesToWrite"),
+            ] {
                 for n in service
                     .iter()
                     .flat_map(|s| descend(s, &[req, arr, "[", "NodeId"]))
@@ -160,7 +169,11 @@ fn skjold_pdus(events: &[Value]) -> Vec<Pdu> {
         };
         let nodes: Vec<String> = o["nodes"]
             .as_array()
-            .map(|a| a.iter().filter_map(|n| n.as_str().map(str::to_owned)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|n| n.as_str().map(str::to_owned))
+                    .collect()
+            })
             .unwrap_or_default();
         let eps: Vec<String> = o["endpoints"]
             .as_array()

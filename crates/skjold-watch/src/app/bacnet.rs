@@ -16,7 +16,7 @@
 //!
 //! Anomalies: `malformed` (BVLC, NPDU or APDU header unreadable), `malformed_service` (the
 //! service data does not follow its grammar), `bvlc_length_mismatch` (the BVLC length differs
-//! from the UDP payload's; the payload is decoded, as Wireshark does), `too_many_items` (more than `MAX_ITEMS` ReadPropertyMultiple entries),
+//! from the UDP payload's; the payload is decoded, as Wireshark does), `too_many_items` (more than `MAX_ITEMS` `ReadPropertyMultiple` entries),
 //! `too_many_transactions`. EVE body: `docs/eve/bacnet.md`.
 
 use super::{AppCtx, AppState, Dir, Endpoint};

@@ -4,9 +4,9 @@
 //! Grammar is `skjold_proto::opcua` (OPC 10000-6 §7.1 and §6.7, OPC 10000-4). The state frames
 //! chunks on each direction (at most `MAX_CHUNK` bytes; a larger size emits `too_large` and is
 //! skipped), remembers the policy of the secure channel from the OPN security header, and for
-//! policy None decodes each chunk's body: service type NodeId, request handle, service result,
-//! the OpenSecureChannel parameters, the node ids of Read and Write requests (first 16) and
-//! the endpoints of GetEndpoints responses. On any other policy (or when the OPN was not
+//! policy None decodes each chunk's body: service type `NodeId`, request handle, service result,
+//! the `OpenSecureChannel` parameters, the node ids of Read and Write requests (first 16) and
+//! the endpoints of `GetEndpoints` responses. On any other policy (or when the OPN was not
 //! captured) only the headers are logged (`encrypted: true`).
 //!
 //! Multi-chunk messages are not reassembled: each chunk is logged on its own; the first chunk
@@ -14,7 +14,7 @@
 //! service with `continuation: true`. Responses name the request they answer
 //! (`request.service`, matched by request id, at most [`MAX_PENDING`] waiting).
 //!
-//! Identity of the server, from GetEndpoints responses: `application_uri`, `product` (the
+//! Identity of the server, from `GetEndpoints` responses: `application_uri`, `product` (the
 //! product URI), `name` (the application name's text). Anomalies: `malformed` (a header that
 //! is not UA TCP; the state resynchronises on the next plausible header), `malformed_header`
 //! (a readable chunk whose security header or Hello/Ack/Error fields are truncated),
@@ -304,6 +304,10 @@ fn service_json(w: &mut JsonWriter, key: &str, id: u32) {
 }
 
 #[allow(clippy::too_many_lines, reason = "one block per message part")]
+#[allow(
+    clippy::many_single_char_names,
+    reason = "w, d, c, s, n as in the other states"
+)]
 fn write_chunk(w: &mut JsonWriter, d: &Decoded<'_>) {
     let c = &d.chunk;
     w.set_bytes_str("message_type", &c.msg_type.0);
@@ -551,7 +555,7 @@ mod tests {
         v.extend_from_slice(x);
     }
 
-    fn chunk(t: &[u8; 3], c: u8, body: &[u8]) -> Vec<u8> {
+    fn chunk(t: [u8; 3], c: u8, body: &[u8]) -> Vec<u8> {
         let mut v = t.to_vec();
         v.push(c);
         v.extend_from_slice(&(body.len() as u32 + 8).to_le_bytes());
@@ -565,7 +569,7 @@ mod tests {
             b.extend_from_slice(&x.to_le_bytes());
         }
         s(&mut b, b"opc.tcp://plc:4840");
-        chunk(b"HEL", b'F', &b)
+        chunk(*b"HEL", b'F', &b)
     }
 
     const POLICY_NONE: &[u8] = b"http://opcfoundation.org/UA/SecurityPolicy#None";
@@ -585,7 +589,7 @@ mod tests {
         b.extend_from_slice(&1u32.to_le_bytes()); // mode None
         b.extend_from_slice(&(-1i32).to_le_bytes()); // nonce
         b.extend_from_slice(&600_000u32.to_le_bytes()); // lifetime
-        chunk(b"OPN", b'F', &b)
+        chunk(*b"OPN", b'F', &b)
     }
 
     fn request_header(b: &mut Vec<u8>, handle: u32) {
@@ -612,7 +616,7 @@ mod tests {
         b.extend_from_slice(&(-1i32).to_le_bytes()); // index range
         b.extend_from_slice(&[0x01, 0x0b]); // DataValue: value, Variant Double
         b.extend_from_slice(&42.0f64.to_le_bytes());
-        chunk(b"MSG", b'F', &b)
+        chunk(*b"MSG", b'F', &b)
     }
 
     #[test]
