@@ -494,15 +494,19 @@ pub fn parse_message(data: &[u8]) -> Result<Message<'_>, ParseError> {
     })
 }
 
-/// Port-independent detection on one datagram: version 1, a token length of at most 8, a code
-/// of a known class (0, 2, 4, 5), and options that parse.
+/// Port-independent detection on one datagram: version 1, a token length of at most 8, a
+/// registered method or response code (or an Empty message of exactly 4 bytes), and options
+/// that parse and are all registered (option 0 and unassigned numbers are not accepted, which
+/// keeps DNS and other binary UDP payloads out).
 #[must_use]
 pub fn probe(data: &[u8]) -> Probe {
     match parse_message(data) {
         Ok(m)
             if !m.flags.bad_token_length
-                && matches!(m.code.class(), 0 | 2 | 4 | 5)
-                && (m.code.0 != 0 || m.flags == Flags::default()) =>
+                && m.flags == Flags::default()
+                && m.code.name().is_some()
+                && (m.code.0 != 0 || data.len() == 4)
+                && m.options().all(|o| o.number.name().is_some()) =>
         {
             Probe::Yes
         }
