@@ -29,7 +29,11 @@ fn get_with_extended_option_delta_and_length() {
     let opts: Vec<_> = m.options().map(|o| (o.number.0, o.value.len())).collect();
     assert_eq!(opts, [(3, 11), (11, 15), (29, 1)]);
     assert!(m.payload.is_empty());
-    assert_eq!(probe(&d), Probe::No, "option 29 is unassigned: not port-independent CoAP");
+    assert_eq!(
+        probe(&d),
+        Probe::No,
+        "option 29 is unassigned: not port-independent CoAP"
+    );
     d.truncate(d.len() - 3);
     assert_eq!(probe(&d), Probe::Yes);
 }
@@ -38,7 +42,9 @@ fn get_with_extended_option_delta_and_length() {
 fn probe_rejects_a_dns_query() {
     // DNS query for example.com, id 0x4201: the header reads as CoAP CON GET with a token and
     // options numbered 0, which CoAP reserves.
-    let mut d = vec![0x42, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00];
+    let mut d = vec![
+        0x42, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    ];
     d.extend_from_slice(b"\x07example\x03com\x00\x00\x01\x00\x01");
     assert_eq!(probe(&d), Probe::No);
 }
