@@ -720,6 +720,63 @@ mod tests {
     }
 
     #[test]
+    fn device_communication_control_and_its_error_pair_without_logging_the_password() {
+        let mut h = harness();
+        // DCC invoke 3: duration 5 min, disable, password "secret".
+        let req = [
+            0x81, 0x0a, 0x00, 0x14, 0x01, 0x04, // BVLC, NPDU
+            0x00, 0x05, 0x03, 0x11, // confirmed, invoke 3, deviceCommunicationControl
+            0x09, 0x05, 0x19, 0x01, // [0] 5, [1] disable
+            0x2d, 0x07, 0x00, b's', b'e',
+            b'c', // [2] password (truncated to 3 chars + charset)
+        ];
+        let mut req = req.to_vec();
+        req[15] = 0x04; // extended length 4: charset + "sec"
+        h.feed(Dir::ToServer, &req);
+        // Error, invoke 3, class security (4), code password-failure (26).
+        h.feed(
+            Dir::ToClient,
+            &[
+                0x81, 0x0a, 0x00, 0x0d, 0x01, 0x00, 0x50, 0x03, 0x11, 0x91, 0x04, 0x91, 0x1a,
+            ],
+        );
+        let ev = h.events();
+        let b = bacnet(&ev);
+        assert_eq!(b.len(), 2, "{ev:?}");
+        let d = &b[0]["bacnet"]["device_communication_control"];
+        assert_eq!(d["duration"], 5);
+        assert_eq!(d["enable_disable"], "disable");
+        assert_eq!(d["password_present"], true);
+        assert!(!serde_json::to_string(&b[0])
+            .unwrap_or_default()
+            .contains("sec\""));
+        let e = &b[1]["bacnet"];
+        assert_eq!(e["error"]["class"], "security");
+        assert_eq!(e["error"]["code"], "password-failure");
+        assert_eq!(e["request"]["service"], "deviceCommunicationControl");
+        assert!(h.st.pending.is_empty());
+    }
+
+    #[test]
+    fn abort_from_the_client_closes_its_own_request() {
+        let mut h = harness();
+        h.feed(Dir::ToServer, RP_REQ);
+        // Abort, SRV=0 (sent by the client), invoke 7, reason 4.
+        h.feed(
+            Dir::ToServer,
+            &[0x81, 0x0a, 0x00, 0x09, 0x01, 0x00, 0x70, 0x07, 0x04],
+        );
+        let ev = h.events();
+        let b = bacnet(&ev);
+        assert_eq!(
+            b[1]["bacnet"]["apdu"]["reason"],
+            "segmentation-not-supported"
+        );
+        assert_eq!(b[1]["bacnet"]["request"]["service"], "readProperty");
+        assert!(h.st.pending.is_empty());
+    }
+
+    #[test]
     fn malformed_layers_are_reported() {
         let mut h = harness();
         h.feed(Dir::ToServer, &[0x82, 0x0a, 0x00, 0x04]); // not BVLC type 0x81

@@ -5,8 +5,9 @@
 //! 0) wait for their response in a bounded list ([`MAX_PENDING`]; one more drops the oldest and
 //! emits `too_many_transactions`): a piggybacked response is the ACK with the request's message
 //! id, a separate response (RFC 7252 §5.2.2) or an Observe notification carries the request's
-//! token. A paired response's event holds `request {method, uri_path, message_id}`; an
-//! Observe request stays registered for its notifications. Responses to no known request are
+//! token; a Reset with the request's message id closes it. A paired response's event holds
+//! `request {method, uri_path, message_id}`; an Observe request stays registered for its
+//! notifications. Responses to no known request are
 //! logged without `request` (the request may predate the capture).
 //!
 //! EVE body (documented in `docs/eve/coap.md`): `version`, `type`, `type_raw`, `code`
@@ -229,14 +230,18 @@ fn hex(b: &[u8]) -> String {
 }
 
 impl CoapState {
-    /// Find the request a message from `dir` answers: the ACK with the same message id, or a
-    /// response with the same token.
+    /// Find the request a message from `dir` answers: the ACK or RST with the same message id,
+    /// or a response with the same token.
     fn pair(&mut self, dir: Dir, m: &Message<'_>) -> Option<Pending> {
         let i = self.pending.iter().position(|p| {
             p.dir != dir
-                && ((m.msg_type.0 == 2 && p.message_id == m.message_id && !p.acked)
+                && ((m.msg_type.0 >= 2 && p.message_id == m.message_id && !p.acked)
                     || (m.code.is_response() && p.token == m.token))
         })?;
+        if m.msg_type.0 == 3 {
+            // A Reset: the peer rejected the request (or cancels an Observe registration).
+            return self.pending.remove(i);
+        }
         let p = self.pending.get_mut(i)?;
         if m.code.0 == 0 {
             // An empty ACK: the response will come separately, with the token.
@@ -392,6 +397,17 @@ mod tests {
         assert_eq!(c.len(), 3);
         assert!(c[1]["coap"].get("request").is_none());
         assert_eq!(c[2]["coap"]["request"]["message_id"], 0x1234);
+    }
+
+    #[test]
+    fn reset_closes_the_request() {
+        let mut h = harness();
+        h.feed(Dir::ToServer, GET);
+        h.feed(Dir::ToClient, &[0x70, 0x00, 0x12, 0x34]); // RST, mid 0x1234
+        let ev = h.events();
+        assert_eq!(coap(&ev)[1]["coap"]["type"], "RST");
+        assert_eq!(coap(&ev)[1]["coap"]["request"]["method"], "GET");
+        assert!(h.st.pending.is_empty());
     }
 
     #[test]
