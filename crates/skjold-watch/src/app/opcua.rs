@@ -9,6 +9,9 @@
 //! the endpoints of `GetEndpoints` responses. On any other policy (or when the OPN was not
 //! captured) only the headers are logged (`encrypted: true`).
 //!
+//! A chunk larger than [`MAX_BUFFERED_CHUNK`] (64 KiB) is decoded from its first 64 KiB and
+//! logged with `truncated: true`; the rest of it is skipped.
+//!
 //! Multi-chunk messages are not reassembled: each chunk is logged on its own; the first chunk
 //! (`C`) decodes what it holds, later chunks of the same request id carry the first chunk's
 //! service with `continuation: true`. Responses name the request they answer
@@ -26,7 +29,7 @@ use crate::json::JsonWriter;
 use skjold_proto::opcua::{
     parse_ack, parse_body, parse_chunk, parse_error, parse_hello, parse_opn_header,
     parse_reverse_hello, parse_symmetric_header, security_mode_name, user_token_type_name, Body,
-    Chunk, Detail, SecurityPolicy, ServiceId, StatusCode,
+    Chunk, Detail, MessageType, SecurityPolicy, ServiceId, StatusCode,
 };
 use skjold_proto::{ParseError, Probe};
 use std::collections::VecDeque;
@@ -37,6 +40,10 @@ pub(crate) const TCP_PORTS: &[u16] = &[4840];
 pub(crate) const UDP_PORTS: &[u16] = &[];
 /// Asset roles of the client and the server end.
 pub(crate) const ROLES: (&str, &str) = ("opcua_client", "opcua_server");
+
+/// A chunk larger than this is decoded from its first this-many bytes (headers, service and
+/// as much of the body as they hold) and the rest is skipped, rather than buffered whole.
+pub(crate) const MAX_BUFFERED_CHUNK: usize = 64 * 1024;
 
 /// Requests (by request id) waiting for their response, per flow.
 pub(crate) const MAX_PENDING: usize = 64;
@@ -103,6 +110,21 @@ fn resync(b: &[u8]) -> Option<usize> {
         let w = b.get(i..).unwrap_or_default();
         TYPES.iter().any(|t| w.starts_with(&t[..w.len().min(3)]))
             && (w.len() < 8 || matches!(parse_chunk(w), Ok(_) | Err(ParseError::Incomplete(_))))
+    })
+}
+
+/// The head of a chunk whose size exceeds [`MAX_BUFFERED_CHUNK`], once that many bytes are
+/// buffered (`rest` must be a framed chunk's beginning, as `parse_chunk` reported `Incomplete`).
+fn large_chunk_head(rest: &[u8]) -> Option<Chunk<'_>> {
+    if rest.len() < MAX_BUFFERED_CHUNK {
+        return None;
+    }
+    let h = rest.get(..8)?;
+    Some(Chunk {
+        msg_type: MessageType([h[0], h[1], h[2]]),
+        chunk_type: h[3],
+        size: u32::from_le_bytes([h[4], h[5], h[6], h[7]]),
+        body: rest.get(8..)?,
     })
 }
 
@@ -313,6 +335,10 @@ fn write_chunk(w: &mut JsonWriter, d: &Decoded<'_>) {
     w.set_bytes_str("message_type", &c.msg_type.0);
     w.set_bytes_str("chunk_type", &[c.chunk_type]);
     w.set_uint("message_size", u64::from(c.size));
+    if c.size as usize > c.body.len() + 8 {
+        // Larger than MAX_BUFFERED_CHUNK: decoded from its first bytes, the rest skipped.
+        w.set_bool("truncated", true);
+    }
     match &c.msg_type.0 {
         b"HEL" => write_hello(w, "hello", c.body, false),
         b"ACK" => write_hello(w, "acknowledge", c.body, true),
@@ -490,7 +516,20 @@ impl AppState for OpcuaState {
                     self.chunk(dir, c, ctx);
                     off += rest.len() - tail.len();
                 }
-                Err(ParseError::Incomplete(_)) => break,
+                Err(ParseError::Incomplete(_)) => {
+                    // A chunk too large to buffer whole: log it from its first bytes and skip
+                    // the rest (the TCP layer buffers at most 256 KiB per direction).
+                    match large_chunk_head(rest) {
+                        Some(c) => {
+                            let left = (c.size as usize).saturating_sub(rest.len());
+                            self.sides[si].garbage = false;
+                            self.chunk(dir, c, ctx);
+                            self.sides[si].skip = left as u64;
+                            off = input.len();
+                        }
+                        None => break,
+                    }
+                }
                 Err(ParseError::TooLarge { len, .. }) => {
                     ctx.anomaly(dir, "too_large");
                     self.sides[si].skip = len as u64;
@@ -663,6 +702,40 @@ mod tests {
         let ev = h.events();
         assert_eq!(anomalies(&ev), ["malformed"]);
         assert_eq!(opcua(&ev).len(), 1);
+    }
+
+    #[test]
+    fn a_chunk_larger_than_the_buffer_is_logged_from_its_head_and_skipped() {
+        let mut all = opn_request();
+        let mut big = write_request();
+        big.resize(super::MAX_BUFFERED_CHUNK * 2, 0x55);
+        let size = u32::try_from(big.len()).unwrap_or(0).to_le_bytes();
+        big[4..8].copy_from_slice(&size);
+        all.extend(big);
+        all.extend(hello());
+        let chunks = all
+            .chunks(4096)
+            .map(|c| (c.to_vec(), false, false))
+            .collect();
+        assert!(harness().drive(chunks, super::MAX_BUFFERED_CHUNK).is_ok());
+        let mut h = harness();
+        let mut buf = Vec::new();
+        for piece in all.chunks(4096) {
+            buf.extend_from_slice(piece);
+            let used = h.feed(Dir::ToServer, &buf);
+            buf.drain(..used);
+        }
+        let ev = h.events();
+        let o = opcua(&ev);
+        assert_eq!(o.len(), 3, "{:?}", anomalies(&ev));
+        assert_eq!(o[1]["opcua"]["truncated"], true);
+        assert_eq!(o[1]["opcua"]["service"]["name"], "Write");
+        assert_eq!(
+            o[1]["opcua"]["nodes"],
+            serde_json::json!(["ns=2;s=Pump.Speed"])
+        );
+        assert_eq!(o[2]["opcua"]["message_type"], "HEL");
+        assert!(anomalies(&ev).is_empty());
     }
 
     proptest! {
