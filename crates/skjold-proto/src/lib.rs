@@ -23,6 +23,8 @@
 
 pub mod modbus;
 pub mod mqtt;
+pub mod tls;
+pub mod remote;
 mod reader;
 
 /// Why a parser did not return a unit.

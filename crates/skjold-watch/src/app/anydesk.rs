@@ -1,7 +1,15 @@
-//! `AnyDesk` flow state: PLACEHOLDER scaffolding, replaced by the protocol's implementation.
-//! Until then it recognises nothing and consumes what it is given.
+//! `AnyDesk` flow state. AnyDesk's client-to-relay and direct connections run TLS on TCP 7070
+//! (its documented direct-connection port; relays also use 80/443/6568). Skjold recognises it
+//! as a TLS handshake on port 7070 (the registry probes the server port's candidate first, so
+//! a TLS ClientHello on 7070 is taken as AnyDesk; elsewhere the same bytes are plain TLS) and
+//! logs the TLS summary of the `tls` event as an `anydesk` event: AnyDesk uses self-signed
+//! certificates whose subject names the product (`CN=AnyDesk Client`), which
+//! `anydesk_certificate: true` reports as a confirmation.
+//!
+//! Grammar and anomaly kinds: as the TLS state (`super::tls`).
 
-use super::{AppCtx, AppState, Dir};
+use super::tls::TlsState;
+use super::{AppState, Dir};
 use crate::flow::L4;
 use skjold_proto::Probe;
 
@@ -12,22 +20,12 @@ pub(crate) const UDP_PORTS: &[u16] = &[];
 /// Asset roles of the client and the server end.
 pub(crate) const ROLES: (&str, &str) = ("anydesk_client", "anydesk_peer");
 
-/// Port-independent detection on the first bytes of one direction (a whole datagram on UDP).
-pub(crate) fn probe(_dir: Dir, _l4: L4, _data: &[u8]) -> Probe {
-    Probe::No
+/// Detection: a TLS hello (wins only on port 7070, where AnyDesk is the port's candidate).
+pub(crate) fn probe(dir: Dir, l4: L4, data: &[u8]) -> Probe {
+    super::tls::probe(dir, l4, data)
 }
 
 /// A new flow state.
 pub(crate) fn new_state(_l4: L4) -> Box<dyn AppState + Send> {
-    Box::new(Placeholder)
-}
-
-struct Placeholder;
-
-impl AppState for Placeholder {
-    fn parse(&mut self, _dir: Dir, input: &[u8], _ctx: &mut AppCtx<'_>) -> usize {
-        input.len()
-    }
-    fn gap(&mut self, _dir: Dir, _len: u64, _ctx: &mut AppCtx<'_>) {}
-    fn close(&mut self, _ctx: &mut AppCtx<'_>) {}
+    Box::new(TlsState::anydesk())
 }
