@@ -44,8 +44,10 @@ pub(crate) fn new_state(_l4: L4) -> Box<dyn AppState + Send> {
     Box::new(HttpState::default())
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 struct Req {
+    /// Direction the request travelled (flows picked up mid-stream may be oriented backwards).
+    dir: Dir,
     method: String,
     url: String,
     protocol: String,
@@ -102,11 +104,16 @@ fn framing(b: BodyLength) -> Body {
 }
 
 impl HttpState {
-    fn log(ctx: &mut AppCtx<'_>, req: Option<&Req>, resp: Option<&http::Response<'_>>) {
+    fn log(
+        ctx: &mut AppCtx<'_>,
+        req: Option<&Req>,
+        resp: Option<&http::Response<'_>>,
+        resp_dir: Dir,
+    ) {
         if !ctx.log_enabled() {
             return;
         }
-        let from = if req.is_some() { Dir::ToServer } else { Dir::ToClient };
+        let from = req.map_or(resp_dir, |r| r.dir);
         ctx.event(from, |w| {
             if let Some(r) = req {
                 if let Some(h) = &r.host {
@@ -161,40 +168,21 @@ impl HttpState {
     }
 
     /// Parse one head at the front of `input`: bytes consumed, or `None` for "need more".
+    /// Requests and responses are told apart by content (a status line starts with `HTTP/`),
+    /// not by direction: a flow picked up mid-stream may be oriented backwards.
     fn head(&mut self, dir: Dir, input: &[u8], ctx: &mut AppCtx<'_>) -> Option<usize> {
         let i = idx(dir);
-        let res = match dir {
-            Dir::ToServer => http::parse_request(input).map(|(rest, r)| {
-                Self::head_flags(dir, &r.headers, ctx);
-                let auth = r.headers.authorization;
-                let req = Req {
-                    method: s(r.method),
-                    url: s(r.target),
-                    protocol: s(r.version),
-                    host: r.headers.host.map(s),
-                    user_agent: r.headers.user_agent.map(s),
-                    content_type: r.headers.content_type.map(s),
-                    auth_scheme: auth.map(|a| s(http::auth_scheme(a))),
-                    basic_user: auth.and_then(http::basic_user).map(|u| s(&u)),
-                };
-                if let Some(ua) = &req.user_agent {
-                    ctx.identity(Endpoint::Client, "software", ua);
-                }
-                self.body[i] = framing(http::request_body(&r.headers));
-                if self.pending.len() == MAX_PENDING {
-                    ctx.anomaly(dir, "too_many_pending_requests");
-                    if let Some(old) = self.pending.pop_front() {
-                        ctx.count_pdu();
-                        Self::log(ctx, Some(&old), None);
-                    }
-                }
-                self.pending.push_back(req);
-                input.len() - rest.len()
-            }),
-            Dir::ToClient => http::parse_response(input).map(|(rest, r)| {
+        let is_response = input.starts_with(b"HTTP/") || (input.len() < 5 && b"HTTP/".starts_with(input));
+        let sender = if dir == Dir::ToServer {
+            Endpoint::Client
+        } else {
+            Endpoint::Server
+        };
+        let res = if is_response {
+            http::parse_response(input).map(|(rest, r)| {
                 Self::head_flags(dir, &r.headers, ctx);
                 if let Some(v) = r.headers.server {
-                    ctx.identity(Endpoint::Server, "software", &s(v));
+                    ctx.identity(sender, "software", &s(v));
                 }
                 if (100..200).contains(&r.status) && r.status != 101 {
                     // Interim response: the request waits for its final one.
@@ -211,12 +199,41 @@ impl HttpState {
                     framing(http::response_body(method, r.status, &r.headers))
                 };
                 if r.status == 101 || (method == Some(b"CONNECT") && (200..300).contains(&r.status)) {
-                    self.body[0] = Body::Rest;
+                    self.body[1 - i] = Body::Rest;
                 }
                 ctx.count_pdu();
-                Self::log(ctx, req.as_ref(), Some(&r));
+                Self::log(ctx, req.as_ref(), Some(&r), dir);
                 input.len() - rest.len()
-            }),
+            })
+        } else {
+            http::parse_request(input).map(|(rest, r)| {
+                Self::head_flags(dir, &r.headers, ctx);
+                let auth = r.headers.authorization;
+                let req = Req {
+                    dir,
+                    method: s(r.method),
+                    url: s(r.target),
+                    protocol: s(r.version),
+                    host: r.headers.host.map(s),
+                    user_agent: r.headers.user_agent.map(s),
+                    content_type: r.headers.content_type.map(s),
+                    auth_scheme: auth.map(|a| s(http::auth_scheme(a))),
+                    basic_user: auth.and_then(http::basic_user).map(|u| s(&u)),
+                };
+                if let Some(ua) = &req.user_agent {
+                    ctx.identity(sender, "software", ua);
+                }
+                self.body[i] = framing(http::request_body(&r.headers));
+                if self.pending.len() == MAX_PENDING {
+                    ctx.anomaly(dir, "too_many_pending_requests");
+                    if let Some(old) = self.pending.pop_front() {
+                        ctx.count_pdu();
+                        Self::log(ctx, Some(&old), None, dir);
+                    }
+                }
+                self.pending.push_back(req);
+                input.len() - rest.len()
+            })
         };
         match res {
             Ok(n) => Some(n),
@@ -227,10 +244,10 @@ impl HttpState {
                 Some(input.len())
             }
             Err(_) => {
-                let kind = if dir == Dir::ToServer {
-                    "malformed_request"
-                } else {
+                let kind = if is_response {
                     "malformed_response"
+                } else {
+                    "malformed_request"
                 };
                 ctx.anomaly(dir, kind);
                 self.body[i] = Body::Rest;
@@ -301,7 +318,8 @@ impl AppState for HttpState {
     fn close(&mut self, ctx: &mut AppCtx<'_>) {
         while let Some(r) = self.pending.pop_front() {
             ctx.count_pdu();
-            Self::log(ctx, Some(&r), None);
+            let d = r.dir;
+            Self::log(ctx, Some(&r), None, d);
         }
     }
 }
@@ -339,6 +357,17 @@ mod tests {
         assert_eq!(e[1]["http"]["status"], 204);
         assert!(e[1]["http"].get("http_method").is_none());
         assert!(ev.iter().any(|e| e["anomaly"]["event"] == "unsolicited_response"));
+    }
+
+    #[test]
+    fn backwards_oriented_flow_is_still_paired() {
+        let mut h = Harness::with(HttpState::default(), AppProto::Http);
+        h.feed(Dir::ToClient, b"GET /api HTTP/1.1\r\nHost: x\r\n\r\n");
+        h.feed(Dir::ToServer, b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        let ev = h.events();
+        assert_eq!(ev.len(), 1, "{ev:?}");
+        assert_eq!(ev[0]["http"]["url"], "/api");
+        assert_eq!(ev[0]["http"]["status"], 200);
     }
 
     #[test]
