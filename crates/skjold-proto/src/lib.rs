@@ -23,9 +23,9 @@
 
 pub mod modbus;
 pub mod mqtt;
-pub mod tls;
-pub mod remote;
 mod reader;
+pub mod remote;
+pub mod tls;
 
 /// Why a parser did not return a unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

@@ -91,7 +91,7 @@ impl HandshakeType {
 }
 
 /// A protocol version on the wire (`0x0303` = TLS 1.2).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Version(pub u16);
 
 impl Version {
@@ -220,7 +220,8 @@ pub fn parse_record_header(input: &[u8]) -> Result<RecordHeader, ParseError> {
 /// length starting a ClientHello or ServerHello whose own length fits a hello and whose
 /// `legacy_version` major is 3.
 pub fn probe(data: &[u8]) -> Probe {
-    let checks: [(usize, fn(&[u8]) -> bool); 4] = [
+    type Check = (usize, fn(&[u8]) -> bool);
+    let checks: [Check; 4] = [
         (1, |d| d[0] == 0x16),
         (3, |d| d[1] == 0x03 && d[2] <= 0x04),
         (6, |d| {
@@ -379,12 +380,6 @@ pub struct ClientHello<'a> {
     pub flags: HelloFlags,
 }
 
-impl Default for Version {
-    fn default() -> Self {
-        Version(0)
-    }
-}
-
 /// What Skjold keeps of a ServerHello.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ServerHello<'a> {
@@ -486,18 +481,19 @@ pub fn parse_client_hello(body: &[u8]) -> Result<ClientHello<'_>, ParseError> {
                 0 => match tls_parser::parse_tls_extension_sni_content(data) {
                     Ok((_, tls_parser::TlsExtension::SNI(names))) => {
                         if out.sni.is_none() {
-                            out.sni = names
-                                .iter()
-                                .find(|(ty, _)| ty.0 == 0)
-                                .map(|(_, n)| *n);
+                            out.sni = names.iter().find(|(ty, _)| ty.0 == 0).map(|(_, n)| *n);
                         }
                         true
                     }
                     _ => data.is_empty(),
                 },
-                13 => u16_list(data, 2).map(|v| out.signature_algorithms = v).is_some(),
+                13 => u16_list(data, 2)
+                    .map(|v| out.signature_algorithms = v)
+                    .is_some(),
                 16 => alpn_list(data).map(|v| out.alpn = v).is_some(),
-                43 => u16_list(data, 1).map(|v| out.supported_versions = v).is_some(),
+                43 => u16_list(data, 1)
+                    .map(|v| out.supported_versions = v)
+                    .is_some(),
                 _ => true,
             };
             ok
@@ -611,8 +607,18 @@ pub fn ja4(ch: &ClientHello<'_>, transport: Ja4Transport) -> String {
         .max()
         .map_or(ch.legacy_version, Version);
     let sni = if ch.extensions.contains(&0) { 'd' } else { 'i' };
-    let mut ciphers: Vec<u16> = ch.ciphers.iter().copied().filter(|c| !is_grease(*c)).collect();
-    let exts: Vec<u16> = ch.extensions.iter().copied().filter(|e| !is_grease(*e)).collect();
+    let mut ciphers: Vec<u16> = ch
+        .ciphers
+        .iter()
+        .copied()
+        .filter(|c| !is_grease(*c))
+        .collect();
+    let exts: Vec<u16> = ch
+        .extensions
+        .iter()
+        .copied()
+        .filter(|e| !is_grease(*e))
+        .collect();
     let a = format!(
         "{proto}{}{sni}{:02}{:02}{}",
         version.ja4(),

@@ -1,5 +1,10 @@
 //! No-panic properties of every `skjold_proto::remote` parser on arbitrary bytes.
 
+#![allow(
+    clippy::doc_markdown,
+    reason = "protocol vocabulary (ClientHello, TeamViewer, AnyDesk, X.224) reads as words"
+)]
+
 use proptest::prelude::*;
 use skjold_proto::remote::{ftp, http, rdp, ssh, teamviewer, telnet, vnc};
 

@@ -1,6 +1,11 @@
 //! Byte tables for `skjold_proto::remote`: Telnet, FTP, HTTP/1.x, SSH, RDP, RFB and
 //! TeamViewer, one test per message kind with a comment per field.
 
+#![allow(
+    clippy::doc_markdown,
+    reason = "protocol vocabulary (ClientHello, TeamViewer, AnyDesk, X.224) reads as words"
+)]
+
 use skjold_proto::remote::{ftp, http, rdp, ssh, teamviewer, telnet, vnc};
 use skjold_proto::{ParseError, Probe};
 
@@ -14,10 +19,16 @@ fn telnet_tokens() {
         255, 241, // IAC NOP
     ];
     let (r, t) = telnet::next_token(&s).unwrap();
-    assert_eq!(t, telnet::Token::Negotiation(telnet::Command::DO, telnet::TelnetOption(24)));
+    assert_eq!(
+        t,
+        telnet::Token::Negotiation(telnet::Command::DO, telnet::TelnetOption(24))
+    );
     assert_eq!(telnet::TelnetOption(24).name(), "terminal_type");
     let (r, t) = telnet::next_token(r).unwrap();
-    assert_eq!(t, telnet::Token::Subnegotiation(telnet::TelnetOption(24), &[1][..]));
+    assert_eq!(
+        t,
+        telnet::Token::Subnegotiation(telnet::TelnetOption(24), &[1][..])
+    );
     let (r, t) = telnet::next_token(r).unwrap();
     assert_eq!(t, telnet::Token::Data(b"hi"));
     let (r, t) = telnet::next_token(r).unwrap();
@@ -25,14 +36,26 @@ fn telnet_tokens() {
     let (r, t) = telnet::next_token(r).unwrap();
     assert_eq!(t, telnet::Token::Command(telnet::Command(241)));
     assert!(r.is_empty());
-    assert!(matches!(telnet::next_token(&[255, 253]), Err(ParseError::Incomplete(_))));
-    assert!(matches!(telnet::next_token(&[255, 250, 24, 1]), Err(ParseError::Incomplete(_))));
+    assert!(matches!(
+        telnet::next_token(&[255, 253]),
+        Err(ParseError::Incomplete(_))
+    ));
+    assert!(matches!(
+        telnet::next_token(&[255, 250, 24, 1]),
+        Err(ParseError::Incomplete(_))
+    ));
 }
 
 #[test]
 fn telnet_prompts() {
-    assert_eq!(telnet::prompt_kind(b"\r\nplc01 login: "), Some(telnet::Prompt::Login));
-    assert_eq!(telnet::prompt_kind(b"Password:"), Some(telnet::Prompt::Password));
+    assert_eq!(
+        telnet::prompt_kind(b"\r\nplc01 login: "),
+        Some(telnet::Prompt::Login)
+    );
+    assert_eq!(
+        telnet::prompt_kind(b"Password:"),
+        Some(telnet::Prompt::Password)
+    );
     assert_eq!(telnet::prompt_kind(b"$ "), None);
 }
 
@@ -45,14 +68,28 @@ fn ftp_commands_and_replies() {
     assert!(ftp::parse_command(b"\x16\x03\x01").is_err());
     assert_eq!(
         ftp::parse_reply(b"220-Welcome"),
-        ftp::ReplyLine::Code { code: 220, more: true, text: b"Welcome" }
+        ftp::ReplyLine::Code {
+            code: 220,
+            more: true,
+            text: b"Welcome"
+        }
     );
     assert_eq!(
         ftp::parse_reply(b"230 ok"),
-        ftp::ReplyLine::Code { code: 230, more: false, text: b"ok" }
+        ftp::ReplyLine::Code {
+            code: 230,
+            more: false,
+            text: b"ok"
+        }
     );
-    assert_eq!(ftp::parse_reply(b" continued"), ftp::ReplyLine::Text(b" continued"));
-    assert_eq!(ftp::next_line(b"NOOP\r\nX").unwrap(), (&b"X"[..], &b"NOOP"[..]));
+    assert_eq!(
+        ftp::parse_reply(b" continued"),
+        ftp::ReplyLine::Text(b" continued")
+    );
+    assert_eq!(
+        ftp::next_line(b"NOOP\r\nX").unwrap(),
+        (&b"X"[..], &b"NOOP"[..])
+    );
     assert_eq!(ftp::probe(b"220 ProFTPD Server ready.\r\n"), Probe::Yes);
     assert_eq!(ftp::probe(b"220 smtp.example ESMTP\r\n"), Probe::No);
 }
@@ -77,16 +114,32 @@ fn http_request_and_response_heads() {
     assert!(rest.is_empty());
     assert_eq!(r.status, 404);
     assert_eq!(r.headers.server, Some(b"Boa/0.94".as_slice()));
-    assert_eq!(http::response_body(Some(b"GET"), 404, &r.headers), http::BodyLength::UntilClose);
-    assert_eq!(http::response_body(Some(b"HEAD"), 200, &r.headers), http::BodyLength::None);
-    assert_eq!(http::parse_chunk_size(b"1a;x=y\r\n").unwrap(), (&b""[..], 26));
-    assert!(matches!(http::parse_request(b"GET / HTTP/1.1\r\nHost"), Err(ParseError::Incomplete(_))));
-    assert!(matches!(http::parse_request(b"GET /\r\n\r\n"), Err(ParseError::Malformed { .. })));
+    assert_eq!(
+        http::response_body(Some(b"GET"), 404, &r.headers),
+        http::BodyLength::UntilClose
+    );
+    assert_eq!(
+        http::response_body(Some(b"HEAD"), 200, &r.headers),
+        http::BodyLength::None
+    );
+    assert_eq!(
+        http::parse_chunk_size(b"1a;x=y\r\n").unwrap(),
+        (&b""[..], 26)
+    );
+    assert!(matches!(
+        http::parse_request(b"GET / HTTP/1.1\r\nHost"),
+        Err(ParseError::Incomplete(_))
+    ));
+    assert!(matches!(
+        http::parse_request(b"GET /\r\n\r\n"),
+        Err(ParseError::Malformed { .. })
+    ));
 }
 
 #[test]
 fn ssh_identification() {
-    let (rest, skipped, id) = ssh::find_ident(b"banner line\r\nSSH-2.0-dropbear_2022.83\r\n\0").unwrap();
+    let (rest, skipped, id) =
+        ssh::find_ident(b"banner line\r\nSSH-2.0-dropbear_2022.83\r\n\0").unwrap();
     assert_eq!(skipped, 1);
     assert_eq!(rest, b"\0");
     assert_eq!(id.proto_version, b"2.0");
@@ -115,13 +168,21 @@ fn rdp_connection_request_and_confirm() {
     assert_eq!(t.code, rdp::X224_CONNECTION_REQUEST);
     let r = rdp::parse_connection_request(t.data).unwrap();
     assert_eq!(r.cookie, Some(b"eng1".as_slice()));
-    assert_eq!(r.requested.unwrap().names(), vec!["ssl", "hybrid", "hybrid_ex"]);
+    assert_eq!(
+        r.requested.unwrap().names(),
+        vec!["ssl", "hybrid", "hybrid_ex"]
+    );
     assert_eq!(rdp::probe(&cr), Probe::Yes);
-    let cc = [3, 0, 0, 0x13, 0x0e, 0xd0, 0, 0, 0x12, 0x34, 0, 3, 0, 8, 0, 5, 0, 0, 0];
+    let cc = [
+        3, 0, 0, 0x13, 0x0e, 0xd0, 0, 0, 0x12, 0x34, 0, 3, 0, 8, 0, 5, 0, 0, 0,
+    ];
     let (_, t) = rdp::parse_tpkt(&cc).unwrap();
     assert_eq!(t.code, rdp::X224_CONNECTION_CONFIRM);
     // RDP_NEG_FAILURE, code 5 (hybrid required)
-    assert_eq!(rdp::parse_connection_confirm(t.data).unwrap(), rdp::ConnectionConfirm::Failure(5));
+    assert_eq!(
+        rdp::parse_connection_confirm(t.data).unwrap(),
+        rdp::ConnectionConfirm::Failure(5)
+    );
     assert_eq!(rdp::failure_name(5), "hybrid_required_by_server");
     assert_eq!(rdp::Protocols(0).names(), vec!["rdp"]);
 }
@@ -153,8 +214,14 @@ fn rfb_handshake_messages() {
 fn teamviewer_heads() {
     let h = teamviewer::parse_tcp(&[0x17, 0x24, 0x0a, 0x20]).unwrap();
     assert_eq!((h.magic, h.command), (0x1724, 0x0a));
-    assert_eq!(teamviewer::parse_tcp(&[0x11, 0x30, 1]).unwrap().magic, 0x1130);
-    assert!(matches!(teamviewer::parse_tcp(&[0x17]), Err(ParseError::Incomplete(_))));
+    assert_eq!(
+        teamviewer::parse_tcp(&[0x11, 0x30, 1]).unwrap().magic,
+        0x1130
+    );
+    assert!(matches!(
+        teamviewer::parse_tcp(&[0x17]),
+        Err(ParseError::Incomplete(_))
+    ));
     assert!(teamviewer::parse_tcp(b"GET").is_err());
     let mut d = vec![0; 11];
     d.extend_from_slice(&[0x17, 0x24, 0x10]);

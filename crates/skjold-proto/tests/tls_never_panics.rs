@@ -1,5 +1,10 @@
 //! No-panic properties of `skjold_proto::tls` on arbitrary bytes.
 
+#![allow(
+    clippy::doc_markdown,
+    reason = "protocol vocabulary (ClientHello, TeamViewer, AnyDesk, X.224) reads as words"
+)]
+
 use proptest::prelude::*;
 use skjold_proto::tls::{self, Defragmenter, Ja4Transport};
 

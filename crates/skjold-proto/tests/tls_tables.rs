@@ -2,6 +2,11 @@
 //! FoxIO JA4 fingerprint against a published example, and the certificate summary of a real
 //! OpenSSL-served certificate.
 
+#![allow(
+    clippy::doc_markdown,
+    reason = "protocol vocabulary (ClientHello, TeamViewer, AnyDesk, X.224) reads as words"
+)]
+
 use skjold_proto::tls::{self, Defragmenter, HandshakeType, Ja4Transport, Version};
 use skjold_proto::{ParseError, Probe};
 
@@ -67,7 +72,9 @@ fn chrome_like(grease: bool) -> Vec<u8> {
         0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8, 0xc013, 0xc014,
         0x009c, 0x009d, 0x002f, 0x0035,
     ];
-    let sig = [0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601];
+    let sig = [
+        0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601,
+    ];
     let mut exts: Vec<(u16, Vec<u8>)> = [
         0x002d, 0x0033, 0x0010, 0xfe0d, 0x0017, 0x44cd, 0x0000, 0x000b, 0x000a, 0x002b, 0xff01,
         0x0023, 0x0012, 0x0005, 0x000d, 0x001b,
@@ -156,7 +163,10 @@ fn record_header_checks() {
     assert_eq!(h.content_type, tls::ContentType::HANDSHAKE);
     assert_eq!(h.version, Version::TLS10);
     assert_eq!(h.len, 0x30);
-    assert!(matches!(tls::parse_record_header(&[0x16, 3]), Err(ParseError::Incomplete(_))));
+    assert!(matches!(
+        tls::parse_record_header(&[0x16, 3]),
+        Err(ParseError::Incomplete(_))
+    ));
     assert!(matches!(
         tls::parse_record_header(&[0x19, 3, 3, 0, 1]),
         Err(ParseError::Invalid(_))
@@ -197,7 +207,8 @@ fn handshake_messages_reassembled_across_records() {
     let mut last = c.to_vec();
     last.extend_from_slice(&[14, 0, 0, 0]);
     for part in [a, b, &last[..]] {
-        d.push(part, |m| seen.push((m.msg_type, m.body.len()))).unwrap();
+        d.push(part, |m| seen.push((m.msg_type, m.body.len())))
+            .unwrap();
     }
     assert_eq!(
         seen,
@@ -214,9 +225,17 @@ fn handshake_over_limit_is_refused_once() {
     let mut d = Defragmenter::default();
     // certificate, length 0x020000 (128 KiB) > 64 KiB
     let r = d.push(&[11, 2, 0, 0, 1, 2, 3], |_| panic!("no message"));
-    assert!(matches!(r, Err(ParseError::TooLarge { limit: tls::MAX_HANDSHAKE_MESSAGE, .. })));
+    assert!(matches!(
+        r,
+        Err(ParseError::TooLarge {
+            limit: tls::MAX_HANDSHAKE_MESSAGE,
+            ..
+        })
+    ));
     assert!(d.overflowed);
-    assert!(d.push(&[1, 0, 0, 0], |_| panic!("ignored after overflow")).is_ok());
+    assert!(d
+        .push(&[1, 0, 0, 0], |_| panic!("ignored after overflow"))
+        .is_ok());
 }
 
 #[test]
@@ -253,7 +272,10 @@ fn certificate_summary_of_openssl_served_certificate() {
     let der = include_bytes!("data/selfsigned-expired.der");
     let c = tls::certificate_summary(der).unwrap();
     // Values as `openssl x509 -noout -subject -serial -fingerprint -sha1 -dates` prints them.
-    assert_eq!(c.subject, "C=DE, O=Skjold Test Plant, CN=plc-01.plant.example");
+    assert_eq!(
+        c.subject,
+        "C=DE, O=Skjold Test Plant, CN=plc-01.plant.example"
+    );
     assert_eq!(c.issuer, c.subject);
     assert_eq!(c.subject_cn.as_deref(), Some("plc-01.plant.example"));
     assert_eq!(c.serial, "5C:19:B7:B1:32:3B:1C:A1");
@@ -270,7 +292,10 @@ fn certificate_summary_of_openssl_served_certificate() {
     let mut msg = ((der.len() + 3) as u32).to_be_bytes()[1..].to_vec();
     msg.extend_from_slice(&(der.len() as u32).to_be_bytes()[1..]);
     msg.extend_from_slice(der);
-    assert_eq!(tls::parse_certificate_list(&msg).unwrap(), vec![der.as_slice()]);
+    assert_eq!(
+        tls::parse_certificate_list(&msg).unwrap(),
+        vec![der.as_slice()]
+    );
     assert!(tls::certificate_summary(&der[..100]).is_err());
 }
 

@@ -12,10 +12,17 @@
 //! split here into one key per message as tshark decodes them. Without `tshark` the test prints
 //! a skip notice and passes, unless `CI=true`.
 
+#![allow(
+    clippy::doc_markdown,
+    reason = "protocol vocabulary (ClientHello, TeamViewer, AnyDesk, X.224) reads as words"
+)]
+
 mod common;
 
 use common::captures_in;
-use common::conformance::{check, each, field, fields, frame_and_layers, tshark_json, Expected, Pdu};
+use common::conformance::{
+    check, each, field, fields, frame_and_layers, tshark_json, Expected, Pdu,
+};
 use serde_json::Value;
 
 /// The explained differences (none: every message agrees).
@@ -58,7 +65,10 @@ fn tshark_pdus(cap: &common::Capture) -> Vec<Pdu> {
                 let mut server = Vec::new();
                 common::conformance::find_all(h, "http.server", &mut server);
                 out.push(pdu(
-                    format!("http_response {c} server={}", server.first().copied().unwrap_or("-")),
+                    format!(
+                        "http_response {c} server={}",
+                        server.first().copied().unwrap_or("-")
+                    ),
                     frame,
                 ));
             }
@@ -72,9 +82,15 @@ fn tshark_pdus(cap: &common::Capture) -> Vec<Pdu> {
                 let arg = if c.eq_ignore_ascii_case("PASS") {
                     "-"
                 } else {
-                    arg.first().copied().filter(|a| !a.is_empty()).unwrap_or("-")
+                    arg.first()
+                        .copied()
+                        .filter(|a| !a.is_empty())
+                        .unwrap_or("-")
                 };
-                out.push(pdu(format!("ftp_command {} {arg}", c.to_ascii_uppercase()), frame));
+                out.push(pdu(
+                    format!("ftp_command {} {arg}", c.to_ascii_uppercase()),
+                    frame,
+                ));
             }
             let mut code = Vec::new();
             common::conformance::find_all(f, "ftp.response.code", &mut code);
@@ -107,7 +123,10 @@ fn tshark_pdus(cap: &common::Capture) -> Vec<Pdu> {
                     frame,
                 )),
                 Some("0x02") => out.push(pdu(
-                    format!("rdp_confirm selected={}", get("rdp.negReq.selectedProtocol")),
+                    format!(
+                        "rdp_confirm selected={}",
+                        get("rdp.negReq.selectedProtocol")
+                    ),
                     frame,
                 )),
                 _ => {}
@@ -151,7 +170,10 @@ fn skjold_pdus(events: &[Value]) -> Vec<Pdu> {
                     ));
                 }
                 if let Some(c) = h["status"].as_u64() {
-                    out.push(pdu(format!("http_response {c} server={}", s(&h["server"])), frame));
+                    out.push(pdu(
+                        format!("http_response {c} server={}", s(&h["server"])),
+                        frame,
+                    ));
                 }
             }
             Some("ftp") => {
@@ -159,7 +181,11 @@ fn skjold_pdus(events: &[Value]) -> Vec<Pdu> {
                 let cmd = s(&f["command"]);
                 if cmd != "greeting" {
                     out.push(pdu(
-                        format!("ftp_command {} {}", cmd.to_ascii_uppercase(), s(&f["command_data"])),
+                        format!(
+                            "ftp_command {} {}",
+                            cmd.to_ascii_uppercase(),
+                            s(&f["command_data"])
+                        ),
                         frame,
                     ));
                 }
@@ -171,7 +197,10 @@ fn skjold_pdus(events: &[Value]) -> Vec<Pdu> {
                 for side in ["client", "server"] {
                     let x = &e["ssh"][side];
                     if x.is_object() {
-                        let comments = x["comments"].as_str().map(|c| format!(" {c}")).unwrap_or_default();
+                        let comments = x["comments"]
+                            .as_str()
+                            .map(|c| format!(" {c}"))
+                            .unwrap_or_default();
                         out.push(pdu(
                             format!(
                                 "ssh_ident SSH-{}-{}{comments}",

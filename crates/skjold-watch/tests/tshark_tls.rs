@@ -12,6 +12,11 @@
 //! JA4 is checked against the published FoxIO example in `skjold-proto/tests/tls_tables.rs`.
 //! Without `tshark` the test prints a skip notice and passes, unless `CI=true`.
 
+#![allow(
+    clippy::doc_markdown,
+    reason = "protocol vocabulary (ClientHello, TeamViewer, AnyDesk, X.224) reads as words"
+)]
+
 mod common;
 
 use common::captures_in;
@@ -141,7 +146,10 @@ fn tshark_pdus(cap: &common::Capture) -> Vec<Pdu> {
                     .copied()
                     .unwrap_or("-")
                     .to_owned();
-                let cipher = get("tls.handshake.ciphersuite").first().copied().unwrap_or("-");
+                let cipher = get("tls.handshake.ciphersuite")
+                    .first()
+                    .copied()
+                    .unwrap_or("-");
                 pdus.push(Pdu {
                     key: sh_key(&version, cipher),
                     frame,
@@ -150,8 +158,12 @@ fn tshark_pdus(cap: &common::Capture) -> Vec<Pdu> {
             if types.contains(&"11") {
                 let signed = first_obj(tls, "x509af.signedCertificate_element");
                 if let Some(c) = signed {
-                    let issuer = first_obj(c, "x509af.issuer_tree").map(dn).unwrap_or_default();
-                    let subject = first_obj(c, "x509af.subject_tree").map(dn).unwrap_or_default();
+                    let issuer = first_obj(c, "x509af.issuer_tree")
+                        .map(dn)
+                        .unwrap_or_default();
+                    let subject = first_obj(c, "x509af.subject_tree")
+                        .map(dn)
+                        .unwrap_or_default();
                     let serial = c
                         .get("x509af.serialNumber")
                         .and_then(Value::as_str)
@@ -164,10 +176,18 @@ fn tshark_pdus(cap: &common::Capture) -> Vec<Pdu> {
                             find_all(x, "x509af.utcTime", &mut v);
                             find_all(x, "x509af.generalizedTime", &mut v);
                         }
-                        v.first().map_or("-", |s| s.trim_end_matches(" (UTC)")).to_owned()
+                        v.first()
+                            .map_or("-", |s| s.trim_end_matches(" (UTC)"))
+                            .to_owned()
                     };
                     pdus.push(Pdu {
-                        key: cert_key(&subject, &issuer, &serial, &t("x509af.notBefore_tree"), &t("x509af.notAfter_tree")),
+                        key: cert_key(
+                            &subject,
+                            &issuer,
+                            &serial,
+                            &t("x509af.notBefore_tree"),
+                            &t("x509af.notAfter_tree"),
+                        ),
                         frame,
                     });
                 }
@@ -190,7 +210,11 @@ fn skjold_pdus(events: &[Value]) -> Vec<Pdu> {
                 .unwrap_or_default();
             let alpn: Vec<String> = t["client_alpns"]
                 .as_array()
-                .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|s| s.as_str().map(str::to_owned))
+                        .collect()
+                })
                 .unwrap_or_default();
             pdus.push(Pdu {
                 key: ch_key(
@@ -204,7 +228,10 @@ fn skjold_pdus(events: &[Value]) -> Vec<Pdu> {
         }
         if let Some(sh) = t.get("server_handshake") {
             pdus.push(Pdu {
-                key: sh_key(&hex16(u(&t["version_raw"])), &hex16(u(&sh["chosen_cipher"]))),
+                key: sh_key(
+                    &hex16(u(&t["version_raw"])),
+                    &hex16(u(&sh["chosen_cipher"])),
+                ),
                 frame,
             });
         }

@@ -12,8 +12,20 @@ pub const MAX_HEADERS: usize = 100;
 
 /// Request methods recognised by the probe (RFC 9110 §9 plus WebDAV's common ones).
 pub const METHODS: [&str; 14] = [
-    "GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS", "PATCH", "CONNECT", "TRACE", "PROPFIND",
-    "PROPPATCH", "MKCOL", "COPY", "MOVE",
+    "GET",
+    "POST",
+    "HEAD",
+    "PUT",
+    "DELETE",
+    "OPTIONS",
+    "PATCH",
+    "CONNECT",
+    "TRACE",
+    "PROPFIND",
+    "PROPPATCH",
+    "MKCOL",
+    "COPY",
+    "MOVE",
 ];
 
 /// How the body after a head is delimited.
@@ -87,7 +99,10 @@ pub struct Response<'a> {
 /// Find the end of the head: `(head without the blank line, rest)`.
 fn split_head(input: &[u8]) -> Result<(&[u8], &[u8]), ParseError> {
     let window = &input[..input.len().min(MAX_HEAD)];
-    let crlf = window.windows(4).position(|w| w == b"\r\n\r\n").map(|i| (i, 4));
+    let crlf = window
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|i| (i, 4));
     let lf = window.windows(2).position(|w| w == b"\n\n").map(|i| (i, 2));
     let end = match (crlf, lf) {
         (Some(a), Some(b)) => Some(if a.0 <= b.0 { a } else { b }),
@@ -109,8 +124,14 @@ fn lines(head: &[u8]) -> impl Iterator<Item = &[u8]> {
 }
 
 fn trim(v: &[u8]) -> &[u8] {
-    let s = v.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(v.len());
-    let e = v.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(s, |i| i + 1);
+    let s = v
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(v.len());
+    let e = v
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(s, |i| i + 1);
     &v[s..e.max(s)]
 }
 
@@ -166,7 +187,9 @@ pub fn parse_request(input: &[u8]) -> Result<(&[u8], Request<'_>), ParseError> {
         });
     };
     if method.is_empty()
-        || !method.iter().all(|b| b.is_ascii_uppercase() || *b == b'-' || *b == b'_')
+        || !method
+            .iter()
+            .all(|b| b.is_ascii_uppercase() || *b == b'-' || *b == b'_')
         || !version.starts_with(b"HTTP/1.")
         || !is_text(target)
     {
@@ -200,13 +223,10 @@ pub fn parse_response(input: &[u8]) -> Result<(&[u8], Response<'_>), ParseError>
         return Err(bad());
     };
     let reason = parts.next().unwrap_or_default();
-    if !version.starts_with(b"HTTP/1.") || code.len() != 3 || !code.iter().all(u8::is_ascii_digit)
-    {
+    if !version.starts_with(b"HTTP/1.") || code.len() != 3 || !code.iter().all(u8::is_ascii_digit) {
         return Err(bad());
     }
-    let status = code
-        .iter()
-        .fold(0u16, |a, d| a * 10 + u16::from(d - b'0'));
+    let status = code.iter().fold(0u16, |a, d| a * 10 + u16::from(d - b'0'));
     Ok((
         rest,
         Response {
@@ -223,7 +243,8 @@ pub fn request_body(h: &Headers<'_>) -> BodyLength {
     if h.chunked {
         BodyLength::Chunked
     } else {
-        h.content_length.map_or(BodyLength::None, BodyLength::Length)
+        h.content_length
+            .map_or(BodyLength::None, BodyLength::Length)
     }
 }
 
@@ -242,7 +263,8 @@ pub fn response_body(method: Option<&[u8]>, status: u16, h: &Headers<'_>) -> Bod
     if h.chunked {
         BodyLength::Chunked
     } else {
-        h.content_length.map_or(BodyLength::UntilClose, BodyLength::Length)
+        h.content_length
+            .map_or(BodyLength::UntilClose, BodyLength::Length)
     }
 }
 
@@ -257,7 +279,9 @@ pub fn parse_chunk_size(input: &[u8]) -> Result<(&[u8], u64), ParseError> {
     }
     let mut v = 0u64;
     for &c in hex {
-        let d = (c as char).to_digit(16).ok_or(ParseError::Invalid("http chunk size"))?;
+        let d = (c as char)
+            .to_digit(16)
+            .ok_or(ParseError::Invalid("http chunk size"))?;
         v = (v << 4) | u64::from(d);
     }
     Ok((rest, v))
@@ -295,7 +319,10 @@ fn base64_decode(s: &[u8]) -> Option<Vec<u8>> {
             _ => return None,
         } as u32)
     };
-    let s = s.strip_suffix(b"==").or_else(|| s.strip_suffix(b"=")).unwrap_or(s);
+    let s = s
+        .strip_suffix(b"==")
+        .or_else(|| s.strip_suffix(b"="))
+        .unwrap_or(s);
     let mut out = Vec::with_capacity(s.len() * 3 / 4);
     let (mut acc, mut bits) = (0u32, 0u32);
     for &c in s {
@@ -316,10 +343,11 @@ pub fn probe(data: &[u8]) -> Probe {
     if data.starts_with(b"HTTP/1.") || b"HTTP/1.".starts_with(data) {
         return match data.get(..13) {
             None => Probe::NeedMore,
-            Some(s) if (s[7] == b'0' || s[7] == b'1')
-                && s[8] == b' '
-                && s[9..12].iter().all(u8::is_ascii_digit)
-                && s[12] == b' ' =>
+            Some(s)
+                if (s[7] == b'0' || s[7] == b'1')
+                    && s[8] == b' '
+                    && s[9..12].iter().all(u8::is_ascii_digit)
+                    && s[12] == b' ' =>
             {
                 Probe::Yes
             }

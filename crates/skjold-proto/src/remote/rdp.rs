@@ -184,7 +184,11 @@ pub fn probe(data: &[u8]) -> Probe {
         return Probe::No;
     }
     let Ok((_, tpdu)) = parse_tpkt(data) else {
-        return if data.len() < len { Probe::NeedMore } else { Probe::No };
+        return if data.len() < len {
+            Probe::NeedMore
+        } else {
+            Probe::No
+        };
     };
     let d = tpdu.data;
     if d.starts_with(b"Cookie: ") || matches!(d, [1, _, 8, 0, ..]) {

@@ -38,7 +38,9 @@ pub fn parse_ident(line: &[u8]) -> Result<Ident<'_>, ParseError> {
         None => (tail, None),
     };
     if proto_version.is_empty()
-        || !proto_version.iter().all(|b| b.is_ascii_digit() || *b == b'.')
+        || !proto_version
+            .iter()
+            .all(|b| b.is_ascii_digit() || *b == b'.')
         || software.is_empty()
         || line.len() + 2 > MAX_IDENT
     {

@@ -101,8 +101,7 @@ pub enum Token<'a> {
 /// Read one token from the front of `input`.
 pub fn next_token(input: &[u8]) -> Result<(&[u8], Token<'_>), ParseError> {
     match input {
-        [] => Err(ParseError::Incomplete(1)),
-        [IAC] => Err(ParseError::Incomplete(1)),
+        [] | [IAC] => Err(ParseError::Incomplete(1)),
         [IAC, IAC, rest @ ..] => Ok((rest, Token::Data(&input[1..2]))),
         [IAC, c, rest @ ..] if (251..=254).contains(c) => match rest {
             [o, rest @ ..] => Ok((rest, Token::Negotiation(Command(*c), TelnetOption(*o)))),

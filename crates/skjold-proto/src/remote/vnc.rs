@@ -64,7 +64,10 @@ pub enum SecurityOffer<'a> {
 }
 
 /// Read the server's security offer for protocol minor version `minor` (3, 7 or 8).
-pub fn parse_security_offer(input: &[u8], minor: u16) -> Result<(&[u8], SecurityOffer<'_>), ParseError> {
+pub fn parse_security_offer(
+    input: &[u8],
+    minor: u16,
+) -> Result<(&[u8], SecurityOffer<'_>), ParseError> {
     let u32_at = |i: usize| -> Option<u32> {
         input
             .get(i..i + 4)

@@ -8,6 +8,11 @@
 //!
 //! Grammar and anomaly kinds: as the TLS state (`super::tls`).
 
+#![allow(
+    clippy::doc_markdown,
+    reason = "protocol vocabulary (ClientHello, TeamViewer, AnyDesk, X.224) reads as words"
+)]
+
 use super::tls::TlsState;
 use super::{AppState, Dir};
 use crate::flow::L4;

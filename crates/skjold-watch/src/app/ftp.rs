@@ -14,6 +14,11 @@
 //! `too_many_pending_commands` (more than 32 commands without reply; the oldest is logged
 //! without reply).
 
+#![allow(
+    clippy::doc_markdown,
+    reason = "protocol vocabulary (ClientHello, TeamViewer, AnyDesk, X.224) reads as words"
+)]
+
 use super::{AppCtx, AppState, Dir, Endpoint};
 use crate::flow::L4;
 use skjold_proto::remote::ftp::{self, ReplyLine};
@@ -64,16 +69,20 @@ pub(crate) struct FtpState {
 }
 
 impl FtpState {
-    fn log(&mut self, ctx: &mut AppCtx<'_>, cmd: Option<Cmd>, code: Option<u16>) {
+    fn log(&mut self, ctx: &mut AppCtx<'_>, cmd: Option<&Cmd>, code: Option<u16>) {
         ctx.count_pdu();
         if !ctx.log_enabled() {
             return;
         }
         let reply = std::mem::take(&mut self.reply);
         let codes = std::mem::take(&mut self.codes);
-        let from = if cmd.is_some() { Dir::ToServer } else { Dir::ToClient };
+        let from = if cmd.is_some() {
+            Dir::ToServer
+        } else {
+            Dir::ToClient
+        };
         ctx.event(from, |w| {
-            if let Some(c) = &cmd {
+            if let Some(c) = cmd {
                 w.set_str("command", &c.verb);
                 let upper = c.verb.to_ascii_uppercase();
                 match upper.as_str() {
@@ -88,7 +97,10 @@ impl FtpState {
                             }
                             if upper == "AUTH" {
                                 let m = d.to_ascii_uppercase();
-                                w.set_bool("auth_tls", m.starts_with("TLS") || m.starts_with("SSL"));
+                                w.set_bool(
+                                    "auth_tls",
+                                    m.starts_with("TLS") || m.starts_with("SSL"),
+                                );
                             }
                         }
                     }
@@ -126,7 +138,7 @@ impl FtpState {
         if self.pending.len() == MAX_PENDING {
             ctx.anomaly(Dir::ToServer, "too_many_pending_commands");
             let old = self.pending.pop_front();
-            self.log(ctx, old, None);
+            self.log(ctx, old.as_ref(), None);
         }
         self.pending.push_back(Cmd { verb, data });
     }
@@ -134,7 +146,11 @@ impl FtpState {
     fn reply_line(&mut self, line: &[u8], ctx: &mut AppCtx<'_>) {
         let text = String::from_utf8_lossy(line).into_owned();
         match ftp::parse_reply(line) {
-            ReplyLine::Code { code, more, text: t } => {
+            ReplyLine::Code {
+                code,
+                more,
+                text: t,
+            } => {
                 if self.reply.len() < MAX_REPLY_LINES {
                     self.reply.push(String::from_utf8_lossy(t).into_owned());
                 }
@@ -163,10 +179,14 @@ impl FtpState {
                 if cmd.is_none() {
                     ctx.anomaly(Dir::ToClient, "unsolicited_reply");
                 }
-                if code == 234 && cmd.as_ref().is_some_and(|c| c.verb.eq_ignore_ascii_case("AUTH")) {
+                if code == 234
+                    && cmd
+                        .as_ref()
+                        .is_some_and(|c| c.verb.eq_ignore_ascii_case("AUTH"))
+                {
                     self.tls = true;
                 }
-                self.log(ctx, cmd, Some(code));
+                self.log(ctx, cmd.as_ref(), Some(code));
             }
             ReplyLine::Text(_) => {
                 if self.reply.len() < MAX_REPLY_LINES {
@@ -208,7 +228,7 @@ impl AppState for FtpState {
 
     fn close(&mut self, ctx: &mut AppCtx<'_>) {
         while let Some(c) = self.pending.pop_front() {
-            self.log(ctx, Some(c), None);
+            self.log(ctx, Some(&c), None);
         }
     }
 }
@@ -223,7 +243,10 @@ mod tests {
     #[test]
     fn login_is_logged_without_password() {
         let mut h = Harness::with(FtpState::default(), AppProto::Ftp);
-        h.feed(Dir::ToClient, b"220-Welcome\r\n220 ProFTPD 1.3.8 Server\r\n");
+        h.feed(
+            Dir::ToClient,
+            b"220-Welcome\r\n220 ProFTPD 1.3.8 Server\r\n",
+        );
         h.feed(Dir::ToServer, b"USER operator\r\n");
         h.feed(Dir::ToClient, b"331 Password required\r\n");
         h.feed(Dir::ToServer, b"PASS hunter2\r\n");
@@ -252,13 +275,23 @@ mod tests {
         assert_eq!(h.feed(Dir::ToServer, tls), tls.len());
         let ev = h.events();
         assert!(ev.iter().any(|e| e["ftp"]["auth_tls"] == true), "{ev:?}");
-        assert!(!ev.iter().any(|e| e["anomaly"]["event"] == "not_ftp_command"), "{ev:?}");
+        assert!(
+            !ev.iter()
+                .any(|e| e["anomaly"]["event"] == "not_ftp_command"),
+            "{ev:?}"
+        );
     }
 
     #[test]
     fn probe_requires_ftp_greeting() {
-        assert_eq!(probe(Dir::ToClient, L4::Tcp, b"220 (vsFTPd 3.0.3)\r\n"), Probe::Yes);
-        assert_eq!(probe(Dir::ToClient, L4::Tcp, b"220 mail ESMTP Postfix\r\n"), Probe::No);
+        assert_eq!(
+            probe(Dir::ToClient, L4::Tcp, b"220 (vsFTPd 3.0.3)\r\n"),
+            Probe::Yes
+        );
+        assert_eq!(
+            probe(Dir::ToClient, L4::Tcp, b"220 mail ESMTP Postfix\r\n"),
+            Probe::No
+        );
         assert_eq!(probe(Dir::ToClient, L4::Tcp, b"220 (vsF"), Probe::NeedMore);
         assert_eq!(probe(Dir::ToServer, L4::Tcp, b"220 FTP\r\n"), Probe::No);
     }

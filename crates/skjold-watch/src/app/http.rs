@@ -16,6 +16,11 @@
 //! `malformed_response`, `malformed_chunk`, `too_many_headers`, `malformed_header`,
 //! `unsolicited_response`, `too_many_pending_requests` (over 32 pipelined requests).
 
+#![allow(
+    clippy::doc_markdown,
+    reason = "protocol vocabulary (ClientHello, TeamViewer, AnyDesk, X.224) reads as words"
+)]
+
 use super::{AppCtx, AppState, Dir, Endpoint};
 use crate::flow::L4;
 use skjold_proto::remote::http::{self, BodyLength};
@@ -172,7 +177,8 @@ impl HttpState {
     /// not by direction: a flow picked up mid-stream may be oriented backwards.
     fn head(&mut self, dir: Dir, input: &[u8], ctx: &mut AppCtx<'_>) -> Option<usize> {
         let i = idx(dir);
-        let is_response = input.starts_with(b"HTTP/") || (input.len() < 5 && b"HTTP/".starts_with(input));
+        let is_response =
+            input.starts_with(b"HTTP/") || (input.len() < 5 && b"HTTP/".starts_with(input));
         let sender = if dir == Dir::ToServer {
             Endpoint::Client
         } else {
@@ -198,7 +204,8 @@ impl HttpState {
                 } else {
                     framing(http::response_body(method, r.status, &r.headers))
                 };
-                if r.status == 101 || (method == Some(b"CONNECT") && (200..300).contains(&r.status)) {
+                if r.status == 101 || (method == Some(b"CONNECT") && (200..300).contains(&r.status))
+                {
                     self.body[1 - i] = Body::Rest;
                 }
                 ctx.count_pdu();
@@ -356,14 +363,19 @@ mod tests {
         assert_eq!(t["credentials_in_clear"], true);
         assert_eq!(e[1]["http"]["status"], 204);
         assert!(e[1]["http"].get("http_method").is_none());
-        assert!(ev.iter().any(|e| e["anomaly"]["event"] == "unsolicited_response"));
+        assert!(ev
+            .iter()
+            .any(|e| e["anomaly"]["event"] == "unsolicited_response"));
     }
 
     #[test]
     fn backwards_oriented_flow_is_still_paired() {
         let mut h = Harness::with(HttpState::default(), AppProto::Http);
         h.feed(Dir::ToClient, b"GET /api HTTP/1.1\r\nHost: x\r\n\r\n");
-        h.feed(Dir::ToServer, b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        h.feed(
+            Dir::ToServer,
+            b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+        );
         let ev = h.events();
         assert_eq!(ev.len(), 1, "{ev:?}");
         assert_eq!(ev[0]["http"]["url"], "/api");
@@ -383,11 +395,23 @@ mod tests {
 
     #[test]
     fn probe_is_strict() {
-        assert_eq!(probe(Dir::ToServer, L4::Tcp, b"GET / HTTP/1.1\r\n"), Probe::Yes);
+        assert_eq!(
+            probe(Dir::ToServer, L4::Tcp, b"GET / HTTP/1.1\r\n"),
+            Probe::Yes
+        );
         assert_eq!(probe(Dir::ToServer, L4::Tcp, b"GET / HT"), Probe::NeedMore);
-        assert_eq!(probe(Dir::ToServer, L4::Tcp, b"GET / RTSP/1.0\r\n"), Probe::No);
-        assert_eq!(probe(Dir::ToClient, L4::Tcp, b"HTTP/1.1 200 OK\r\n"), Probe::Yes);
-        assert_eq!(probe(Dir::ToServer, L4::Tcp, &[0, 1, 0, 0, 0, 6, 1, 3]), Probe::No);
+        assert_eq!(
+            probe(Dir::ToServer, L4::Tcp, b"GET / RTSP/1.0\r\n"),
+            Probe::No
+        );
+        assert_eq!(
+            probe(Dir::ToClient, L4::Tcp, b"HTTP/1.1 200 OK\r\n"),
+            Probe::Yes
+        );
+        assert_eq!(
+            probe(Dir::ToServer, L4::Tcp, &[0, 1, 0, 0, 0, 6, 1, 3]),
+            Probe::No
+        );
     }
 
     proptest! {

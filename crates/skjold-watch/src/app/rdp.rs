@@ -13,6 +13,11 @@
 //! Anomaly kinds: `not_rdp` (not a TPKT), `malformed_connection_request`,
 //! `malformed_connection_confirm`, plus the TLS state's kinds once TLS runs.
 
+#![allow(
+    clippy::doc_markdown,
+    reason = "protocol vocabulary (ClientHello, TeamViewer, AnyDesk, X.224) reads as words"
+)]
+
 use super::tls::TlsState;
 use super::{AppCtx, AppState, Dir};
 use crate::flow::L4;
@@ -223,7 +228,9 @@ mod tests {
         let mut h = Harness::with(RdpState::default(), AppProto::Rdp);
         let req = cr();
         assert_eq!(h.feed(Dir::ToServer, &req), req.len());
-        let cc = [3, 0, 0, 19, 14, 0xd0, 0, 0, 0x12, 0x34, 0, 2, 0x1f, 8, 0, 2, 0, 0, 0];
+        let cc = [
+            3, 0, 0, 19, 14, 0xd0, 0, 0, 0x12, 0x34, 0, 2, 0x1f, 8, 0, 2, 0, 0, 0,
+        ];
         assert_eq!(h.feed(Dir::ToClient, &cc), cc.len());
         h.close();
         let ev = h.events();

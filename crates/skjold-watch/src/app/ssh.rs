@@ -10,6 +10,11 @@
 //! Anomaly kinds: `malformed_identification` (no valid `SSH-` line within 16 lines or 255
 //! bytes); `ssh_protocol_1` (an SSH-1 only peer: `SSH-1.x` other than `1.99`).
 
+#![allow(
+    clippy::doc_markdown,
+    reason = "protocol vocabulary (ClientHello, TeamViewer, AnyDesk, X.224) reads as words"
+)]
+
 use super::{AppCtx, AppState, Dir, Endpoint};
 use crate::flow::L4;
 use skjold_proto::remote::ssh;
@@ -149,7 +154,11 @@ mod tests {
         let mut h = Harness::with(SshState::default(), AppProto::Ssh);
         let s = b"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n\0\0\0\x14";
         assert_eq!(h.feed(Dir::ToClient, s), s.len());
-        assert_eq!(h.feed(Dir::ToServer, b"SSH-2.0-Go"), 0, "waits for the line end");
+        assert_eq!(
+            h.feed(Dir::ToServer, b"SSH-2.0-Go"),
+            0,
+            "waits for the line end"
+        );
         assert_eq!(h.feed(Dir::ToServer, b"SSH-2.0-Go\r\n"), 12);
         h.close();
         let ev = h.events();
@@ -165,7 +174,10 @@ mod tests {
         let mut h = Harness::with(SshState::default(), AppProto::Ssh);
         h.feed(Dir::ToClient, b"SSH-1.5-old\r\n");
         let ev = h.events();
-        assert!(ev.iter().any(|e| e["anomaly"]["event"] == "ssh_protocol_1"), "{ev:?}");
+        assert!(
+            ev.iter().any(|e| e["anomaly"]["event"] == "ssh_protocol_1"),
+            "{ev:?}"
+        );
     }
 
     #[test]
@@ -173,7 +185,10 @@ mod tests {
         assert_eq!(probe(Dir::ToClient, L4::Tcp, b"SSH-2.0-x"), Probe::Yes);
         assert_eq!(probe(Dir::ToClient, L4::Tcp, b"SS"), Probe::NeedMore);
         assert_eq!(probe(Dir::ToClient, L4::Tcp, b"SSH-3.0"), Probe::No);
-        assert_eq!(probe(Dir::ToClient, L4::Tcp, b"\x00\x01\x00\x00"), Probe::No);
+        assert_eq!(
+            probe(Dir::ToClient, L4::Tcp, b"\x00\x01\x00\x00"),
+            Probe::No
+        );
     }
 
     proptest! {

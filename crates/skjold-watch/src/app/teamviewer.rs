@@ -10,6 +10,11 @@
 //!
 //! Anomaly kinds: `not_teamviewer` (traffic on 5938 without the magic; reported once).
 
+#![allow(
+    clippy::doc_markdown,
+    reason = "protocol vocabulary (ClientHello, TeamViewer, AnyDesk, X.224) reads as words"
+)]
+
 use super::{AppCtx, AppState, Dir};
 use crate::flow::L4;
 use skjold_proto::remote::teamviewer::{self, Head};
@@ -61,7 +66,11 @@ impl TeamViewerState {
             w.set_uint("magic_raw", u64::from(head.magic))
                 .set_str(
                     "generation",
-                    if head.magic == 0x1724 { "current" } else { "old" },
+                    if head.magic == 0x1724 {
+                        "current"
+                    } else {
+                        "old"
+                    },
                 )
                 .set_uint("command_raw", u64::from(head.command))
                 .set_str("transport", transport);

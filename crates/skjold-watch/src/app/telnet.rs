@@ -9,6 +9,11 @@
 //!
 //! Anomaly kinds: `subnegotiation_too_large` (over 1024 bytes; skipped).
 
+#![allow(
+    clippy::doc_markdown,
+    reason = "protocol vocabulary (ClientHello, TeamViewer, AnyDesk, X.224) reads as words"
+)]
+
 use super::{AppCtx, AppState, Dir};
 use crate::flow::L4;
 use skjold_proto::remote::telnet::{self, Command, Prompt, TelnetOption, Token};
@@ -158,7 +163,14 @@ impl AppState for TelnetState {
             w.open_array("options");
             for (dir, c, o) in &s.options {
                 w.start_object()
-                    .set_str("from", if *dir == Dir::ToServer { "client" } else { "server" })
+                    .set_str(
+                        "from",
+                        if *dir == Dir::ToServer {
+                            "client"
+                        } else {
+                            "server"
+                        },
+                    )
                     .set_str("command", c.name())
                     .set_uint("command_raw", u64::from(c.0))
                     .set_str("option", o.name())
@@ -212,9 +224,18 @@ mod tests {
 
     #[test]
     fn probe_needs_two_negotiations() {
-        assert_eq!(probe(Dir::ToClient, L4::Tcp, &[255, 253, 24, 255, 253, 32]), Probe::Yes);
-        assert_eq!(probe(Dir::ToClient, L4::Tcp, &[255, 253, 24]), Probe::NeedMore);
-        assert_eq!(probe(Dir::ToClient, L4::Tcp, &[255, 253, 0, 0, 0, 6]), Probe::No);
+        assert_eq!(
+            probe(Dir::ToClient, L4::Tcp, &[255, 253, 24, 255, 253, 32]),
+            Probe::Yes
+        );
+        assert_eq!(
+            probe(Dir::ToClient, L4::Tcp, &[255, 253, 24]),
+            Probe::NeedMore
+        );
+        assert_eq!(
+            probe(Dir::ToClient, L4::Tcp, &[255, 253, 0, 0, 0, 6]),
+            Probe::No
+        );
         assert_eq!(probe(Dir::ToClient, L4::Tcp, b"login:"), Probe::No);
     }
 

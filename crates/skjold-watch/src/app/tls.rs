@@ -23,6 +23,11 @@
 //! The same state serves `AnyDesk` (TLS on TCP 7070): its events are `anydesk` events with
 //! the same body.
 
+#![allow(
+    clippy::doc_markdown,
+    reason = "protocol vocabulary (ClientHello, TeamViewer, AnyDesk, X.224) reads as words"
+)]
+
 use super::{AppCtx, AppState, Dir, Endpoint};
 use crate::flow::L4;
 use crate::json::JsonWriter;
@@ -138,7 +143,7 @@ impl TlsState {
             (Dir::ToServer, HandshakeType::CLIENT_HELLO) => {
                 match tls::parse_client_hello(msg.body) {
                     Ok(ch) => {
-                        self.flags(dir, ch.flags, ctx);
+                        Self::flags(dir, ch.flags, ctx);
                         self.client = Some(ClientInfo {
                             legacy_version: ch.legacy_version.0,
                             supported_versions: ch.supported_versions.clone(),
@@ -156,7 +161,7 @@ impl TlsState {
             (Dir::ToClient, HandshakeType::SERVER_HELLO) => {
                 match tls::parse_server_hello(msg.body) {
                     Ok(sh) => {
-                        self.flags(dir, sh.flags, ctx);
+                        Self::flags(dir, sh.flags, ctx);
                         self.server = Some(ServerInfo {
                             version: sh.version().0,
                             legacy_version: sh.legacy_version.0,
@@ -197,7 +202,7 @@ impl TlsState {
         }
     }
 
-    fn flags(&self, dir: Dir, f: tls::HelloFlags, ctx: &mut AppCtx<'_>) {
+    fn flags(dir: Dir, f: tls::HelloFlags, ctx: &mut AppCtx<'_>) {
         if f.malformed_extension {
             ctx.anomaly(dir, "malformed_extension");
         }
@@ -286,11 +291,10 @@ fn write_body(
             .set_uint("version_raw", u64::from(v));
     }
     if let Some(s) = server {
-        w.set_uint("cipher_suite_raw", u64::from(s.cipher))
-            .set_str(
-                "cipher_suite",
-                tls::cipher_name(s.cipher).unwrap_or("unknown"),
-            );
+        w.set_uint("cipher_suite_raw", u64::from(s.cipher)).set_str(
+            "cipher_suite",
+            tls::cipher_name(s.cipher).unwrap_or("unknown"),
+        );
     }
     if let Some(c) = client {
         w.set_str("ja4", &c.ja4);
@@ -398,13 +402,11 @@ impl AppState for TlsState {
                         );
                     }
                     pos += total;
-                    continue;
                 }
                 ContentType::CHANGE_CIPHER_SPEC | ContentType::APPLICATION_DATA => {
                     side.encrypted = true;
                     side.skip = total;
-                    if dir == Dir::ToClient || hdr.content_type == ContentType::APPLICATION_DATA
-                    {
+                    if dir == Dir::ToClient || hdr.content_type == ContentType::APPLICATION_DATA {
                         self.emit(ctx);
                     }
                 }
@@ -528,7 +530,10 @@ mod tests {
         assert_eq!(h.feed(Dir::ToServer, b"GET / HTTP/1.1\r\n"), 16);
         assert_eq!(h.feed(Dir::ToServer, b"more"), 4);
         let ev = h.events();
-        let n = ev.iter().filter(|e| e["anomaly"]["event"] == "not_tls").count();
+        let n = ev
+            .iter()
+            .filter(|e| e["anomaly"]["event"] == "not_tls")
+            .count();
         assert_eq!(n, 1, "{ev:?}");
     }
 
@@ -539,7 +544,11 @@ mod tests {
         let rec = [0x16, 3, 3, 0, 4, 11, 0x01, 0x86, 0xa0];
         h.feed(Dir::ToClient, &rec);
         let ev = h.events();
-        assert!(ev.iter().any(|e| e["anomaly"]["event"] == "handshake_too_large"), "{ev:?}");
+        assert!(
+            ev.iter()
+                .any(|e| e["anomaly"]["event"] == "handshake_too_large"),
+            "{ev:?}"
+        );
     }
 
     #[test]
@@ -548,7 +557,11 @@ mod tests {
         assert_eq!(probe(Dir::ToServer, L4::Tcp, &[0x16, 3]), Probe::NeedMore);
         // Modbus request bytes.
         assert_eq!(
-            probe(Dir::ToServer, L4::Tcp, &[0, 1, 0, 0, 0, 6, 1, 3, 0, 0, 0, 1]),
+            probe(
+                Dir::ToServer,
+                L4::Tcp,
+                &[0, 1, 0, 0, 0, 6, 1, 3, 0, 0, 0, 1]
+            ),
             Probe::No
         );
         // Handshake record with an unknown message type.

@@ -11,6 +11,11 @@
 //!
 //! Anomaly kinds: `malformed_version`, `reason_too_long`.
 
+#![allow(
+    clippy::doc_markdown,
+    reason = "protocol vocabulary (ClientHello, TeamViewer, AnyDesk, X.224) reads as words"
+)]
+
 use super::{AppCtx, AppState, Dir, Endpoint};
 use crate::flow::L4;
 use skjold_proto::remote::vnc::{self, SecurityOffer, SecurityType};
