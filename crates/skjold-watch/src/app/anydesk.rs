@@ -34,3 +34,69 @@ pub(crate) fn probe(dir: Dir, l4: L4, data: &[u8]) -> Probe {
 pub(crate) fn new_state(_l4: L4) -> Box<dyn AppState + Send> {
     Box::new(TlsState::anydesk())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::testing::Harness;
+    use crate::app::tls::tests::{client_hello, server_hello};
+    use crate::app::AppProto;
+
+    #[test]
+    fn tls_on_7070_is_an_anydesk_event() {
+        let mut h = Harness::with(TlsState::anydesk(), AppProto::AnyDesk);
+        h.feed(Dir::ToServer, &client_hello());
+        h.feed(Dir::ToClient, &server_hello());
+        h.close();
+        let ev = h.events();
+        assert_eq!(ev.len(), 1, "{ev:?}");
+        assert_eq!(ev[0]["event_type"], "anydesk");
+        assert_eq!(ev[0]["anydesk"]["sni"], "plc.example");
+        assert_eq!(ev[0]["anydesk"]["anydesk_certificate"], false);
+        assert_eq!(probe(Dir::ToServer, L4::Tcp, &client_hello()), Probe::Yes);
+    }
+}
+
+#[cfg(test)]
+mod certificate_tests {
+    use super::*;
+    use crate::app::testing::Harness;
+    use crate::app::tls::tests::{client_hello, server_hello};
+    use crate::app::AppProto;
+
+    /// A self-signed `CN=AnyDesk Client` EC certificate, as AnyDesk presents (generated for
+    /// the test: AnyDesk cannot be installed here).
+    const CERT: &[u8] = include_bytes!("../../../skjold-proto/tests/data/anydesk-client.der");
+
+    #[test]
+    fn anydesk_certificate_is_recognised() {
+        let mut sh = server_hello();
+        // TLS 1.2 ServerHello: drop the supported_versions extension (last 8 bytes of the
+        // body, and the extensions block length) so the Certificate is cleartext.
+        sh.truncate(sh.len() - 8);
+        let n = sh.len() - 5;
+        sh[3..5].copy_from_slice(&(n as u16).to_be_bytes());
+        sh[7..9].copy_from_slice(&((n - 4) as u16).to_be_bytes());
+        let mut body = ((CERT.len() + 3) as u32).to_be_bytes()[1..].to_vec();
+        body.extend_from_slice(&(CERT.len() as u32).to_be_bytes()[1..]);
+        body.extend_from_slice(CERT);
+        let mut msg = vec![11];
+        msg.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
+        msg.extend_from_slice(&body);
+        let mut rec = vec![0x16, 3, 3];
+        rec.extend_from_slice(&(msg.len() as u16).to_be_bytes());
+        rec.extend_from_slice(&msg);
+        let mut h = Harness::with(TlsState::anydesk(), AppProto::AnyDesk);
+        h.feed(Dir::ToServer, &client_hello());
+        h.feed(Dir::ToClient, &sh);
+        h.feed(Dir::ToClient, &rec);
+        h.close();
+        let ev = h.events();
+        let a = &ev.iter().find(|e| e["event_type"] == "anydesk").unwrap()["anydesk"];
+        assert_eq!(a["subject"], "CN=AnyDesk Client", "{ev:?}");
+        assert_eq!(a["anydesk_certificate"], true);
+        assert_eq!(a["self_signed"], true);
+        assert_eq!(a["key_type"], "EC");
+        assert_eq!(a["version"], "TLS 1.2");
+    }
+}

@@ -429,7 +429,7 @@ impl AppState for TlsState {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::app::testing::Harness;
     use crate::app::AppProto;
@@ -444,7 +444,7 @@ mod tests {
         r
     }
 
-    fn client_hello() -> Vec<u8> {
+    pub(crate) fn client_hello() -> Vec<u8> {
         let mut b = vec![3, 3];
         b.extend_from_slice(&[7; 32]); // random
         b.push(0); // session id
@@ -463,7 +463,7 @@ mod tests {
         hs_record(1, &b)
     }
 
-    fn server_hello() -> Vec<u8> {
+    pub(crate) fn server_hello() -> Vec<u8> {
         let mut b = vec![3, 3];
         b.extend_from_slice(&[9; 32]);
         b.push(0);
