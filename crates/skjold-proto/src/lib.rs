@@ -23,6 +23,8 @@
 
 pub mod modbus;
 pub mod mqtt;
+pub mod s7comm;
+pub mod enip;
 mod reader;
 
 /// Why a parser did not return a unit.
