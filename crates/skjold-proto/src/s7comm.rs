@@ -430,6 +430,22 @@ pub struct UserdataParam {
     pub error_code: u16,
 }
 
+/// Name of the CPU mode a mode-transition push (group 0) reports in its subfunction byte.
+pub fn mode_name(mode: u8) -> &'static str {
+    match mode {
+        0 => "STOP",
+        1 => "Warm Restart",
+        2 => "RUN",
+        3 => "Hot Restart",
+        4 => "HOLD",
+        6 => "Cold Restart",
+        9 => "RUN_R (H-System redundant)",
+        11 => "LINK-UP",
+        12 => "UPDATE",
+        _ => "unknown",
+    }
+}
+
 /// Name of a userdata function group.
 pub fn group_name(group: u8) -> &'static str {
     match group {
@@ -644,10 +660,8 @@ pub fn parse_s7(pdu: &[u8]) -> Result<S7Pdu<'_>, ParseError> {
 }
 
 fn parse_userdata_param(pb: &[u8]) -> Option<Param<'_>> {
-    // 00 01 12, length, method, type|group, subfunction, sequence [, dur, ldu, errcode].
-    if pb.get(..2)? != [0x00, 0x01] {
-        return None;
-    }
+    // Head (00 01 12), length, method, type|group, subfunction, sequence [, dur, ldu,
+    // errcode]. The head is not checked: mode-transition pushes carry 01 00 10.
     let plen = *pb.get(3)?;
     let tg = *pb.get(5)?;
     let mut u = UserdataParam {

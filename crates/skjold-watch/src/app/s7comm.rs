@@ -539,8 +539,14 @@ fn log_userdata(w: &mut JsonWriter, u: &UserdataParam, fragment: bool, data: &[u
     );
     w.set_uint("group_raw", u64::from(u.group));
     w.set_str("group", group_name(u.group));
-    w.set_uint("subfunction_raw", u64::from(u.subfunction));
-    w.set_str("subfunction", subfunction_name(u.group, u.subfunction));
+    if u.group == 0 {
+        // Mode transition: the subfunction byte is the new CPU mode.
+        w.set_uint("mode_raw", u64::from(u.subfunction));
+        w.set_str("mode", p::mode_name(u.subfunction));
+    } else {
+        w.set_uint("subfunction_raw", u64::from(u.subfunction));
+        w.set_str("subfunction", subfunction_name(u.group, u.subfunction));
+    }
     w.set_uint("sequence", u64::from(u.sequence));
     w.set_uint("data_unit_ref", u64::from(u.data_unit_ref));
     w.set_bool("last_data_unit", u.last_data_unit == 0);
