@@ -673,9 +673,11 @@ fn parse_userdata_param(pb: &[u8]) -> Option<Param<'_>> {
         ..UserdataParam::default()
     };
     if plen >= 8 {
-        u.data_unit_ref = *pb.get(8)?;
-        u.last_data_unit = *pb.get(9)?;
-        u.error_code = be16(pb, 10)?;
+        if let (Some(&d), Some(&l), Some(e)) = (pb.get(8), pb.get(9), be16(pb, 10)) {
+            u.data_unit_ref = d;
+            u.last_data_unit = l;
+            u.error_code = e;
+        }
     }
     Some(Param::Userdata(u))
 }
