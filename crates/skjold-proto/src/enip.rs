@@ -428,8 +428,8 @@ impl Service {
     /// Connection Manager Unconnected Send (class 6).
     pub const UNCONNECTED_SEND: Service = Service(0x52);
 
-    /// Name of a common service (class-specific codes 0x4b-0x5b are named as the Connection
-    /// Manager and Logix controllers use them), `unknown` otherwise.
+    /// Name of a common service as tshark shows it (class-specific codes 0x4b-0x55 are named
+    /// as Logix controllers use them; see [`Service::name_for_class`]), `unknown` otherwise.
     pub fn name(self) -> &'static str {
         match self.0 {
             0x01 => "Get Attributes All",
@@ -457,14 +457,25 @@ impl Service {
             0x4b => "Execute PCCC",
             0x4c => "Read Tag",
             0x4d => "Write Tag",
-            0x4e => "Forward Close / Read Modify Write Tag",
-            0x51 => "Read Tag Fragmented",
-            0x52 => "Unconnected Send / Read Tag Fragmented",
+            0x4e => "Read Modify Write Tag",
+            0x52 => "Read Tag Fragmented",
             0x53 => "Write Tag Fragmented",
-            0x54 => "Forward Open",
             0x55 => "Get Instance Attribute List",
-            0x5b => "Large Forward Open",
             _ => "unknown",
+        }
+    }
+
+    /// Name of the service as addressed to `class`: the Connection Manager's (class 6)
+    /// class-specific codes are Forward Open/Close and Unconnected Send; elsewhere codes
+    /// 0x4b-0x55 get the names Logix controllers use (see [`Service::name`]).
+    pub fn name_for_class(self, class: Option<u32>) -> &'static str {
+        match (class, self.0) {
+            (Some(6), 0x4e) => "Forward Close",
+            (Some(6), 0x52) => "Unconnected Send",
+            (Some(6), 0x54) => "Forward Open",
+            (Some(6), 0x5a) => "Get Connection Owner",
+            (Some(6), 0x5b) => "Large Forward Open",
+            _ => self.name(),
         }
     }
 }

@@ -527,7 +527,8 @@ fn log_identity(w: &mut JsonWriter, id: &Identity<'_>) {
 }
 
 fn log_cip(w: &mut JsonWriter, c: &Cip<'_>) {
-    w.set_str("service", c.service.name());
+    let class = if c.response { None } else { c.path.logical(0) };
+    w.set_str("service", c.service.name_for_class(class));
     w.set_uint("service_raw", u64::from(c.service.0));
     w.set_bool("response", c.response);
     if let Some(s) = c.general_status {
