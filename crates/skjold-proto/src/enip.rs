@@ -157,24 +157,32 @@ pub fn parse_encap(input: &[u8]) -> Result<(&[u8], Encap<'_>), ParseError> {
 }
 
 /// Whether the first bytes look like an encapsulation header: a known command, options zero, a
-/// length consistent with the command, a known status. `None` when fewer than 24 bytes.
+/// length consistent with the command, a known status.
+///
+/// With fewer bytes, the fields present are checked: `Some(false)` as soon as one is wrong,
+/// `None` while all present fields are right (so a probe asks for more only while a match is
+/// still possible).
 pub fn plausible_header(input: &[u8]) -> Option<bool> {
-    if input.len() < HEADER_LEN {
-        return None;
-    }
     let cmd = Command(le16(input, 0)?);
+    if !cmd.is_known() {
+        return Some(false);
+    }
     let len = le16(input, 2)?;
-    let status = Status(le32(input, 8)?);
-    let options = le32(input, 20)?;
     let len_ok = match cmd.0 {
-        0x0063 | 0x0064 | 0x0004 | 0x0001 => true,
         0x0065 => len == 4,
         0x0066 => len == 0,
         0x006f | 0x0070 => len >= 8,
-        0x0000 | 0x0072 | 0x0073 => true,
-        _ => false,
+        _ => true,
     };
-    Some(cmd.is_known() && options == 0 && len_ok && status.name() != "unknown")
+    if !len_ok {
+        return Some(false);
+    }
+    let status = Status(le32(input, 8)?);
+    if status.name() == "unknown" {
+        return Some(false);
+    }
+    let options = le32(input, 20)?;
+    Some(options == 0)
 }
 
 /// Common Packet Format item type.

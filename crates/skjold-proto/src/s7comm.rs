@@ -905,22 +905,24 @@ pub struct ModuleIdRecord<'a> {
     pub index: u16,
     /// Order number (`MlfB`, 20 characters, blank padded).
     pub order_number: &'a [u8],
-    /// Module type id.
-    pub module_type: u16,
+    /// Module type id (absent from short records).
+    pub module_type: Option<u16>,
     /// `Ausbg`: module version or, for firmware, `'V'` and the first version digit.
-    pub ausbg: u16,
+    pub ausbg: Option<u16>,
     /// `Ausbe`: release of the description file or, for firmware, two more digits.
-    pub ausbe: u16,
+    pub ausbe: Option<u16>,
 }
 
-/// Parse an SZL `0x0011`/`0x0111` record (28 bytes).
+/// Parse an SZL `0x0011`/`0x0111` record (28 bytes; some servers, such as Snap7's, send
+/// shorter records: from 22 bytes on the index and order number are read and the rest is
+/// optional).
 pub fn parse_module_id(rec: &[u8]) -> Option<ModuleIdRecord<'_>> {
     Some(ModuleIdRecord {
         index: be16(rec, 0)?,
         order_number: rec.get(2..22)?,
-        module_type: be16(rec, 22)?,
-        ausbg: be16(rec, 24)?,
-        ausbe: be16(rec, 26)?,
+        module_type: be16(rec, 22),
+        ausbg: be16(rec, 24),
+        ausbe: be16(rec, 26),
     })
 }
 

@@ -254,7 +254,14 @@ fn userdata_szl_request_and_response_records() {
     let m: Vec<_> = szl.iter().filter_map(parse_module_id).collect();
     assert_eq!(m.len(), 2);
     assert_eq!(szl_text(m[0].order_number), b"6ES7 151-8AB01-0AB0");
-    assert_eq!((m[1].ausbg, m[1].ausbe), (0x5603, 0x0206));
+    assert_eq!((m[1].ausbg, m[1].ausbe), (Some(0x5603), Some(0x0206)));
+    // A 26-byte record (Snap7's server): order number read, versions partly absent.
+    let mut short = vec![0x00, 0x01];
+    short.extend_from_slice(b"6ES7 315-2EH14-0AB0\0");
+    short.extend_from_slice(&[0x00, 0x00, 0x03, 0x03]);
+    let m = parse_module_id(&short).unwrap();
+    assert_eq!(szl_text(m.order_number), b"6ES7 315-2EH14-0AB0");
+    assert_eq!((m.module_type, m.ausbg, m.ausbe), (Some(0), Some(0x0303), None));
 }
 
 #[test]

@@ -45,22 +45,59 @@ pub(crate) const ROLES: (&str, &str) = ("enip_scanner", "enip_adapter");
 /// Requests waiting for a reply, per flow.
 pub(crate) const MAX_TXS: usize = 64;
 
-/// Port-independent detection: a plausible encapsulation header (known command, zero options,
-/// a length consistent with the command, a known status) whose length matches the bytes on UDP.
-pub(crate) fn probe(_dir: Dir, l4: L4, data: &[u8]) -> Probe {
+/// Commands a flow may start with, for detection (NOP and the legacy 0x0001 are legal but
+/// too weak a signal: a Modbus request with transaction id 0 starts with `00 00`).
+const PROBE_COMMANDS: [u16; 7] = [0x0004, 0x0063, 0x0064, 0x0065, 0x0066, 0x006f, 0x0070];
+
+/// Port-independent detection: a plausible encapsulation header (a command a flow starts
+/// with, zero options, a length consistent with the command, a known status), request
+/// commands without data where the specification says so, and for SendRRData/SendUnitData a
+/// zero interface handle and 1 to 8 CPF items. On UDP the length must match the datagram.
+pub(crate) fn probe(dir: Dir, l4: L4, data: &[u8]) -> Probe {
+    let more = if l4 == L4::Tcp {
+        Probe::NeedMore
+    } else {
+        Probe::No
+    };
+    let le16 = |o: usize| {
+        data.get(o..o + 2)
+            .map(|b| u16::from_le_bytes([b[0], b[1]]))
+    };
+    let Some(cmd) = le16(0) else {
+        return match data.first() {
+            Some(b) if PROBE_COMMANDS.iter().any(|c| c.to_le_bytes()[0] == *b) => more,
+            Some(_) => Probe::No,
+            None => more,
+        };
+    };
+    if !PROBE_COMMANDS.contains(&cmd) {
+        return Probe::No;
+    }
     match plausible_header(data) {
-        None if l4 == L4::Tcp => Probe::NeedMore,
-        None => Probe::No,
-        Some(false) => Probe::No,
-        Some(true) => {
-            let len = usize::from(u16::from_le_bytes([data[2], data[3]]));
-            if l4 == L4::Udp && data.len() != HEADER_LEN + len {
-                Probe::No
-            } else {
-                Probe::Yes
-            }
+        Some(false) => return Probe::No,
+        None => return more,
+        Some(true) => {}
+    }
+    let len = usize::from(le16(2).unwrap_or(0));
+    if dir == Dir::ToServer && matches!(cmd, 0x0004 | 0x0063 | 0x0064) && len != 0 {
+        return Probe::No;
+    }
+    if l4 == L4::Udp && data.len() != HEADER_LEN + len {
+        return Probe::No;
+    }
+    if matches!(cmd, 0x006f | 0x0070) {
+        let (Some(handle), Some(items)) = (
+            data.get(24..28)
+                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+            le16(30),
+        ) else {
+            return more;
+        };
+        if handle != 0 || !(1..=8).contains(&items) {
+            return Probe::No;
         }
     }
+    Probe::Yes
 }
 
 /// A new flow state.
@@ -654,6 +691,19 @@ mod tests {
         assert_eq!(probe(Dir::ToServer, L4::Tcp, &encap(0x65, 0, &[1, 0, 0, 0])), Probe::Yes);
         assert_eq!(probe(Dir::ToServer, L4::Tcp, &encap(0x65, 0, &[1, 0])), Probe::No);
         assert_eq!(probe(Dir::ToServer, L4::Tcp, &[0x65, 0, 4]), Probe::NeedMore);
+        // A short Modbus request is rejected at once, not kept waiting for 24 bytes.
+        let modbus = [0, 1, 0, 0, 0, 6, 1, 3, 0, 0, 0, 1];
+        assert_eq!(probe(Dir::ToServer, L4::Tcp, &modbus), Probe::No);
+        assert_eq!(probe(Dir::ToServer, L4::Tcp, &[0x70, 0, 4, 0]), Probe::No);
+        // NOP is not enough to claim a flow (Modbus transaction id 0 starts with 00 00).
+        let mut nop = encap(0, 0, &[]);
+        nop.extend_from_slice(&nop.clone());
+        assert_eq!(probe(Dir::ToServer, L4::Tcp, &nop), Probe::No);
+        // SendRRData needs a zero interface handle and a sane item count.
+        assert_eq!(probe(Dir::ToServer, L4::Tcp, &encap(0x6f, 1, &rr(&[0x01, 0]))), Probe::Yes);
+        let mut bad = rr(&[0x01, 0]);
+        bad[0] = 1;
+        assert_eq!(probe(Dir::ToServer, L4::Tcp, &encap(0x6f, 1, &bad)), Probe::No);
         assert_eq!(probe(Dir::ToServer, L4::Tcp, &encap(0x99, 0, &[])), Probe::No);
         let mut bad_opts = encap(0x63, 0, &[]);
         bad_opts[20] = 1;

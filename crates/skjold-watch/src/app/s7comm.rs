@@ -50,6 +50,10 @@ pub(crate) const MAX_PENDING: usize = 64;
 /// Which S7 family the first DT of a TPKT stream carries: `Some(0x32)`, `Some(0x72)`, or
 /// `None` (not TPKT/COTP, or an RDP connection request). `Err(())` while more bytes are needed.
 pub(crate) fn probe_family(data: &[u8]) -> Result<Option<u8>, ()> {
+    // TPKT version 3, reserved 0: decide on the first byte already.
+    if data.first().is_some_and(|&b| b != 3) || data.get(1).is_some_and(|&b| b != 0) {
+        return Ok(None);
+    }
     let mut rest = data;
     let mut first = true;
     loop {
@@ -449,16 +453,22 @@ fn szl_identity(payload: &[u8], ctx: &mut AppCtx<'_>) {
                 any = true;
                 match m.index {
                     1 => set("order_number", m.order_number, ctx),
-                    6 => ctx.identity(Endpoint::Server, "hardware", &m.ausbg.to_string()),
+                    6 => {
+                        if let Some(hw) = m.ausbg {
+                            ctx.identity(Endpoint::Server, "hardware", &hw.to_string());
+                        }
+                    }
                     7 => {
-                        let [v, a] = m.ausbg.to_be_bytes();
-                        let [b, c] = m.ausbe.to_be_bytes();
-                        let fw = if v == b'V' {
-                            format!("V{a}.{b}.{c}")
-                        } else {
-                            format!("{}.{}", m.ausbg, m.ausbe)
-                        };
-                        ctx.identity(Endpoint::Server, "firmware", &fw);
+                        if let (Some(g), Some(e)) = (m.ausbg, m.ausbe) {
+                            let [v, a] = g.to_be_bytes();
+                            let [b, c] = e.to_be_bytes();
+                            let fw = if v == b'V' {
+                                format!("V{a}.{b}.{c}")
+                            } else {
+                                format!("{g}.{e}")
+                            };
+                            ctx.identity(Endpoint::Server, "firmware", &fw);
+                        }
                     }
                     _ => {}
                 }
@@ -576,9 +586,15 @@ fn log_szl(w: &mut JsonWriter, payload: &[u8], response: bool) {
                     w.start_object();
                     w.set_uint("index", u64::from(m.index));
                     w.set_str("order_number", &lossy(szl_text(m.order_number)));
-                    w.set_uint("module_type", u64::from(m.module_type));
-                    w.set_uint("ausbg", u64::from(m.ausbg));
-                    w.set_uint("ausbe", u64::from(m.ausbe));
+                    if let Some(t) = m.module_type {
+                        w.set_uint("module_type", u64::from(t));
+                    }
+                    if let Some(g) = m.ausbg {
+                        w.set_uint("ausbg", u64::from(g));
+                    }
+                    if let Some(e) = m.ausbe {
+                        w.set_uint("ausbe", u64::from(e));
+                    }
                     w.close();
                 }
                 w.close_array();
@@ -793,6 +809,10 @@ mod tests {
         rdp[2..4].copy_from_slice(&n.to_be_bytes());
         assert_eq!(probe(Dir::ToServer, L4::Tcp, &rdp), Probe::No);
         assert_eq!(probe(Dir::ToServer, L4::Tcp, b"GET / HTTP/1.1\r\n"), Probe::No);
+        // Short non-TPKT bytes are rejected at once.
+        assert_eq!(probe(Dir::ToServer, L4::Tcp, &[0, 1]), Probe::No);
+        assert_eq!(probe(Dir::ToServer, L4::Tcp, &[3, 1]), Probe::No);
+        assert_eq!(probe(Dir::ToServer, L4::Tcp, &[3]), Probe::NeedMore);
     }
 
     #[test]
