@@ -488,7 +488,8 @@ impl Service {
     }
 }
 
-/// Name of a CIP object class.
+/// Name of a CIP object class (the ODVA classes, and Logix's Symbol 0x6b and Template 0x6c
+/// objects), `unknown` otherwise.
 pub fn class_name(c: u32) -> &'static str {
     match c {
         0x01 => "Identity",
@@ -503,21 +504,9 @@ pub fn class_name(c: u32) -> &'static str {
         0x43 => "Time Sync",
         0x47 => "Device Level Ring (DLR)",
         0x48 => "QoS",
-        0x64 => "Rockwell Program",
-        0x66 => "Rockwell Symbol?",
         0x67 => "PCCC Class",
-        0x68 => "Rockwell Program",
-        0x69 => "Rockwell Task",
         0x6b => "Symbol",
         0x6c => "Template",
-        0x70 => "Rockwell Controller",
-        0x72 => "Rockwell Map",
-        0x73 => "Rockwell Routine",
-        0x74 => "Rockwell Protection",
-        0x8b => "Rockwell Wall Clock Time",
-        0x8e => "Rockwell Controller Status",
-        0xa1 => "Rockwell Firmware Update",
-        0xac => "Rockwell Program Status",
         0xf0 => "ControlNet",
         0xf4 => "Port",
         0xf5 => "TCP/IP Interface",
@@ -726,15 +715,12 @@ pub fn parse_path(mut p: &[u8]) -> Path<'_> {
             }
             _ => None,
         };
-        match seg {
-            Some((s, used)) => {
-                path.segments.push(s);
-                p = p.get(used..).unwrap_or_default();
-            }
-            None => {
-                path.malformed = true;
-                break;
-            }
+        if let Some((s, used)) = seg {
+            path.segments.push(s);
+            p = p.get(used..).unwrap_or_default();
+        } else {
+            path.malformed = true;
+            break;
         }
     }
     path
@@ -795,8 +781,7 @@ fn parse_cip_depth(msg: &[u8], depth: usize) -> Option<Cip<'_>> {
         cip.path = parse_path(msg.get(2..2 + n)?);
         cip.data = msg.get(2 + n..).unwrap_or_default();
     }
-    let is_msp = cip.service == Service::MULTIPLE
-        && (response || cip.path.logical(0) == Some(2));
+    let is_msp = cip.service == Service::MULTIPLE && (response || cip.path.logical(0) == Some(2));
     let is_ucs =
         !response && cip.service == Service::UNCONNECTED_SEND && cip.path.logical(0) == Some(6);
     if (is_msp || is_ucs) && depth >= MAX_DEPTH {
@@ -823,12 +808,11 @@ fn parse_cip_depth(msg: &[u8], depth: usize) -> Option<Cip<'_>> {
                         (Some(s), Some(e)) if s <= e => d.get(s..e),
                         _ => None,
                     };
-                    match sub.and_then(|s| parse_cip_depth(s, depth + 1)) {
-                        Some(c) => cip.embedded.push(c),
-                        None => {
-                            cip.malformed = true;
-                            break;
-                        }
+                    if let Some(c) = sub.and_then(|s| parse_cip_depth(s, depth + 1)) {
+                        cip.embedded.push(c);
+                    } else {
+                        cip.malformed = true;
+                        break;
                     }
                 }
             }

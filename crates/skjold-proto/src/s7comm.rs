@@ -731,7 +731,7 @@ fn parse_job_param(rosctr: Rosctr, f: Function, pb: &[u8]) -> (Param<'_>, bool) 
             }
             (Param::ReadWrite { count, items }, trunc)
         }
-        f if f.is_block_transfer() => {
+        f if f.is_block_transfer() && pb.len() >= 2 => {
             let status = pb.get(1).copied().unwrap_or(0);
             let upload_id = if matches!(f.0, 0x1d..=0x1f) {
                 be32(pb, 4)
@@ -814,12 +814,13 @@ pub fn data_items(data: &[u8], count: u8) -> (Vec<DataItem<'_>>, bool) {
         if out.len() >= MAX_ITEMS {
             return (out, true);
         }
-        let (Some(&rc), Some(&ts), Some(len)) = (data.get(off), data.get(off + 1), be16(data, off + 2))
+        let (Some(&rc), Some(&ts), Some(len)) =
+            (data.get(off), data.get(off + 1), be16(data, off + 2))
         else {
             break;
         };
         let bytes = match ts {
-            0x03 | 0x04 | 0x05 => usize::from(len).div_ceil(8),
+            0x03..=0x05 => usize::from(len).div_ceil(8),
             _ => usize::from(len),
         };
         let Some(d) = data.get(off + 4..off + 4 + bytes) else {
@@ -1013,7 +1014,9 @@ pub fn parse_s7plus(pdu: &[u8]) -> Result<PlusPdu, ParseError> {
     if pdu.first() != Some(&S7PLUS_PROTOCOL_ID) {
         return Err(ParseError::Invalid("s7comm-plus protocol id"));
     }
-    let version = *pdu.get(1).ok_or(ParseError::Invalid("s7comm-plus header"))?;
+    let version = *pdu
+        .get(1)
+        .ok_or(ParseError::Invalid("s7comm-plus header"))?;
     let data_len = be16(pdu, 2).ok_or(ParseError::Invalid("s7comm-plus header"))?;
     let mut off = 4;
     if version == 3 && pdu.get(4) == Some(&0x20) {

@@ -5,8 +5,8 @@
 use rstest::rstest;
 use skjold_proto::enip::{
     class_name, device_type_name, general_status_name, parse_cip, parse_cpf, parse_encap,
-    parse_identity, parse_path, parse_send_data, parse_service_info, plausible_header,
-    vendor_name, Command, ItemType, Segment, Service, MAX_DEPTH, MAX_SEGMENTS,
+    parse_identity, parse_path, parse_send_data, parse_service_info, plausible_header, vendor_name,
+    Command, ItemType, Segment, Service, MAX_DEPTH, MAX_SEGMENTS,
 };
 use skjold_proto::ParseError;
 
@@ -40,7 +40,11 @@ fn encapsulation_header_fields_and_framing() {
     assert_eq!(plausible_header(&m[..23]), None);
     let mut bad = header(0x65, 6);
     bad.extend_from_slice(&[0; 6]);
-    assert_eq!(plausible_header(&bad), Some(false), "RegisterSession is 4 bytes");
+    assert_eq!(
+        plausible_header(&bad),
+        Some(false),
+        "RegisterSession is 4 bytes"
+    );
     assert_eq!(plausible_header(&header(0x1234, 0)), Some(false));
 }
 
@@ -69,7 +73,10 @@ fn list_identity_reply_item() {
     let id = parse_identity(c.item(ItemType::IDENTITY).unwrap()).unwrap();
     assert_eq!(id.sin_port, 44818);
     assert_eq!(id.sin_addr, [10, 1, 1, 164]);
-    assert_eq!(vendor_name(id.vendor_id), Some("Rockwell Automation/Allen-Bradley"));
+    assert_eq!(
+        vendor_name(id.vendor_id),
+        Some("Rockwell Automation/Allen-Bradley")
+    );
     assert_eq!(device_type_name(id.device_type), "Communications Adapter");
     assert_eq!((id.revision_major, id.revision_minor), (4, 3));
     assert_eq!(id.serial, 0x0052_4d8e);
@@ -138,7 +145,13 @@ fn symbolic_and_port_segments() {
     let path = parse_path(&p);
     assert!(!path.malformed, "{path:?}");
     assert_eq!(path.segments[0], Segment::Symbolic(b"Tag_1"));
-    assert_eq!(path.segments[1], Segment::Port { port: 1, link: &[0] });
+    assert_eq!(
+        path.segments[1],
+        Segment::Port {
+            port: 1,
+            link: &[0]
+        }
+    );
     assert_eq!(
         path.segments[2],
         Segment::Port {

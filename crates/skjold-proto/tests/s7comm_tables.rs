@@ -5,8 +5,8 @@
 use rstest::rstest;
 use skjold_proto::s7comm::{
     block_type_name, data_items, mode_name, parse_block_name, parse_component_id, parse_cotp,
-    parse_module_id, parse_s7, parse_s7plus, parse_szl, parse_tpkt, parse_userdata_data,
-    szl_text, CotpType, Function, Param, Rosctr, MAX_ITEMS,
+    parse_module_id, parse_s7, parse_s7plus, parse_szl, parse_tpkt, parse_userdata_data, szl_text,
+    CotpType, Function, Param, Rosctr, MAX_ITEMS,
 };
 use skjold_proto::ParseError;
 
@@ -22,9 +22,18 @@ fn tpkt_frames_and_reports_incomplete_and_invalid() {
     assert_eq!(rest, &[0xaa]);
     assert_eq!(tpdu, &[0x02, 0xf0, 0x80]);
     assert_eq!(parse_tpkt(&pkt[..3]), Err(ParseError::Incomplete(1)));
-    assert_eq!(parse_tpkt(&[3, 0, 0, 20, 2]), Err(ParseError::Incomplete(15)));
-    assert!(matches!(parse_tpkt(&[4, 0, 0, 7]), Err(ParseError::Invalid(_))));
-    assert!(matches!(parse_tpkt(&[3, 0, 0, 6]), Err(ParseError::Invalid(_))));
+    assert_eq!(
+        parse_tpkt(&[3, 0, 0, 20, 2]),
+        Err(ParseError::Incomplete(15))
+    );
+    assert!(matches!(
+        parse_tpkt(&[4, 0, 0, 7]),
+        Err(ParseError::Invalid(_))
+    ));
+    assert!(matches!(
+        parse_tpkt(&[3, 0, 0, 6]),
+        Err(ParseError::Invalid(_))
+    ));
 }
 
 #[test]
@@ -69,7 +78,9 @@ fn rdp_cookie_and_negotiation_request_are_recognised() {
     cr[0] = (cr.len() - 1) as u8;
     let c = parse_cotp(&cr).unwrap();
     assert!(skjold_proto::s7comm::is_rdp_connection_request(&c));
-    let mut neg = vec![14u8, 0xe0, 0, 0, 0, 0, 0, 0x01, 0x00, 0x08, 0x00, 0x01, 0, 0, 0];
+    let mut neg = vec![
+        14u8, 0xe0, 0, 0, 0, 0, 0, 0x01, 0x00, 0x08, 0x00, 0x01, 0, 0, 0,
+    ];
     neg[0] = (neg.len() - 1) as u8;
     assert!(skjold_proto::s7comm::is_rdp_connection_request(
         &parse_cotp(&neg).unwrap()
@@ -201,7 +212,8 @@ fn pi_services(#[case] s7: &[u8], #[case] service: &str, #[case] blocks: &[&[u8]
 #[test]
 fn download_block_job_names_the_block() {
     let job = [
-        0x32, 0x01, 0x00, 0x00, 0x00, 0x01, 0x00, 0x12, 0x00, 0x00, // job, parameter length 18
+        0x32, 0x01, 0x00, 0x00, 0x00, 0x01, 0x00, 0x12, 0x00,
+        0x00, // job, parameter length 18
         0x1b, // download block
         0x00, // function status
         0x00, 0x00, // unknown
@@ -233,7 +245,9 @@ fn userdata_szl_request_and_response_records() {
         0x00, 0x11, 0x00, 0x00, // SZL id 0x0011, index 0
     ];
     let p = parse_s7(&req).unwrap();
-    let Param::Userdata(u) = p.param else { panic!() };
+    let Param::Userdata(u) = p.param else {
+        panic!()
+    };
     assert_eq!((u.kind, u.group, u.subfunction), (4, 4, 1));
     let d = parse_userdata_data(p.data).unwrap();
     assert_eq!(d.return_code, 0xff);
@@ -261,7 +275,10 @@ fn userdata_szl_request_and_response_records() {
     short.extend_from_slice(&[0x00, 0x00, 0x03, 0x03]);
     let m = parse_module_id(&short).unwrap();
     assert_eq!(szl_text(m.order_number), b"6ES7 315-2EH14-0AB0");
-    assert_eq!((m.module_type, m.ausbg, m.ausbe), (Some(0), Some(0x0303), None));
+    assert_eq!(
+        (m.module_type, m.ausbg, m.ausbe),
+        (Some(0), Some(0x0303), None)
+    );
 }
 
 #[test]
@@ -281,7 +298,9 @@ fn mode_transition_push_has_no_standard_head() {
         0x01, 0x00, 0x10, 0x10, 0x00, 0x00, 0x00, 0x00, // head 010010, push, group 0, mode 0
     ];
     let p = parse_s7(&push).unwrap();
-    let Param::Userdata(u) = p.param else { panic!() };
+    let Param::Userdata(u) = p.param else {
+        panic!()
+    };
     assert_eq!((u.kind, u.group), (0, 0));
     assert_eq!(mode_name(u.subfunction), "STOP");
 }
@@ -291,7 +310,10 @@ fn s7_lengths_beyond_the_pdu_are_malformed() {
     let bad = [0x32, 0x01, 0, 0, 0, 1, 0x00, 0x40, 0, 0, 0xf0];
     assert!(matches!(parse_s7(&bad), Err(ParseError::Malformed { .. })));
     assert!(matches!(parse_s7(&[0x33, 1]), Err(ParseError::Invalid(_))));
-    assert!(parse_s7(&[0x32, 3, 0, 0, 0, 0, 0, 0, 0, 0]).is_err(), "ack-data needs 12 bytes");
+    assert!(
+        parse_s7(&[0x32, 3, 0, 0, 0, 0, 0, 0, 0, 0]).is_err(),
+        "ack-data needs 12 bytes"
+    );
 }
 
 #[rstest]

@@ -6,7 +6,7 @@
 //! message's own, then those embedded by a Multiple Service Packet or an Unconnected Send), the
 //! general statuses (replies), and for requests the class, instance and attribute values of the
 //! request paths (logical segments only, not the attribute lists of Get Attribute List), and for
-//! ListIdentity replies vendor id, device type, product code, revision, serial, product name
+//! `ListIdentity` replies vendor id, device type, product code, revision, serial, product name
 //! and state. Skjold's `enip` events (each `request` and `response` object) are reduced to the
 //! same key. Skjold's identity strings for the adapter (`vendor`, `firmware`, `serial`,
 //! `product`) must be the strings tshark shows.
@@ -16,9 +16,7 @@
 mod common;
 
 use common::captures_in;
-use common::conformance::{
-    check, each, field, frame_and_layers, num, tshark_json, Expected, Pdu,
-};
+use common::conformance::{check, each, field, frame_and_layers, num, tshark_json, Expected, Pdu};
 use serde_json::Value;
 
 /// The explained differences.
@@ -36,7 +34,7 @@ const DECODE_AS: &[(&str, u16, &str)] = &[(
 )];
 
 /// Values of `name` below `v`, only inside subtrees whose key starts with `Request Path`
-/// (`in_path`) (object keys are sorted by serde_json, so the order is not kept).
+/// (`in_path`) (object keys are sorted by `serde_json`, so the order is not kept).
 fn path_values(v: &Value, name: &str, in_path: bool, out: &mut Vec<u64>) {
     match v {
         Value::Object(o) => {
@@ -111,7 +109,11 @@ impl Key {
             self.status,
             self.session,
             self.services,
-            if self.request { &[][..] } else { &self.statuses[..] },
+            if self.request {
+                &[][..]
+            } else {
+                &self.statuses[..]
+            },
             self.identity
         )
     }
@@ -123,14 +125,16 @@ fn tshark_pdus(cap: &common::Capture) -> Vec<Pdu> {
         args.push("-d".to_owned());
         args.push(format!("tcp.port=={port},enip"));
     }
-    args.extend([
-        "-Y",
-        "enip && !(udp.port == 2222)",
-        "-J",
-        "frame tcp udp enip cip cipcm cipcls cippccc cipmb cipcco",
-    ]
-    .iter()
-    .map(|s| (*s).to_owned()));
+    args.extend(
+        [
+            "-Y",
+            "enip && !(udp.port == 2222)",
+            "-J",
+            "frame tcp udp enip cip cipcm cipcls cippccc cipmb cipcco",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned()),
+    );
     let mut out = Vec::new();
     for pkt in tshark_json(cap, &args) {
         let (frame, layers) = frame_and_layers(&pkt);
@@ -354,21 +358,35 @@ fn enip_identity_matches_tshark_strings() {
             let p: Vec<&str> = l.split('|').collect();
             let rev = num(p.get(1).copied()).unwrap_or(0);
             let firmware = format!("{}.{:02}", rev >> 8, rev & 0xff);
-            assert!(has("firmware", &firmware), "{}: firmware {firmware}", cap.label);
+            assert!(
+                has("firmware", &firmware),
+                "{}: firmware {firmware}",
+                cap.label
+            );
             assert!(has("serial", p[2]), "{}: serial {}", cap.label, p[2]);
             assert!(has("product", p[3]), "{}: product {}", cap.label, p[3]);
             compared += 3;
         }
-        for l in verbose.lines().filter(|l| l.trim_start().starts_with("Vendor ID: ")) {
+        for l in verbose
+            .lines()
+            .filter(|l| l.trim_start().starts_with("Vendor ID: "))
+        {
             let name = l.trim_start().trim_start_matches("Vendor ID: ");
             let name = name.rsplit_once(" (").map_or(name, |(n, _)| n);
             assert!(has("vendor", name), "{}: vendor {name}", cap.label);
             compared += 1;
         }
-        for l in verbose.lines().filter(|l| l.trim_start().starts_with("Device Type: ")) {
+        for l in verbose
+            .lines()
+            .filter(|l| l.trim_start().starts_with("Device Type: "))
+        {
             let name = l.trim_start().trim_start_matches("Device Type: ");
             let name = name.rsplit_once(" (").map_or(name, |(n, _)| n);
-            assert!(has("device_type", name), "{}: device type {name}", cap.label);
+            assert!(
+                has("device_type", name),
+                "{}: device type {name}",
+                cap.label
+            );
             compared += 1;
         }
         let adapter = assets

@@ -133,7 +133,11 @@ fn skjold_s7(events: &[Value]) -> Vec<Pdu> {
                     .map(|i| {
                         format!(
                             "{}:{}:{}:{}:{}",
-                            i["area_raw"], i["db"], i["address"], i["transport_size_raw"], i["length"]
+                            i["area_raw"],
+                            i["db"],
+                            i["address"],
+                            i["transport_size_raw"],
+                            i["length"]
                         )
                     })
                     .collect()
@@ -143,7 +147,10 @@ fn skjold_s7(events: &[Value]) -> Vec<Pdu> {
             key: s7_key(
                 rosctr,
                 u(&s["function_raw"]),
-                (u(&s["header"]["error_class"]), u(&s["header"]["error_code"])),
+                (
+                    u(&s["header"]["error_class"]),
+                    u(&s["header"]["error_code"]),
+                ),
                 &items,
                 u(&s["userdata"]["group_raw"]),
                 u(&s["userdata"]["subfunction_raw"]),
@@ -220,7 +227,11 @@ fn s7comm_identity_matches_tshark_strings() {
             let found = assets
                 .iter()
                 .any(|a| a["identity"][*f].as_str() == Some(v.as_str()));
-            assert!(found, "{}: identity {f}={v:?} not recorded: {assets:?}", cap.label);
+            assert!(
+                found,
+                "{}: identity {f}={v:?} not recorded: {assets:?}",
+                cap.label
+            );
             compared += 1;
         }
         let plc = assets
@@ -313,7 +324,10 @@ fn skjold_plus(events: &[Value]) -> Vec<Pdu> {
 #[test]
 fn s7comm_plus_tsdus_match_tshark_cotp_data() {
     let caps = captures_in(&["s7commplus"], &["s7commplus", "s7comm_plus", "s7plus"]);
-    check("s7comm-plus (COTP level)", &caps, EXPECTED_PLUS, |cap, run| {
-        (tshark_plus(cap), skjold_plus(&run.events))
-    });
+    check(
+        "s7comm-plus (COTP level)",
+        &caps,
+        EXPECTED_PLUS,
+        |cap, run| (tshark_plus(cap), skjold_plus(&run.events)),
+    );
 }

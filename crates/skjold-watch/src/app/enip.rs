@@ -4,16 +4,16 @@
 //! `register_session`, `list_services`, `identity`), with raw codes and more detail beside.
 //!
 //! Grammar is `skjold_proto::enip` (ODVA CIP Networks Library Vol. 1 and 2). Pairing: a reply
-//! takes the oldest waiting request of the same command (SendRRData, ListIdentity, ...); a
-//! SendUnitData reply takes the request with the same connected-data sequence count. At most
+//! takes the oldest waiting request of the same command (`SendRRData`, `ListIdentity`, ...); a
+//! `SendUnitData` reply takes the request with the same connected-data sequence count. At most
 //! [`MAX_TXS`] requests wait (anomaly `too_many_transactions`, the oldest is logged alone). A
 //! TCP reply with no request is logged alone with anomaly `response_without_request` (not on UDP,
-//! where ListIdentity is broadcast and answered on another flow).
+//! where `ListIdentity` is broadcast and answered on another flow).
 //!
 //! UDP 2222 datagrams are class 0/1 I/O (a CPF with a sequenced address and connected data, no
 //! encapsulation header): counted as PDUs, not logged per datagram.
 //!
-//! Identity (server end): ListIdentity replies and Get Attributes All replies of the Identity
+//! Identity (server end): `ListIdentity` replies and Get Attributes All replies of the Identity
 //! object (class 1) give `vendor` (the ODVA vendor name as tshark shows it), `vendor_id`,
 //! `device_type` (profile name), `product_code`, `firmware` (revision `major.minor` with the
 //! minor on two digits, as tshark shows it: `4.03`), `serial` (`0x` and 8 hex digits, as tshark)
@@ -51,7 +51,7 @@ const PROBE_COMMANDS: [u16; 7] = [0x0004, 0x0063, 0x0064, 0x0065, 0x0066, 0x006f
 
 /// Port-independent detection: a plausible encapsulation header (a command a flow starts
 /// with, zero options, a length consistent with the command, a known status), request
-/// commands without data where the specification says so, and for SendRRData/SendUnitData a
+/// commands without data where the specification says so, and for `SendRRData`/`SendUnitData` a
 /// zero interface handle and 1 to 8 CPF items. On UDP the length must match the datagram.
 pub(crate) fn probe(dir: Dir, l4: L4, data: &[u8]) -> Probe {
     let more = if l4 == L4::Tcp {
@@ -59,10 +59,7 @@ pub(crate) fn probe(dir: Dir, l4: L4, data: &[u8]) -> Probe {
     } else {
         Probe::No
     };
-    let le16 = |o: usize| {
-        data.get(o..o + 2)
-            .map(|b| u16::from_le_bytes([b[0], b[1]]))
-    };
+    let le16 = |o: usize| data.get(o..o + 2).map(|b| u16::from_le_bytes([b[0], b[1]]));
     let Some(cmd) = le16(0) else {
         return match data.first() {
             Some(b) if PROBE_COMMANDS.iter().any(|c| c.to_le_bytes()[0] == *b) => more,
@@ -137,14 +134,14 @@ fn side_index(dir: Dir) -> usize {
     }
 }
 
-/// Sequence count of a connected-data item (SendUnitData), if any.
+/// Sequence count of a connected-data item (`SendUnitData`), if any.
 fn connected_seq(cpf: &Cpf<'_>) -> Option<u16> {
     cpf.item(ItemType::CONNECTED_DATA)
         .and_then(|d| d.get(..2))
         .map(|b| u16::from_le_bytes([b[0], b[1]]))
 }
 
-/// The CIP message of a SendRRData/SendUnitData CPF.
+/// The CIP message of a `SendRRData`/`SendUnitData` CPF.
 fn cip_of<'a>(cpf: &Cpf<'a>) -> Option<&'a [u8]> {
     cpf.item(ItemType::UNCONNECTED_DATA)
         .or_else(|| cpf.item(ItemType::CONNECTED_DATA).and_then(|d| d.get(2..)))
@@ -352,7 +349,11 @@ fn identity_fields(id: &Identity<'_>, ctx: &mut AppCtx<'_>) {
     if dt != "unknown" {
         ctx.identity(Endpoint::Server, "device_type", dt);
     }
-    ctx.identity(Endpoint::Server, "product_code", &id.product_code.to_string());
+    ctx.identity(
+        Endpoint::Server,
+        "product_code",
+        &id.product_code.to_string(),
+    );
     ctx.identity(
         Endpoint::Server,
         "firmware",
@@ -366,7 +367,7 @@ fn identity_fields(id: &Identity<'_>, ctx: &mut AppCtx<'_>) {
     }
 }
 
-/// Identity object attributes 1-7 (Get Attributes All reply) in the layout of a ListIdentity
+/// Identity object attributes 1-7 (Get Attributes All reply) in the layout of a `ListIdentity`
 /// item from the vendor id on.
 fn identity_from_attributes(d: &[u8]) -> Option<Identity<'_>> {
     let le16 = |o: usize| d.get(o..o + 2).map(|b| u16::from_le_bytes([b[0], b[1]]));
@@ -473,7 +474,10 @@ fn log_message(w: &mut JsonWriter, m: &skjold_proto::enip::Encap<'_>, response: 
         Command::REGISTER_SESSION => {
             if let (Some(v), Some(o)) = (m.data.get(..2), m.data.get(2..4)) {
                 w.open_object("register_session");
-                w.set_uint("protocol_version", u64::from(u16::from_le_bytes([v[0], v[1]])));
+                w.set_uint(
+                    "protocol_version",
+                    u64::from(u16::from_le_bytes([v[0], v[1]])),
+                );
                 w.set_uint("options", u64::from(u16::from_le_bytes([o[0], o[1]])));
                 w.close();
             }
@@ -670,7 +674,9 @@ mod tests {
     }
 
     fn list_identity_reply() -> Vec<u8> {
-        let mut item = vec![1, 0, 0, 2, 0xaf, 0x12, 10, 1, 1, 164, 0, 0, 0, 0, 0, 0, 0, 0];
+        let mut item = vec![
+            1, 0, 0, 2, 0xaf, 0x12, 10, 1, 1, 164, 0, 0, 0, 0, 0, 0, 0, 0,
+        ];
         item.extend_from_slice(&1u16.to_le_bytes()); // vendor
         item.extend_from_slice(&12u16.to_le_bytes()); // device type
         item.extend_from_slice(&58u16.to_le_bytes()); // product code
@@ -688,9 +694,18 @@ mod tests {
 
     #[test]
     fn probe_is_strict() {
-        assert_eq!(probe(Dir::ToServer, L4::Tcp, &encap(0x65, 0, &[1, 0, 0, 0])), Probe::Yes);
-        assert_eq!(probe(Dir::ToServer, L4::Tcp, &encap(0x65, 0, &[1, 0])), Probe::No);
-        assert_eq!(probe(Dir::ToServer, L4::Tcp, &[0x65, 0, 4]), Probe::NeedMore);
+        assert_eq!(
+            probe(Dir::ToServer, L4::Tcp, &encap(0x65, 0, &[1, 0, 0, 0])),
+            Probe::Yes
+        );
+        assert_eq!(
+            probe(Dir::ToServer, L4::Tcp, &encap(0x65, 0, &[1, 0])),
+            Probe::No
+        );
+        assert_eq!(
+            probe(Dir::ToServer, L4::Tcp, &[0x65, 0, 4]),
+            Probe::NeedMore
+        );
         // A short Modbus request is rejected at once, not kept waiting for 24 bytes.
         let modbus = [0, 1, 0, 0, 0, 6, 1, 3, 0, 0, 0, 1];
         assert_eq!(probe(Dir::ToServer, L4::Tcp, &modbus), Probe::No);
@@ -700,15 +715,27 @@ mod tests {
         nop.extend_from_slice(&nop.clone());
         assert_eq!(probe(Dir::ToServer, L4::Tcp, &nop), Probe::No);
         // SendRRData needs a zero interface handle and a sane item count.
-        assert_eq!(probe(Dir::ToServer, L4::Tcp, &encap(0x6f, 1, &rr(&[0x01, 0]))), Probe::Yes);
+        assert_eq!(
+            probe(Dir::ToServer, L4::Tcp, &encap(0x6f, 1, &rr(&[0x01, 0]))),
+            Probe::Yes
+        );
         let mut bad = rr(&[0x01, 0]);
         bad[0] = 1;
-        assert_eq!(probe(Dir::ToServer, L4::Tcp, &encap(0x6f, 1, &bad)), Probe::No);
-        assert_eq!(probe(Dir::ToServer, L4::Tcp, &encap(0x99, 0, &[])), Probe::No);
+        assert_eq!(
+            probe(Dir::ToServer, L4::Tcp, &encap(0x6f, 1, &bad)),
+            Probe::No
+        );
+        assert_eq!(
+            probe(Dir::ToServer, L4::Tcp, &encap(0x99, 0, &[])),
+            Probe::No
+        );
         let mut bad_opts = encap(0x63, 0, &[]);
         bad_opts[20] = 1;
         assert_eq!(probe(Dir::ToServer, L4::Udp, &bad_opts), Probe::No);
-        assert_eq!(probe(Dir::ToServer, L4::Udp, &encap(0x63, 0, &[])), Probe::Yes);
+        assert_eq!(
+            probe(Dir::ToServer, L4::Udp, &encap(0x63, 0, &[])),
+            Probe::Yes
+        );
     }
 
     #[test]
@@ -728,7 +755,12 @@ mod tests {
         assert_eq!(id["product_name"], "1756-ENBT/A");
         assert_eq!(id["state"], 3);
         let a = format!("{:?}", h.out.assets);
-        for v in ["Rockwell Automation/Allen-Bradley", "4.03", "0x00524d8e", "1756-ENBT/A"] {
+        for v in [
+            "Rockwell Automation/Allen-Bradley",
+            "4.03",
+            "0x00524d8e",
+            "1756-ENBT/A",
+        ] {
             assert!(a.contains(v), "{v}: {a}");
         }
     }
@@ -744,7 +776,9 @@ mod tests {
         msp.extend_from_slice(&s1);
         msp.extend_from_slice(&s2);
         h.feed(Dir::ToServer, &encap(0x6f, 7, &rr(&msp)));
-        let resp = [0x8a, 0, 0, 0, 2, 0, 6, 0, 10, 0, 0x8e, 0, 0, 0, 0x83, 0, 0x14, 0];
+        let resp = [
+            0x8a, 0, 0, 0, 2, 0, 6, 0, 10, 0, 0x8e, 0, 0, 0, 0x83, 0, 0x14, 0,
+        ];
         h.feed(Dir::ToClient, &encap(0x6f, 7, &rr(&resp)));
         let ev = h.events();
         let e = enip(&ev);
@@ -783,7 +817,12 @@ mod tests {
         assert_eq!(c["class_name"], "Connection Manager");
         assert_eq!(c["unconnected_send"][0]["class_name"], "Identity");
         let a = format!("{:?}", h.out.assets);
-        for v in ["Programmable Logic Controller", "20.11", "0xdeadbeef", "L61B"] {
+        for v in [
+            "Programmable Logic Controller",
+            "20.11",
+            "0xdeadbeef",
+            "L61B",
+        ] {
             assert!(a.contains(v), "{v}: {a}");
         }
     }
@@ -811,12 +850,13 @@ mod tests {
         let ev = h.events();
         assert_eq!(enip(&ev).len(), 1);
         assert_eq!(
-            ev.iter()
-                .filter(|e| e["event_type"] == "anomaly")
-                .count(),
+            ev.iter().filter(|e| e["event_type"] == "anomaly").count(),
             1
         );
-        assert_eq!(enip(&ev)[0]["request"]["register_session"]["protocol_version"], 1);
+        assert_eq!(
+            enip(&ev)[0]["request"]["register_session"]["protocol_version"],
+            1
+        );
     }
 
     proptest::proptest! {

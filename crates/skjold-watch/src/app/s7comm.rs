@@ -27,8 +27,8 @@ use crate::json::JsonWriter;
 use skjold_proto::s7comm::{
     self as p, block_type_name, data_items, group_name, parse_block_name, parse_component_id,
     parse_cotp, parse_module_id, parse_s7, parse_szl, parse_tpkt, parse_userdata_data,
-    subfunction_name, szl_text, Area, Cotp, CotpType, Function, Param, ReturnCode, Rosctr,
-    S7Pdu, TransportSize, UserdataParam,
+    subfunction_name, szl_text, Area, Cotp, CotpType, Function, Param, ReturnCode, Rosctr, S7Pdu,
+    TransportSize, UserdataParam,
 };
 use skjold_proto::{ParseError, Probe};
 use std::collections::VecDeque;
@@ -154,7 +154,7 @@ fn plausible_tpkt(b: &[u8]) -> Probe {
                 Probe::No
             }
         }
-        (Some(3), Some(0), _, _) | (Some(3), None, _, _) => Probe::NeedMore,
+        (Some(3), Some(0) | None, _, _) => Probe::NeedMore,
         _ => Probe::No,
     }
 }
@@ -241,7 +241,10 @@ pub(crate) fn log_cotp(w: &mut JsonWriter, c: &Cotp<'_>) {
     w.open_object("cotp");
     w.set_str("type", c.kind.name());
     w.set_uint("type_raw", u64::from(c.kind.0));
-    if matches!(c.kind, CotpType::CR | CotpType::CC | CotpType::DR | CotpType::DC) {
+    if matches!(
+        c.kind,
+        CotpType::CR | CotpType::CC | CotpType::DR | CotpType::DC
+    ) {
         w.set_uint("dst_ref", u64::from(c.dst_ref));
         w.set_uint("src_ref", u64::from(c.src_ref));
     }
@@ -459,13 +462,13 @@ fn szl_identity(payload: &[u8], ctx: &mut AppCtx<'_>) {
                         }
                     }
                     7 => {
-                        if let (Some(g), Some(e)) = (m.ausbg, m.ausbe) {
-                            let [v, a] = g.to_be_bytes();
-                            let [b, c] = e.to_be_bytes();
-                            let fw = if v == b'V' {
-                                format!("V{a}.{b}.{c}")
+                        if let (Some(ausbg), Some(ausbe)) = (m.ausbg, m.ausbe) {
+                            let [letter, major] = ausbg.to_be_bytes();
+                            let [minor, patch] = ausbe.to_be_bytes();
+                            let fw = if letter == b'V' {
+                                format!("V{major}.{minor}.{patch}")
                             } else {
-                                format!("{g}.{e}")
+                                format!("{ausbg}.{ausbe}")
                             };
                             ctx.identity(Endpoint::Server, "firmware", &fw);
                         }
@@ -777,8 +780,8 @@ mod tests {
     ];
     // Read var job: 1 item, DB1.DBX 2.0 BYTE x4.
     const READ_JOB: [u8; 24] = [
-        0x32, 1, 0, 0, 0x05, 0x00, 0, 14, 0, 0, 0x04, 1, 0x12, 0x0a, 0x10, 0x02, 0, 4, 0, 1,
-        0x84, 0, 0, 0x10,
+        0x32, 1, 0, 0, 0x05, 0x00, 0, 14, 0, 0, 0x04, 1, 0x12, 0x0a, 0x10, 0x02, 0, 4, 0, 1, 0x84,
+        0, 0, 0x10,
     ];
     const READ_ACK: [u8; 22] = [
         0x32, 3, 0, 0, 0x05, 0x00, 0, 2, 0, 8, 0, 0, 0x04, 1, 0xff, 0x04, 0, 32, 1, 2, 3, 4,
@@ -808,7 +811,10 @@ mod tests {
         let n = rdp.len() as u16;
         rdp[2..4].copy_from_slice(&n.to_be_bytes());
         assert_eq!(probe(Dir::ToServer, L4::Tcp, &rdp), Probe::No);
-        assert_eq!(probe(Dir::ToServer, L4::Tcp, b"GET / HTTP/1.1\r\n"), Probe::No);
+        assert_eq!(
+            probe(Dir::ToServer, L4::Tcp, b"GET / HTTP/1.1\r\n"),
+            Probe::No
+        );
         // Short non-TPKT bytes are rejected at once.
         assert_eq!(probe(Dir::ToServer, L4::Tcp, &[0, 1]), Probe::No);
         assert_eq!(probe(Dir::ToServer, L4::Tcp, &[3, 1]), Probe::No);
@@ -856,7 +862,7 @@ mod tests {
     #[test]
     fn cotp_reassembly_is_bounded() {
         let mut h = harness();
-        let chunk = tpkt_dt(&[0u8; 60_000], false);
+        let chunk = tpkt_dt(&vec![0u8; 60_000], false);
         h.feed(Dir::ToServer, &chunk);
         h.feed(Dir::ToServer, &chunk);
         h.feed(Dir::ToServer, &tpkt_dt(&[0u8; 10], true));
@@ -880,9 +886,7 @@ mod tests {
         let mut data = vec![0xff, 0x09];
         data.extend_from_slice(&(payload.len() as u16).to_be_bytes());
         data.extend_from_slice(&payload);
-        let param = [
-            0, 1, 0x12, 8, 0x12, 0x84, 1, 2, dur, u8::from(!last), 0, 0,
-        ];
+        let param = [0, 1, 0x12, 8, 0x12, 0x84, 1, 2, dur, u8::from(!last), 0, 0];
         let mut s = vec![0x32, 7, 0, 0, 0x11, 0x00];
         s.extend_from_slice(&(param.len() as u16).to_be_bytes());
         s.extend_from_slice(&(data.len() as u16).to_be_bytes());
@@ -918,7 +922,10 @@ mod tests {
             rec11(6, "6ES7 151-8AB01-0AB0", 3, 1),
             rec11(7, "", 0x5603, 0x0206),
         ];
-        h.feed(Dir::ToClient, &tpkt_dt(&szl_response(0x11, &recs, 28, 0, true), true));
+        h.feed(
+            Dir::ToClient,
+            &tpkt_dt(&szl_response(0x11, &recs, 28, 0, true), true),
+        );
         let ev = h.events();
         let e = s7(&ev)[0];
         assert_eq!(e["szl"]["id"], 0x11);
@@ -971,7 +978,12 @@ mod tests {
             "IM151-8 PN/DP CPU"
         );
         let a = format!("{:?}", h.out.assets);
-        for v in ["IM151-8-CPU", "PLANT-7", "S C-C6TW74882012", "IM151-8 PN/DP CPU"] {
+        for v in [
+            "IM151-8-CPU",
+            "PLANT-7",
+            "S C-C6TW74882012",
+            "IM151-8 PN/DP CPU",
+        ] {
             assert!(a.contains(v), "{v} missing: {a}");
         }
     }
@@ -980,12 +992,14 @@ mod tests {
     fn plc_stop_and_pi_insert_are_logged() {
         let mut h = harness();
         let stop = [
-            0x32, 1, 0, 0, 0, 2, 0, 16, 0, 0, 0x29, 0, 0, 0, 0, 0, 9, b'P', b'_', b'P', b'R',
-            b'O', b'G', b'R', b'A', b'M',
+            0x32, 1, 0, 0, 0, 2, 0, 16, 0, 0, 0x29, 0, 0, 0, 0, 0, 9, b'P', b'_', b'P', b'R', b'O',
+            b'G', b'R', b'A', b'M',
         ];
         h.feed(Dir::ToServer, &tpkt_dt(&stop, true));
         let inse: Vec<u8> = [
-            &[0x32u8, 1, 0, 0, 0x0f, 0, 0, 26, 0, 0, 0x28, 0, 0, 0, 0, 0, 0, 0xfd, 0, 10, 1, 0][..],
+            &[
+                0x32u8, 1, 0, 0, 0x0f, 0, 0, 26, 0, 0, 0x28, 0, 0, 0, 0, 0, 0, 0xfd, 0, 10, 1, 0,
+            ][..],
             b"0A00001P",
             &[5],
             b"_INSE",
@@ -1005,7 +1019,9 @@ mod tests {
     fn download_request_names_the_block() {
         let mut h = harness();
         let job: Vec<u8> = [
-            &[0x32u8, 1, 0, 0, 0, 1, 0, 18, 0, 0, 0x1b, 0, 0, 0, 0, 0, 0, 0, 9][..],
+            &[
+                0x32u8, 1, 0, 0, 0, 1, 0, 18, 0, 0, 0x1b, 0, 0, 0, 0, 0, 0, 0, 9,
+            ][..],
             b"_0A00001P",
         ]
         .concat();

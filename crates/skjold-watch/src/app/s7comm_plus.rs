@@ -117,7 +117,10 @@ mod tests {
             super::super::s7comm::probe(Dir::ToServer, L4::Tcp, &dt(&REQ)),
             Probe::No
         );
-        assert_eq!(probe(Dir::ToServer, L4::Tcp, &dt(&REQ)[..5]), Probe::NeedMore);
+        assert_eq!(
+            probe(Dir::ToServer, L4::Tcp, &dt(&REQ)[..5]),
+            Probe::NeedMore
+        );
     }
 
     #[test]
