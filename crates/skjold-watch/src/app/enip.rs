@@ -828,6 +828,19 @@ mod tests {
     }
 
     #[test]
+    fn logging_disabled_still_pairs_counts_and_records_identity() {
+        let mut h = Harness::with(EnipState::new(L4::Tcp), AppProto::Enip);
+        h.out = crate::output::Output::new(crate::output::LogMask::none(), None);
+        h.feed(Dir::ToServer, &encap(0x63, 0, &[]));
+        h.feed(Dir::ToClient, &list_identity_reply());
+        h.close();
+        assert!(enip(&h.events()).is_empty());
+        h.out.fold_pdus();
+        assert_eq!(h.out.stats.pdus.get("enip"), Some(&2));
+        assert!(format!("{:?}", h.out.assets).contains("1756-ENBT/A"));
+    }
+
+    #[test]
     fn udp_io_is_counted_not_logged() {
         let mut h = Harness::with(EnipState::new(L4::Udp), AppProto::Enip);
         let io = [

@@ -940,6 +940,23 @@ mod tests {
     }
 
     #[test]
+    fn logging_disabled_still_counts_and_records_identity() {
+        let mut h = harness();
+        h.out = crate::output::Output::new(crate::output::LogMask::none(), None);
+        let recs = vec![rec11(1, "6ES7 315-2EH14-0AB0", 3, 1)];
+        h.feed(Dir::ToServer, &tpkt_dt(&READ_JOB, true));
+        h.feed(
+            Dir::ToClient,
+            &tpkt_dt(&szl_response(0x11, &recs, 28, 0, true), true),
+        );
+        h.close();
+        assert!(s7(&h.events()).is_empty());
+        h.out.fold_pdus();
+        assert_eq!(h.out.stats.pdus.get("s7comm"), Some(&2));
+        assert!(format!("{:?}", h.out.assets).contains("6ES7 315-2EH14-0AB0"));
+    }
+
+    #[test]
     fn fragmented_szl_component_identification_is_joined() {
         let mut h = harness();
         let recs = vec![
