@@ -21,8 +21,10 @@
 //!
 //! Anomalies: `malformed` (bytes that are not an encapsulation header, one per run),
 //! `bad_cpf`, `too_many_items`, `bad_cip_path`, `too_many_path_segments`, `bad_cip_message`,
-//! `cip_limit` (Multiple Service Packet count or nesting over the limits), `invalid_session`
-//! (an encapsulation status other than success). EVE layout: `docs/eve/enip.md`.
+//! `cip_limit` (Multiple Service Packet count or nesting over the limits),
+//! `encapsulation_error_status` (a reply whose status is not success), `session_mismatch` (a
+//! request carrying another session handle than the one `RegisterSession` granted on this
+//! flow). EVE layout: `docs/eve/enip.md`.
 
 use super::{AppCtx, AppState, Dir, Endpoint};
 use crate::flow::L4;
@@ -125,6 +127,8 @@ pub(crate) struct EnipState {
     txs: VecDeque<Tx>,
     next_id: u64,
     sides: [Side; 2],
+    /// Session handle granted by a successful `RegisterSession` reply of this flow.
+    session: Option<u32>,
 }
 
 fn side_index(dir: Dir) -> usize {
@@ -154,6 +158,7 @@ impl EnipState {
             txs: VecDeque::new(),
             next_id: 0,
             sides: [Side::default(); 2],
+            session: None,
         }
     }
 
@@ -193,6 +198,24 @@ impl EnipState {
         }
         if m.header.status.0 != 0 && dir == Dir::ToClient {
             ctx.anomaly(dir, "encapsulation_error_status");
+        }
+        // Sessions: a request that needs a session must carry the one this flow registered.
+        match (dir, cmd) {
+            (Dir::ToClient, Command::REGISTER_SESSION) if m.header.status.0 == 0 => {
+                self.session = Some(m.header.session);
+            }
+            (
+                Dir::ToServer,
+                Command::SEND_RR_DATA | Command::SEND_UNIT_DATA | Command::UNREGISTER_SESSION,
+            ) => {
+                if self.session.is_some_and(|s| s != m.header.session) {
+                    ctx.anomaly(dir, "session_mismatch");
+                }
+                if cmd == Command::UNREGISTER_SESSION {
+                    self.session = None;
+                }
+            }
+            _ => {}
         }
         match dir {
             Dir::ToServer => {
@@ -838,6 +861,25 @@ mod tests {
         h.out.fold_pdus();
         assert_eq!(h.out.stats.pdus.get("enip"), Some(&2));
         assert!(format!("{:?}", h.out.assets).contains("1756-ENBT/A"));
+    }
+
+    #[test]
+    fn request_with_another_session_handle_is_flagged() {
+        let mut h = Harness::with(EnipState::new(L4::Tcp), AppProto::Enip);
+        h.feed(Dir::ToServer, &encap(0x65, 0, &[1, 0, 0, 0]));
+        h.feed(Dir::ToClient, &encap(0x65, 0x42, &[1, 0, 0, 0]));
+        let get = [0x0e, 3, 0x20, 1, 0x24, 1, 0x30, 1];
+        h.feed(Dir::ToServer, &encap(0x6f, 0x42, &rr(&get)));
+        h.feed(Dir::ToServer, &encap(0x6f, 0x43, &rr(&get)));
+        h.close();
+        let ev = h.events();
+        let kinds: Vec<&str> = ev
+            .iter()
+            .filter(|e| e["event_type"] == "anomaly")
+            .filter_map(|e| e["anomaly"]["event"].as_str())
+            .collect();
+        assert_eq!(kinds, vec!["session_mismatch"]);
+        assert_eq!(enip(&ev)[0]["response"]["session_handle"], 0x42);
     }
 
     #[test]
