@@ -103,7 +103,12 @@ pub struct DeviceListing {
 }
 
 /// What a scanner should identify on service `svc` of `dev` at `addr` and `port`.
-pub fn expected(dev: &DeviceSpec, svc: &ServiceSpec, addr: Ipv4Addr, port: u16) -> BTreeMap<String, String> {
+pub fn expected(
+    dev: &DeviceSpec,
+    svc: &ServiceSpec,
+    addr: Ipv4Addr,
+    port: u16,
+) -> BTreeMap<String, String> {
     let id = &dev.identity;
     let w = &dev.weaknesses;
     let mut m = BTreeMap::new();
@@ -169,13 +174,27 @@ pub fn expected(dev: &DeviceSpec, svc: &ServiceSpec, addr: Ipv4Addr, port: u16) 
                 })
                 .collect();
             put("security_modes", modes.join(","));
-            let mut pols: Vec<&str> = eps.iter().map(|(_, p, _)| p.rsplit('#').next().unwrap_or(p)).collect();
+            let mut pols: Vec<&str> = eps
+                .iter()
+                .map(|(_, p, _)| p.rsplit('#').next().unwrap_or(p))
+                .collect();
             pols.dedup();
             put("security_policies", pols.join(","));
         }
         Protocol::Mqtt => {
-            put("anonymous", if w.anonymous_mqtt { "accepted" } else { "refused" }.into());
-            put("version", proto::mqtt::version(svc.banner.as_deref(), &id.firmware));
+            put(
+                "anonymous",
+                if w.anonymous_mqtt {
+                    "accepted"
+                } else {
+                    "refused"
+                }
+                .into(),
+            );
+            put(
+                "version",
+                proto::mqtt::version(svc.banner.as_deref(), &id.firmware),
+            );
         }
         Protocol::Coap => put("well_known_core", proto::coap::link_format(id)),
         Protocol::Http | Protocol::Https => {
@@ -273,6 +292,7 @@ pub struct Fleet {
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
     ca_pem: String,
+    ca_der: Vec<u8>,
 }
 
 async fn run_tcp(listener: TcpListener, ctx: Ctx, mut stop: watch::Receiver<bool>) {
@@ -311,9 +331,12 @@ async fn serve_stream(stream: tokio::net::TcpStream, ctx: Ctx) {
         Protocol::Mqtt => mqtt::serve(stream, ctx).await,
         Protocol::Http => http::serve(stream, ctx, p).await,
         Protocol::Https => {
-            let Some(cfg) = ctx.dev.tls.clone() else { return };
+            let Some(cfg) = ctx.dev.tls.clone() else {
+                return;
+            };
             let acceptor = tokio_rustls::TlsAcceptor::from(cfg);
-            let Ok(Ok(tls)) = tokio::time::timeout(proto::IDLE, acceptor.accept(stream)).await else {
+            let Ok(Ok(tls)) = tokio::time::timeout(proto::IDLE, acceptor.accept(stream)).await
+            else {
                 ctx.rec(Transport::Tcp, p, 0, "tls_handshake_failed", false, false);
                 return;
             };
@@ -365,7 +388,12 @@ impl Fleet {
                 }
                 let needs_tls = d.services.iter().any(|s| s.protocol == Protocol::Https);
                 let tls = if needs_tls {
-                    Some(ca.server_config(d.weaknesses.certificate, addr, &d.identity.hostname, &d.identity.vendor)?)
+                    Some(ca.server_config(
+                        d.weaknesses.certificate,
+                        addr,
+                        &d.identity.hostname,
+                        &d.identity.vendor,
+                    )?)
                 } else {
                     None
                 };
@@ -385,11 +413,13 @@ impl Fleet {
                         port,
                     };
                     if s.protocol.tcp() {
-                        let l = TcpListener::bind(sa).await.map_err(|source| SimError::Bind {
-                            transport: "tcp",
-                            addr: sa,
-                            source,
-                        })?;
+                        let l = TcpListener::bind(sa)
+                            .await
+                            .map_err(|source| SimError::Bind {
+                                transport: "tcp",
+                                addr: sa,
+                                source,
+                            })?;
                         tasks.push(tokio::spawn(run_tcp(l, ctx.clone(), stop_rx.clone())));
                     }
                     if s.protocol.udp() {
@@ -418,6 +448,7 @@ impl Fleet {
             shutdown,
             tasks,
             ca_pem: ca.pem(),
+            ca_der: ca.der(),
         })
     }
 
@@ -434,7 +465,9 @@ impl Fleet {
                 .map_or(0, |d| d.as_nanos() as u64);
         let mut last = None;
         for _ in 0..32 {
-            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
             let b = 64 + ((seed >> 33) % 190) as u8;
             let c = ((seed >> 45) % 256) as u8;
             spec.base = Ipv4Addr::new(127, b, c, 1);
@@ -456,7 +489,10 @@ impl Fleet {
     pub fn service_addr(&self, i: usize, protocol: Protocol) -> Option<SocketAddr> {
         let d = self.spec.devices.get(i)?;
         let s = d.services.iter().find(|s| s.protocol == protocol)?;
-        Some(SocketAddr::from((self.addr(i), self.spec.map_port(s.port()))))
+        Some(SocketAddr::from((
+            self.addr(i),
+            self.spec.map_port(s.port()),
+        )))
     }
 
     /// Number of devices.
@@ -488,6 +524,11 @@ impl Fleet {
     /// HTTPS certificates.
     pub fn ca_pem(&self) -> &str {
         &self.ca_pem
+    }
+
+    /// The fleet CA certificate in DER.
+    pub fn ca_der(&self) -> &[u8] {
+        &self.ca_der
     }
 
     /// What each device serves and what a scanner should identify.

@@ -55,7 +55,8 @@ fn main() -> Result<()> {
     }
     let mut spec = match &args.spec {
         Some(path) => {
-            let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
             FleetSpec::from_yaml(&text).with_context(|| format!("parsing {}", path.display()))?
         }
         None => FleetSpec::from_profile(&args.profile, args.devices, args.base, args.seed)
@@ -94,10 +95,14 @@ fn main() -> Result<()> {
             "skjold-sim: {n} devices, {sockets} sockets, started in {:.3} s; Ctrl-C to stop",
             t0.elapsed().as_secs_f64()
         );
-        tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+        tokio::signal::ctrl_c()
+            .await
+            .context("waiting for Ctrl-C")?;
         let total = fleet.requests().len();
         let writes = fleet.requests().iter().filter(|r| r.write).count();
-        eprintln!("skjold-sim: stopping; {total} requests recorded, {writes} writes or state changes");
+        eprintln!(
+            "skjold-sim: stopping; {total} requests recorded, {writes} writes or state changes"
+        );
         fleet.stop().await;
         Ok(())
     })

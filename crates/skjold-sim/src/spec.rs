@@ -101,7 +101,10 @@ impl Default for Identity {
 impl Identity {
     /// Firmware split into (major, minor, patch), missing parts as 0.
     pub fn firmware_parts(&self) -> (u8, u8, u8) {
-        let mut it = self.firmware.split('.').map(|p| p.trim().parse::<u8>().unwrap_or(0));
+        let mut it = self
+            .firmware
+            .split('.')
+            .map(|p| p.trim().parse::<u8>().unwrap_or(0));
         (
             it.next().unwrap_or(0),
             it.next().unwrap_or(0),
@@ -390,7 +393,9 @@ pub const MIXED: [&str; 12] = [
 ];
 
 /// Ports the robustness devices serve their misbehaviour on.
-pub const ROBUST_PORTS: [u16; 12] = [21, 22, 23, 80, 102, 443, 502, 1883, 2404, 4840, 20000, 44818];
+pub const ROBUST_PORTS: [u16; 12] = [
+    21, 22, 23, 80, 102, 443, 502, 1883, 2404, 4840, 20000, 44818,
+];
 
 /// splitmix64: the deterministic generator for per-device choices.
 fn mix(mut z: u64) -> u64 {
@@ -557,7 +562,12 @@ pub fn profile(name: &str, index: usize, seed: u64) -> Option<DeviceSpec> {
 impl FleetSpec {
     /// `count` devices of `profile` (`mixed` cycles through [`MIXED`]) from `base`.
     /// `None` for an unknown profile name.
-    pub fn from_profile(profile_name: &str, count: usize, base: Ipv4Addr, seed: u64) -> Option<Self> {
+    pub fn from_profile(
+        profile_name: &str,
+        count: usize,
+        base: Ipv4Addr,
+        seed: u64,
+    ) -> Option<Self> {
         let mut devices = Vec::with_capacity(count);
         for i in 0..count {
             let name = if profile_name == "mixed" {

@@ -28,8 +28,10 @@ impl Ca {
     pub(crate) fn new() -> Result<Self, SimError> {
         let key = KeyPair::generate().map_err(err)?;
         let mut p = CertificateParams::new(Vec::<String>::new()).map_err(err)?;
-        p.distinguished_name.push(DnType::CommonName, "Skjold Sim Fleet CA");
-        p.distinguished_name.push(DnType::OrganizationName, "Skjold Sim");
+        p.distinguished_name
+            .push(DnType::CommonName, "Skjold Sim Fleet CA");
+        p.distinguished_name
+            .push(DnType::OrganizationName, "Skjold Sim");
         p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         p.not_before = date_time_ymd(2024, 1, 1);
         p.not_after = date_time_ymd(2049, 12, 31);
@@ -40,6 +42,11 @@ impl Ca {
     /// The CA certificate in PEM.
     pub(crate) fn pem(&self) -> String {
         self.cert.pem()
+    }
+
+    /// The CA certificate in DER.
+    pub(crate) fn der(&self) -> Vec<u8> {
+        self.cert.der().to_vec()
     }
 
     /// A rustls server configuration for a device at `addr` named `host`.
@@ -58,9 +65,11 @@ impl Ca {
         };
         let mut p = CertificateParams::new(names.clone()).map_err(err)?;
         if kind != CertKind::HostnameMismatch {
-            p.subject_alt_names.push(SanType::IpAddress(IpAddr::V4(addr)));
+            p.subject_alt_names
+                .push(SanType::IpAddress(IpAddr::V4(addr)));
         }
-        p.distinguished_name.push(DnType::CommonName, names[0].clone());
+        p.distinguished_name
+            .push(DnType::CommonName, names[0].clone());
         p.distinguished_name.push(DnType::OrganizationName, org);
         if kind == CertKind::Expired {
             p.not_before = date_time_ymd(2020, 1, 1);

@@ -161,7 +161,14 @@ pub(crate) fn datagram(ctx: &Ctx, d: &[u8]) -> Option<Vec<u8>> {
         1 => {
             let svc = *apdu.get(1)?;
             if svc == 8 {
-                ctx.rec(Transport::Udp, Protocol::Bacnet, 0x100 | 8, "who_is", false, false);
+                ctx.rec(
+                    Transport::Udp,
+                    Protocol::Bacnet,
+                    0x100 | 8,
+                    "who_is",
+                    false,
+                    false,
+                );
                 // Optional range: context 0 low limit, context 1 high limit.
                 if apdu.len() > 2 {
                     let (l0, o0) = context(apdu, 2, 0)?;
@@ -196,7 +203,14 @@ pub(crate) fn datagram(ctx: &Ctx, d: &[u8]) -> Option<Vec<u8>> {
             let invoke = *apdu.get(2)?;
             let svc = *apdu.get(3)?;
             let (name, write) = confirmed_name(svc);
-            ctx.rec(Transport::Udp, Protocol::Bacnet, u32::from(svc), name, write, false);
+            ctx.rec(
+                Transport::Udp,
+                Protocol::Bacnet,
+                u32::from(svc),
+                name,
+                write,
+                false,
+            );
             if svc != 12 {
                 // Reject, reason unrecognized-service (9).
                 return Some(bvlc(&[0x60, invoke, 9]));

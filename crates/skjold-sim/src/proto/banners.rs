@@ -11,21 +11,29 @@ use crate::spec::{DeviceSpec, Protocol, ServiceSpec};
 /// SSH identification string of a service (without CR LF).
 pub fn ssh_banner(dev: &DeviceSpec, svc: &ServiceSpec) -> String {
     let _ = dev;
-    svc.banner.clone().unwrap_or_else(|| "SSH-2.0-dropbear_2019.78".into())
+    svc.banner
+        .clone()
+        .unwrap_or_else(|| "SSH-2.0-dropbear_2019.78".into())
 }
 
 /// First line of the Telnet greeting.
 pub fn telnet_banner(dev: &DeviceSpec, svc: &ServiceSpec) -> String {
-    svc.banner
-        .clone()
-        .unwrap_or_else(|| format!("{} {} (firmware {})", dev.identity.vendor, dev.identity.product, dev.identity.firmware))
+    svc.banner.clone().unwrap_or_else(|| {
+        format!(
+            "{} {} (firmware {})",
+            dev.identity.vendor, dev.identity.product, dev.identity.firmware
+        )
+    })
 }
 
 /// FTP 220 greeting text.
 pub fn ftp_banner(dev: &DeviceSpec, svc: &ServiceSpec) -> String {
-    svc.banner
-        .clone()
-        .unwrap_or_else(|| format!("{} FTP server ({}) ready.", dev.identity.model, dev.identity.firmware))
+    svc.banner.clone().unwrap_or_else(|| {
+        format!(
+            "{} FTP server ({}) ready.",
+            dev.identity.model, dev.identity.firmware
+        )
+    })
 }
 
 fn accepts(dev: &DeviceSpec, user: &str, pass: &str) -> bool {
@@ -43,7 +51,14 @@ pub(crate) async fn ssh<S: Stream>(mut s: S, ctx: Ctx) {
     }
     let mut buf = Vec::new();
     if let Some(line) = read_line(&mut s, &mut buf).await {
-        ctx.rec(Transport::Tcp, Protocol::Ssh, 0, format!("identification {line}"), false, false);
+        ctx.rec(
+            Transport::Tcp,
+            Protocol::Ssh,
+            0,
+            format!("identification {line}"),
+            false,
+            false,
+        );
     }
 }
 
@@ -56,13 +71,22 @@ fn strip_iac(line: &str) -> String {
 pub(crate) async fn telnet<S: Stream>(mut s: S, ctx: Ctx) {
     let dev = &ctx.dev.spec;
     let mut greeting = vec![0xFF, 0xFB, 0x01, 0xFF, 0xFB, 0x03];
-    greeting.extend_from_slice(format!("\r\n{}\r\n\r\n{} login: ", telnet_banner(dev, &ctx.svc), dev.identity.hostname).as_bytes());
+    greeting.extend_from_slice(
+        format!(
+            "\r\n{}\r\n\r\n{} login: ",
+            telnet_banner(dev, &ctx.svc),
+            dev.identity.hostname
+        )
+        .as_bytes(),
+    );
     if !send(&mut s, &greeting).await {
         return;
     }
     let mut buf = Vec::new();
     for _ in 0..3 {
-        let Some(user) = read_line(&mut s, &mut buf).await else { return };
+        let Some(user) = read_line(&mut s, &mut buf).await else {
+            return;
+        };
         let user = strip_iac(&user);
         if user.is_empty() {
             if !send(&mut s, b"login: ").await {
@@ -73,11 +97,28 @@ pub(crate) async fn telnet<S: Stream>(mut s: S, ctx: Ctx) {
         if !send(&mut s, b"Password: ").await {
             return;
         }
-        let Some(pass) = read_line(&mut s, &mut buf).await else { return };
+        let Some(pass) = read_line(&mut s, &mut buf).await else {
+            return;
+        };
         let pass = strip_iac(&pass);
-        ctx.rec(Transport::Tcp, Protocol::Telnet, 0, format!("login {user}"), false, true);
+        ctx.rec(
+            Transport::Tcp,
+            Protocol::Telnet,
+            0,
+            format!("login {user}"),
+            false,
+            true,
+        );
         if accepts(dev, &user, &pass) {
-            let _ = send(&mut s, format!("\r\nBusyBox v1.22.1 built-in shell (ash)\r\n{user}@{}:~# ", dev.identity.hostname).as_bytes()).await;
+            let _ = send(
+                &mut s,
+                format!(
+                    "\r\nBusyBox v1.22.1 built-in shell (ash)\r\n{user}@{}:~# ",
+                    dev.identity.hostname
+                )
+                .as_bytes(),
+            )
+            .await;
             // Any further line ends the session.
             let _ = read_line(&mut s, &mut buf).await;
             return;
@@ -91,7 +132,12 @@ pub(crate) async fn telnet<S: Stream>(mut s: S, ctx: Ctx) {
 /// FTP control connection.
 pub(crate) async fn ftp<S: Stream>(mut s: S, ctx: Ctx) {
     let dev = &ctx.dev.spec;
-    if !send(&mut s, format!("220 {}\r\n", ftp_banner(dev, &ctx.svc)).as_bytes()).await {
+    if !send(
+        &mut s,
+        format!("220 {}\r\n", ftp_banner(dev, &ctx.svc)).as_bytes(),
+    )
+    .await
+    {
         return;
     }
     let mut buf = Vec::new();
@@ -100,8 +146,28 @@ pub(crate) async fn ftp<S: Stream>(mut s: S, ctx: Ctx) {
     while let Some(line) = read_line(&mut s, &mut buf).await {
         let (cmd, arg) = line.split_once(' ').unwrap_or((line.as_str(), ""));
         let cmd = cmd.to_ascii_uppercase();
-        let write = matches!(cmd.as_str(), "STOR" | "STOU" | "APPE" | "DELE" | "MKD" | "XMKD" | "RMD" | "XRMD" | "RNFR" | "RNTO" | "SITE");
-        ctx.rec(Transport::Tcp, Protocol::Ftp, 0, cmd.clone(), write, cmd == "PASS");
+        let write = matches!(
+            cmd.as_str(),
+            "STOR"
+                | "STOU"
+                | "APPE"
+                | "DELE"
+                | "MKD"
+                | "XMKD"
+                | "RMD"
+                | "XRMD"
+                | "RNFR"
+                | "RNTO"
+                | "SITE"
+        );
+        ctx.rec(
+            Transport::Tcp,
+            Protocol::Ftp,
+            0,
+            cmd.clone(),
+            write,
+            cmd == "PASS",
+        );
         let reply: String = match cmd.as_str() {
             "USER" => {
                 user = Some(arg.to_string());
@@ -116,7 +182,11 @@ pub(crate) async fn ftp<S: Stream>(mut s: S, ctx: Ctx) {
                 None => "503 Login with USER first.".into(),
                 Some(u) => {
                     let anon = u.eq_ignore_ascii_case("anonymous") || u.eq_ignore_ascii_case("ftp");
-                    logged_in = if anon { dev.weaknesses.anonymous_ftp } else { accepts(dev, u, arg) };
+                    logged_in = if anon {
+                        dev.weaknesses.anonymous_ftp
+                    } else {
+                        accepts(dev, u, arg)
+                    };
                     if logged_in {
                         "230 Login successful.".into()
                     } else {

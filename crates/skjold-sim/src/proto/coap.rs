@@ -109,7 +109,14 @@ pub(crate) fn datagram(ctx: &Ctx, d: &[u8]) -> Option<Vec<u8>> {
     }
     let path = path.join("/");
     let (name, write) = method(code);
-    ctx.rec(Transport::Udp, Protocol::Coap, u32::from(code), format!("{name} /{path}"), write, false);
+    ctx.rec(
+        Transport::Udp,
+        Protocol::Coap,
+        u32::from(code),
+        format!("{name} /{path}"),
+        write,
+        false,
+    );
     let id = &ctx.dev.spec.identity;
     let (resp_code, format, payload) = match (code, path.as_str()) {
         (1, ".well-known/core") => (0x45, Some(40u8), link_format(id)),

@@ -17,7 +17,11 @@ pub fn crc(data: &[u8]) -> u16 {
     for &b in data {
         c ^= u16::from(b);
         for _ in 0..8 {
-            c = if c & 1 != 0 { (c >> 1) ^ 0xA6BC } else { c >> 1 };
+            c = if c & 1 != 0 {
+                (c >> 1) ^ 0xA6BC
+            } else {
+                c >> 1
+            };
         }
     }
     !c
@@ -89,16 +93,51 @@ pub(crate) async fn serve<S: Stream>(mut s: S, ctx: Ctx) {
         }
         let func = ctrl & 0x0F;
         match func {
-            9 => ctx.rec(Transport::Tcp, Protocol::Dnp3, 9, "request_link_status", false, false),
-            0 => ctx.rec(Transport::Tcp, Protocol::Dnp3, 0, "reset_link_states", true, false),
-            2 => ctx.rec(Transport::Tcp, Protocol::Dnp3, 2, "test_link_states", false, false),
+            9 => ctx.rec(
+                Transport::Tcp,
+                Protocol::Dnp3,
+                9,
+                "request_link_status",
+                false,
+                false,
+            ),
+            0 => ctx.rec(
+                Transport::Tcp,
+                Protocol::Dnp3,
+                0,
+                "reset_link_states",
+                true,
+                false,
+            ),
+            2 => ctx.rec(
+                Transport::Tcp,
+                Protocol::Dnp3,
+                2,
+                "test_link_states",
+                false,
+                false,
+            ),
             3 | 4 => {
                 // Transport header, application control, function.
                 let af = user.get(2).copied().unwrap_or(0xFF);
                 let (name, write) = app_name(af);
-                ctx.rec(Transport::Tcp, Protocol::Dnp3, 0x100 | u32::from(af), name, write, false);
+                ctx.rec(
+                    Transport::Tcp,
+                    Protocol::Dnp3,
+                    0x100 | u32::from(af),
+                    name,
+                    write,
+                    false,
+                );
             }
-            _ => ctx.rec(Transport::Tcp, Protocol::Dnp3, u32::from(func), "link_function", true, false),
+            _ => ctx.rec(
+                Transport::Tcp,
+                Protocol::Dnp3,
+                u32::from(func),
+                "link_function",
+                true,
+                false,
+            ),
         }
         if dest != OUTSTATION_ADDRESS || !ok {
             continue;
@@ -108,7 +147,11 @@ pub(crate) async fn serve<S: Stream>(mut s: S, ctx: Ctx) {
             9 => frame(0x0B, src, dest, &[]),
             0 | 2 => frame(0x00, src, dest, &[]),
             3 | 4 => {
-                let mut out = if func == 3 { frame(0x00, src, dest, &[]) } else { Vec::new() };
+                let mut out = if func == 3 {
+                    frame(0x00, src, dest, &[])
+                } else {
+                    Vec::new()
+                };
                 if user.get(2) == Some(&1) {
                     // Null response: transport FIR|FIN, application FIR|FIN with the request's
                     // sequence, function 129 RESPONSE, IIN 0x00 0x00.
@@ -133,9 +176,13 @@ mod tests {
 
     #[test]
     fn link_status_request_has_the_known_crc() {
-        // Request Link Status from master 1 to outstation 10, as sent by opendnp3.
+        // Request Link Status from master 1 to outstation 10; tshark 4 reports this header
+        // CRC (0xDAFE) as good, and the READ chunk c0c1013c0106 as 0x73F9.
         let f = frame(0xC9, 10, 1, &[]);
-        assert_eq!(f, [0x05, 0x64, 0x05, 0xC9, 0x0A, 0x00, 0x01, 0x00, 0x9F, 0x84]);
-        assert_eq!(crc(&[0x05, 0x64, 0x05, 0xC9, 0x0A, 0x00, 0x01, 0x00]), 0x849F);
+        assert_eq!(
+            f,
+            [0x05, 0x64, 0x05, 0xC9, 0x0A, 0x00, 0x01, 0x00, 0xFE, 0xDA]
+        );
+        assert_eq!(crc(&[0xC0, 0xC1, 0x01, 0x3C, 0x01, 0x06]), 0x73F9);
     }
 }

@@ -36,9 +36,9 @@ pub(crate) fn revision(id: &Identity) -> (u8, u8) {
 /// Serial number as the 32-bit value (the identity's `serial` read as hex, else a hash).
 pub(crate) fn serial(id: &Identity) -> u32 {
     u32::from_str_radix(id.serial.trim_start_matches("0x"), 16).unwrap_or_else(|_| {
-        id.serial
-            .bytes()
-            .fold(0x811C_9DC5u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193))
+        id.serial.bytes().fold(0x811C_9DC5u32, |h, b| {
+            (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+        })
     })
 }
 
@@ -51,7 +51,7 @@ pub(crate) fn product_code(id: &Identity) -> u16 {
 pub(crate) fn list_identity(id: &Identity, addr: Ipv4Addr) -> Vec<u8> {
     let mut item = Vec::new();
     item.extend_from_slice(&1u16.to_le_bytes()); // encapsulation protocol version
-    // Socket address: sin_family, sin_port, sin_addr (big-endian), sin_zero.
+                                                 // Socket address: sin_family, sin_port, sin_addr (big-endian), sin_zero.
     item.extend_from_slice(&2u16.to_be_bytes());
     item.extend_from_slice(&44818u16.to_be_bytes());
     item.extend_from_slice(&addr.octets());
@@ -143,7 +143,13 @@ fn handle(ctx: &Ctx, t: Transport, msg: &[u8], session: &mut u32) -> Option<Vec<
     match cmd {
         0x0000 => None,
         0x0004 => Some(encap(cmd, req_session, 0, context, &list_services())),
-        0x0063 => Some(encap(cmd, req_session, 0, context, &list_identity(id, ctx.dev.addr))),
+        0x0063 => Some(encap(
+            cmd,
+            req_session,
+            0,
+            context,
+            &list_identity(id, ctx.dev.addr),
+        )),
         0x0064 => Some(encap(cmd, req_session, 0, context, &0u16.to_le_bytes())),
         0x0065 if t == Transport::Tcp => {
             if len != 4 || le16(data, 0) != 1 {
@@ -209,7 +215,14 @@ pub(crate) fn datagram(ctx: &Ctx, d: &[u8]) -> Option<Vec<u8>> {
     let cmd = le16(d, 0);
     // Over UDP only the list commands are defined.
     if !matches!(cmd, 0x0004 | 0x0063 | 0x0064) {
-        ctx.rec(Transport::Udp, Protocol::Enip, u32::from(cmd), "udp_command", true, false);
+        ctx.rec(
+            Transport::Udp,
+            Protocol::Enip,
+            u32::from(cmd),
+            "udp_command",
+            true,
+            false,
+        );
         return None;
     }
     handle(ctx, Transport::Udp, d, &mut session)

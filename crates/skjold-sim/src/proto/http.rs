@@ -17,9 +17,12 @@ pub fn server_header(dev: &DeviceSpec, svc: &ServiceSpec) -> String {
 
 /// The page title of a service.
 pub fn title(dev: &DeviceSpec, svc: &ServiceSpec) -> String {
-    svc.title
-        .clone()
-        .unwrap_or_else(|| format!("{} {} - Web Management", dev.identity.vendor, dev.identity.product))
+    svc.title.clone().unwrap_or_else(|| {
+        format!(
+            "{} {} - Web Management",
+            dev.identity.vendor, dev.identity.product
+        )
+    })
 }
 
 /// The Basic realm.
@@ -59,7 +62,9 @@ pub(crate) async fn serve<S: Stream>(mut s: S, ctx: Ctx, protocol: Protocol) {
     let path = parts.next().unwrap_or("/").to_string();
     let auth = lines.find_map(|l| {
         let (k, v) = l.split_once(':')?;
-        k.trim().eq_ignore_ascii_case("authorization").then(|| v.trim().to_string())
+        k.trim()
+            .eq_ignore_ascii_case("authorization")
+            .then(|| v.trim().to_string())
     });
     let creds = auth.as_deref().and_then(|a| {
         let (scheme, b64) = a.split_once(' ')?;
@@ -79,7 +84,14 @@ pub(crate) async fn serve<S: Stream>(mut s: S, ctx: Ctx, protocol: Protocol) {
         "DELETE" => 5,
         _ => 0,
     };
-    ctx.rec(Transport::Tcp, protocol, code, format!("{method} {path}"), write, creds.is_some());
+    ctx.rec(
+        Transport::Tcp,
+        protocol,
+        code,
+        format!("{method} {path}"),
+        write,
+        creds.is_some(),
+    );
     let server = server_header(dev, &ctx.svc);
     let title = title(dev, &ctx.svc);
     let is_head = method == "HEAD";
@@ -87,7 +99,13 @@ pub(crate) async fn serve<S: Stream>(mut s: S, ctx: Ctx, protocol: Protocol) {
         || matches!((&creds, &dev.weaknesses.default_credentials),
             (Some((u, p)), Some(c)) if *u == c.user && *p == c.password);
     let reply = if write {
-        response("405 Method Not Allowed", &server, "Allow: GET, HEAD\r\n", "", is_head)
+        response(
+            "405 Method Not Allowed",
+            &server,
+            "Allow: GET, HEAD\r\n",
+            "",
+            is_head,
+        )
     } else if !authorised {
         let body = format!("<html><head><title>401 Unauthorized</title></head><body><h1>401 Unauthorized</h1><p>{title}</p></body></html>\n");
         let extra = format!("WWW-Authenticate: Basic realm=\"{}\"\r\n", realm(dev));

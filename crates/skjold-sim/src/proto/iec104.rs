@@ -40,10 +40,24 @@ pub(crate) async fn serve<S: Stream>(mut s: S, ctx: Ctx) {
                 0x83 => ("testfr_con", false, None),
                 _ => ("u_format", true, None),
             };
-            ctx.rec(Transport::Tcp, Protocol::Iec104, u32::from(c1), name, write, false);
+            ctx.rec(
+                Transport::Tcp,
+                Protocol::Iec104,
+                u32::from(c1),
+                name,
+                write,
+                false,
+            );
             con.map(|c| [0x68, 0x04, c, 0x00, 0x00, 0x00])
         } else if c1 & 0x01 == 0x01 {
-            ctx.rec(Transport::Tcp, Protocol::Iec104, 0x01, "s_format", false, false);
+            ctx.rec(
+                Transport::Tcp,
+                Protocol::Iec104,
+                0x01,
+                "s_format",
+                false,
+                false,
+            );
             None
         } else {
             let ti = apdu.get(6).copied().unwrap_or(0);

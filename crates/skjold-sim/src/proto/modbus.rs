@@ -70,7 +70,8 @@ fn exception(fc: u8, code: u8) -> Vec<u8> {
 /// The response PDU to request `pdu` (non-empty).
 pub(crate) fn respond(id: &Identity, pdu: &[u8]) -> Vec<u8> {
     let fc = pdu[0];
-    let u16_at = |i: usize| -> Option<u16> { Some(u16::from_be_bytes([*pdu.get(i)?, *pdu.get(i + 1)?])) };
+    let u16_at =
+        |i: usize| -> Option<u16> { Some(u16::from_be_bytes([*pdu.get(i)?, *pdu.get(i + 1)?])) };
     match fc {
         1..=4 => {
             let (Some(addr), Some(qty)) = (u16_at(1), u16_at(3)) else {
@@ -135,7 +136,9 @@ fn device_id(id: &Identity, code: u8, start: u8) -> Vec<u8> {
             let last = if code == 1 { 2 } else { 6 };
             // An unknown start object restarts at object 0 (V1.1b3 §6.21).
             let start = if start > last { 0 } else { start };
-            objs.iter().filter(|(i, _)| *i >= start && *i <= last).collect()
+            objs.iter()
+                .filter(|(i, _)| *i >= start && *i <= last)
+                .collect()
         }
         4 => match objs.iter().find(|(i, _)| *i == start) {
             Some(o) => vec![o],
@@ -172,11 +175,21 @@ pub(crate) async fn serve<S: Stream>(mut s: S, ctx: Ctx) {
         let pdu = &adu[7..];
         let fc = pdu[0];
         let name = if fc == 43 && pdu.get(1) == Some(&14) {
-            format!("read_device_identification {}", pdu.get(2).copied().unwrap_or(0))
+            format!(
+                "read_device_identification {}",
+                pdu.get(2).copied().unwrap_or(0)
+            )
         } else {
             function_name(fc).to_string()
         };
-        ctx.rec(Transport::Tcp, Protocol::Modbus, u32::from(fc), name, is_write(pdu), false);
+        ctx.rec(
+            Transport::Tcp,
+            Protocol::Modbus,
+            u32::from(fc),
+            name,
+            is_write(pdu),
+            false,
+        );
         let resp = respond(&ctx.dev.spec.identity, pdu);
         let mut out = Vec::with_capacity(7 + resp.len());
         out.extend_from_slice(&adu[..4]);

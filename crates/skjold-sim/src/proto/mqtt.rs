@@ -112,9 +112,15 @@ fn parse_connect(b: &[u8]) -> Option<(u8, Option<String>, Option<String>)> {
 pub(crate) async fn serve<S: Stream>(mut s: S, ctx: Ctx) {
     let dev = &ctx.dev.spec;
     let retained: Vec<(String, String)> = vec![
-        ("$SYS/broker/version".into(), version(ctx.svc.banner.as_deref(), &dev.identity.firmware)),
+        (
+            "$SYS/broker/version".into(),
+            version(ctx.svc.banner.as_deref(), &dev.identity.firmware),
+        ),
         ("$SYS/broker/uptime".into(), "86400 seconds".into()),
-        (format!("plant/{}/status", dev.identity.module_name), "running".into()),
+        (
+            format!("plant/{}/status", dev.identity.module_name),
+            "running".into(),
+        ),
     ];
     let mut buf = Vec::new();
     let mut level = 4u8;
@@ -140,13 +146,17 @@ pub(crate) async fn serve<S: Stream>(mut s: S, ctx: Ctx) {
         let ty = first >> 4;
         match ty {
             1 if !connected => {
-                let Some((lvl, user, pass)) = parse_connect(body) else { return };
+                let Some((lvl, user, pass)) = parse_connect(body) else {
+                    return;
+                };
                 level = lvl;
                 let login = user.is_some() || pass.is_some();
                 ctx.rec(Transport::Tcp, Protocol::Mqtt, 1, "connect", false, login);
                 let ok = match (&user, &dev.weaknesses.default_credentials) {
                     (None, _) => dev.weaknesses.anonymous_mqtt,
-                    (Some(u), Some(c)) => *u == c.user && pass.as_deref() == Some(c.password.as_str()),
+                    (Some(u), Some(c)) => {
+                        *u == c.user && pass.as_deref() == Some(c.password.as_str())
+                    }
                     (Some(_), None) => false,
                 };
                 let code = match (ok, level == 5, user.is_some()) {
@@ -156,7 +166,11 @@ pub(crate) async fn serve<S: Stream>(mut s: S, ctx: Ctx) {
                     (false, false, true) => 0x04,
                     (false, false, false) => 0x05,
                 };
-                let ack = if level == 5 { vec![0x00, code, 0x00] } else { vec![0x00, code] };
+                let ack = if level == 5 {
+                    vec![0x00, code, 0x00]
+                } else {
+                    vec![0x00, code]
+                };
                 if !send(&mut s, &packet(0x20, &ack)).await || !ok {
                     return;
                 }
@@ -166,16 +180,27 @@ pub(crate) async fn serve<S: Stream>(mut s: S, ctx: Ctx) {
                 let pid = [body[0], body[1]];
                 let mut at = 2;
                 if level == 5 {
-                    let Some((plen, next)) = read_varint(body, at) else { return };
+                    let Some((plen, next)) = read_varint(body, at) else {
+                        return;
+                    };
                     at = next + plen;
                 }
                 let mut filters = Vec::new();
                 while at < body.len() {
-                    let Some((f, next)) = u16_str(body, at) else { return };
+                    let Some((f, next)) = u16_str(body, at) else {
+                        return;
+                    };
                     filters.push(String::from_utf8_lossy(f).into_owned());
                     at = next + 1;
                 }
-                ctx.rec(Transport::Tcp, Protocol::Mqtt, 8, format!("subscribe {}", filters.join(",")), false, false);
+                ctx.rec(
+                    Transport::Tcp,
+                    Protocol::Mqtt,
+                    8,
+                    format!("subscribe {}", filters.join(",")),
+                    false,
+                    false,
+                );
                 let mut ack = pid.to_vec();
                 if level == 5 {
                     ack.push(0);
@@ -200,11 +225,22 @@ pub(crate) async fn serve<S: Stream>(mut s: S, ctx: Ctx) {
             }
             3 if connected => {
                 let topic = u16_str(body, 0).map(|(t, _)| String::from_utf8_lossy(t).into_owned());
-                ctx.rec(Transport::Tcp, Protocol::Mqtt, 3, format!("publish {}", topic.unwrap_or_default()), true, false);
+                ctx.rec(
+                    Transport::Tcp,
+                    Protocol::Mqtt,
+                    3,
+                    format!("publish {}", topic.unwrap_or_default()),
+                    true,
+                    false,
+                );
                 let qos = (first >> 1) & 0x03;
                 if qos > 0 {
-                    let Some((_, at)) = u16_str(body, 0) else { return };
-                    let Some(pid) = body.get(at..at + 2) else { return };
+                    let Some((_, at)) = u16_str(body, 0) else {
+                        return;
+                    };
+                    let Some(pid) = body.get(at..at + 2) else {
+                        return;
+                    };
                     let kind = if qos == 1 { 0x40 } else { 0x50 };
                     if !send(&mut s, &packet(kind, pid)).await {
                         return;
@@ -212,7 +248,14 @@ pub(crate) async fn serve<S: Stream>(mut s: S, ctx: Ctx) {
                 }
             }
             10 if connected => {
-                ctx.rec(Transport::Tcp, Protocol::Mqtt, 10, "unsubscribe", false, false);
+                ctx.rec(
+                    Transport::Tcp,
+                    Protocol::Mqtt,
+                    10,
+                    "unsubscribe",
+                    false,
+                    false,
+                );
                 if body.len() >= 2 {
                     let mut ack = vec![body[0], body[1]];
                     if level == 5 {
@@ -230,11 +273,25 @@ pub(crate) async fn serve<S: Stream>(mut s: S, ctx: Ctx) {
                 }
             }
             14 => {
-                ctx.rec(Transport::Tcp, Protocol::Mqtt, 14, "disconnect", false, false);
+                ctx.rec(
+                    Transport::Tcp,
+                    Protocol::Mqtt,
+                    14,
+                    "disconnect",
+                    false,
+                    false,
+                );
                 return;
             }
             _ => {
-                ctx.rec(Transport::Tcp, Protocol::Mqtt, u32::from(ty), "unexpected", true, false);
+                ctx.rec(
+                    Transport::Tcp,
+                    Protocol::Mqtt,
+                    u32::from(ty),
+                    "unexpected",
+                    true,
+                    false,
+                );
                 return;
             }
         }

@@ -33,7 +33,11 @@ pub fn application_uri(id: &Identity) -> String {
 
 /// Product URI of a device.
 pub fn product_uri(id: &Identity) -> String {
-    format!("urn:{}:{}", id.vendor.replace(' ', "").to_lowercase(), id.model)
+    format!(
+        "urn:{}:{}",
+        id.vendor.replace(' ', "").to_lowercase(),
+        id.model
+    )
 }
 
 fn string(out: &mut Vec<u8>, s: Option<&str>) {
@@ -47,7 +51,9 @@ fn string(out: &mut Vec<u8>, s: Option<&str>) {
 }
 
 fn now() -> i64 {
-    let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let since = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
     // 100 ns ticks since 1601-01-01.
     116_444_736_000_000_000 + (since.as_nanos() / 100) as i64
 }
@@ -96,7 +102,14 @@ fn get_endpoints_body(id: &Identity, url: &str, none: bool) -> Vec<u8> {
             b.extend_from_slice(&ty.to_le_bytes());
             string(&mut b, None);
             string(&mut b, None);
-            string(&mut b, if ty == 1 { Some(POLICY_BASIC256SHA256) } else { None });
+            string(
+                &mut b,
+                if ty == 1 {
+                    Some(POLICY_BASIC256SHA256)
+                } else {
+                    None
+                },
+            );
         }
         string(&mut b, Some(TRANSPORT_PROFILE));
         b.push(level);
@@ -149,7 +162,11 @@ fn request_header(b: &[u8], at: usize) -> Option<(u32, usize)> {
     let (_, at) = read_node_any(b, at)?; // additional header type
     let enc = *b.get(at)?;
     let at = at + 1;
-    let at = if enc & 0x03 != 0 { read_string(b, at)?.1 } else { at };
+    let at = if enc & 0x03 != 0 {
+        read_string(b, at)?.1
+    } else {
+        at
+    };
     Some((handle, at))
 }
 
@@ -214,7 +231,14 @@ pub(crate) async fn serve<S: Stream>(mut s: S, ctx: Ctx) {
         let kind = [msg[0], msg[1], msg[2]];
         let reply = match &kind {
             b"HEL" if msg.len() >= 32 => {
-                ctx.rec(Transport::Tcp, Protocol::Opcua, 0x48_454C, "hello", false, false);
+                ctx.rec(
+                    Transport::Tcp,
+                    Protocol::Opcua,
+                    0x48_454C,
+                    "hello",
+                    false,
+                    false,
+                );
                 hello = true;
                 let mut b = 0u32.to_le_bytes().to_vec(); // protocol version
                 let rx = le32(&msg, 12).clamp(8192, 65_536);
@@ -226,17 +250,39 @@ pub(crate) async fn serve<S: Stream>(mut s: S, ctx: Ctx) {
                 message(b"ACK", &b)
             }
             b"OPN" if hello => {
-                let Some((policy, at)) = read_string(&msg, 12) else { return };
-                let Some((_, at)) = read_string(&msg, at) else { return };
-                let Some((_, at)) = read_string(&msg, at) else { return };
-                let Some(req_id) = msg.get(at + 4..at + 8).map(|b| le32(b, 0)) else { return };
+                let Some((policy, at)) = read_string(&msg, 12) else {
+                    return;
+                };
+                let Some((_, at)) = read_string(&msg, at) else {
+                    return;
+                };
+                let Some((_, at)) = read_string(&msg, at) else {
+                    return;
+                };
+                let Some(req_id) = msg.get(at + 4..at + 8).map(|b| le32(b, 0)) else {
+                    return;
+                };
                 let body_at = at + 8;
                 let handle = read_node(&msg, body_at)
                     .and_then(|(_, a)| request_header(&msg, a))
                     .map_or(0, |(h, _)| h);
-                ctx.rec(Transport::Tcp, Protocol::Opcua, 446, "open_secure_channel", false, false);
+                ctx.rec(
+                    Transport::Tcp,
+                    Protocol::Opcua,
+                    446,
+                    "open_secure_channel",
+                    false,
+                    false,
+                );
                 if policy != POLICY_NONE.as_bytes() {
-                    let _ = send(&mut s, &error(0x8055_0000, "only SecurityPolicy None is open to anonymous clients")).await;
+                    let _ = send(
+                        &mut s,
+                        &error(
+                            0x8055_0000,
+                            "only SecurityPolicy None is open to anonymous clients",
+                        ),
+                    )
+                    .await;
                     return;
                 }
                 open = true;
@@ -259,7 +305,9 @@ pub(crate) async fn serve<S: Stream>(mut s: S, ctx: Ctx) {
             }
             b"MSG" if open && msg.len() >= 24 => {
                 let req_id = le32(&msg, 20);
-                let Some((svc, at)) = read_node(&msg, 24) else { return };
+                let Some((svc, at)) = read_node(&msg, 24) else {
+                    return;
+                };
                 let (name, write) = service_name(svc);
                 ctx.rec(Transport::Tcp, Protocol::Opcua, svc, name, write, false);
                 let handle = request_header(&msg, at).map_or(0, |(h, _)| h);
@@ -288,7 +336,14 @@ pub(crate) async fn serve<S: Stream>(mut s: S, ctx: Ctx) {
                 message(b"MSG", &b)
             }
             b"CLO" => {
-                ctx.rec(Transport::Tcp, Protocol::Opcua, 452, "close_secure_channel", false, false);
+                ctx.rec(
+                    Transport::Tcp,
+                    Protocol::Opcua,
+                    452,
+                    "close_secure_channel",
+                    false,
+                    false,
+                );
                 return;
             }
             _ => {

@@ -179,7 +179,14 @@ pub(crate) async fn serve<S: Stream>(mut s: S, ctx: Ctx) {
         }
         match cotp[1] & 0xF0 {
             0xE0 if li >= 6 => {
-                ctx.rec(Transport::Tcp, Protocol::S7, 0xE0, "cotp_connect", false, false);
+                ctx.rec(
+                    Transport::Tcp,
+                    Protocol::S7,
+                    0xE0,
+                    "cotp_connect",
+                    false,
+                    false,
+                );
                 if !send(&mut s, &connect_confirm(&cotp[..=li])).await {
                     return;
                 }
@@ -188,7 +195,14 @@ pub(crate) async fn serve<S: Stream>(mut s: S, ctx: Ctx) {
             0xF0 => {}
             0x80 => {
                 // Disconnect request.
-                ctx.rec(Transport::Tcp, Protocol::S7, 0x80, "cotp_disconnect", false, false);
+                ctx.rec(
+                    Transport::Tcp,
+                    Protocol::S7,
+                    0x80,
+                    "cotp_disconnect",
+                    false,
+                    false,
+                );
                 return;
             }
             _ => return,
@@ -210,7 +224,14 @@ pub(crate) async fn serve<S: Stream>(mut s: S, ctx: Ctx) {
             1 => {
                 let f = param[0];
                 let (name, write) = job_name(f);
-                ctx.rec(Transport::Tcp, Protocol::S7, u32::from(f), name, write, false);
+                ctx.rec(
+                    Transport::Tcp,
+                    Protocol::S7,
+                    u32::from(f),
+                    name,
+                    write,
+                    false,
+                );
                 if f == 0xF0 && plen >= 8 {
                     let requested = super::be16(param, 6);
                     let size = requested.clamp(1, PDU_SIZE);
@@ -266,7 +287,14 @@ pub(crate) async fn serve<S: Stream>(mut s: S, ctx: Ctx) {
                 }
             }
             _ => {
-                ctx.rec(Transport::Tcp, Protocol::S7, u32::from(rosctr), "unknown_rosctr", true, false);
+                ctx.rec(
+                    Transport::Tcp,
+                    Protocol::S7,
+                    u32::from(rosctr),
+                    "unknown_rosctr",
+                    true,
+                    false,
+                );
                 return;
             }
         };
