@@ -16,6 +16,11 @@
 //! assert!(fleet.requests().iter().all(|r| !r.write));
 //! ```
 
+#![allow(
+    clippy::doc_markdown,
+    reason = "protocol vocabulary (BACnet, OPC UA, EtherNet/IP, CoAP) reads as words, not code"
+)]
+
 pub mod proto;
 pub mod recorder;
 pub mod spec;
@@ -110,7 +115,7 @@ pub fn expected(
     port: u16,
 ) -> BTreeMap<String, String> {
     let id = &dev.identity;
-    let w = &dev.weaknesses;
+    let weak = &dev.weaknesses;
     let mut m = BTreeMap::new();
     let mut put = |k: &str, v: String| {
         m.insert(k.to_string(), v);
@@ -164,7 +169,7 @@ pub fn expected(
             put("application_uri", proto::opcua::application_uri(id));
             put("product_uri", proto::opcua::product_uri(id));
             put("application_name", id.product.clone());
-            let eps = proto::opcua::endpoints(w.opcua_security_none);
+            let eps = proto::opcua::endpoints(weak.opcua_security_none);
             let modes: Vec<&str> = eps
                 .iter()
                 .map(|(m, _, _)| match m {
@@ -184,7 +189,7 @@ pub fn expected(
         Protocol::Mqtt => {
             put(
                 "anonymous",
-                if w.anonymous_mqtt {
+                if weak.anonymous_mqtt {
                     "accepted"
                 } else {
                     "refused"
@@ -199,7 +204,7 @@ pub fn expected(
         Protocol::Coap => put("well_known_core", proto::coap::link_format(id)),
         Protocol::Http | Protocol::Https => {
             put("server", proto::http::server_header(dev, svc));
-            if w.open_http {
+            if weak.open_http {
                 put("title", proto::http::title(dev, svc));
                 put("auth", "none".into());
             } else {
@@ -210,7 +215,7 @@ pub fn expected(
             if svc.protocol == Protocol::Https {
                 put(
                     "certificate",
-                    match w.certificate {
+                    match weak.certificate {
                         CertKind::Valid => "valid",
                         CertKind::SelfSigned => "self-signed",
                         CertKind::Expired => "expired",
@@ -224,7 +229,7 @@ pub fn expected(
         Protocol::Telnet => put("banner", proto::banners::telnet_banner(dev, svc)),
         Protocol::Ftp => {
             put("banner", proto::banners::ftp_banner(dev, svc));
-            put("anonymous", w.anonymous_ftp.to_string());
+            put("anonymous", weak.anonymous_ftp.to_string());
         }
         Protocol::Garbage | Protocol::Silent | Protocol::Close | Protocol::Trickle => {
             put("behaviour", svc.protocol.name().into());

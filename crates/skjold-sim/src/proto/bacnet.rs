@@ -77,8 +77,8 @@ pub(crate) fn property(id: &Identity, prop: u32) -> Option<Vec<u8>> {
         121 => app_string(&id.vendor),
         120 => app_unsigned(u32::from(id.vendor_id)),
         70 => app_string(&id.model),
-        44 => app_string(&id.firmware),
-        12 => app_string(&id.firmware),
+        // firmware-revision and application-software-version
+        44 | 12 => app_string(&id.firmware),
         28 => app_string(&id.product),
         58 => app_string(&id.plant_id),
         112 => app_enum(0), // system-status: operational

@@ -141,7 +141,6 @@ fn handle(ctx: &Ctx, t: Transport, msg: &[u8], session: &mut u32) -> Option<Vec<
     }
     ctx.rec(t, Protocol::Enip, code, service, write, false);
     match cmd {
-        0x0000 => None,
         0x0004 => Some(encap(cmd, req_session, 0, context, &list_services())),
         0x0063 => Some(encap(
             cmd,
@@ -159,7 +158,7 @@ fn handle(ctx: &Ctx, t: Transport, msg: &[u8], session: &mut u32) -> Option<Vec<
             *session = 0x1000_0000 | (ctx.dev.index as u32);
             Some(encap(cmd, *session, 0, context, data))
         }
-        0x0066 => None,
+        0x0000 | 0x0066 => None,
         0x006F | 0x0070 if t == Transport::Tcp => {
             if req_session != *session || *session == 0 {
                 return Some(encap(cmd, req_session, 0x0064, context, &[]));
@@ -195,13 +194,9 @@ pub(crate) async fn serve<S: Stream>(mut s: S, ctx: Ctx) {
         let msg: Vec<u8> = buf.drain(..24 + len).collect();
         let cmd = le16(&msg, 0);
         match handle(&ctx, Transport::Tcp, &msg, &mut session) {
-            Some(reply) => {
-                if !send(&mut s, &reply).await {
-                    return;
-                }
-            }
+            Some(reply) if !send(&mut s, &reply).await => return,
             None if cmd == 0x0066 => return,
-            None => {}
+            _ => {}
         }
     }
 }

@@ -121,7 +121,6 @@ pub(crate) fn respond(id: &Identity, pdu: &[u8]) -> Vec<u8> {
             out
         }
         43 if pdu.len() == 4 && pdu[1] == 14 => device_id(id, pdu[2], pdu[3]),
-        43 => exception(fc, 1),
         _ => exception(fc, 1),
     }
 }
@@ -132,7 +131,7 @@ fn device_id(id: &Identity, code: u8, start: u8) -> Vec<u8> {
     // Conformity level 0x82: regular identification, stream and individual access.
     let mut out = vec![43, 14, code, 0x82];
     let selected: Vec<&(u8, String)> = match code {
-        1 | 2 | 3 => {
+        1..=3 => {
             let last = if code == 1 { 2 } else { 6 };
             // An unknown start object restarts at object 0 (V1.1b3 §6.21).
             let start = if start > last { 0 } else { start };

@@ -118,7 +118,7 @@ fn get_endpoints_body(id: &Identity, url: &str, none: bool) -> Vec<u8> {
 }
 
 /// Message with header `kind` (3 ASCII letters + 'F') around `body`.
-fn message(kind: &[u8; 3], body: &[u8]) -> Vec<u8> {
+fn message(kind: [u8; 3], body: &[u8]) -> Vec<u8> {
     let mut out = kind.to_vec();
     out.push(b'F');
     out.extend_from_slice(&((8 + body.len()) as u32).to_le_bytes());
@@ -129,7 +129,7 @@ fn message(kind: &[u8; 3], body: &[u8]) -> Vec<u8> {
 fn error(code: u32, reason: &str) -> Vec<u8> {
     let mut b = code.to_le_bytes().to_vec();
     string(&mut b, Some(reason));
-    message(b"ERR", &b)
+    message(*b"ERR", &b)
 }
 
 /// Read a String at `at` in `b`: (value, next offset).
@@ -154,12 +154,12 @@ fn read_node(b: &[u8], at: usize) -> Option<(u32, usize)> {
 
 /// Skip a RequestHeader at `at`: (request handle, next offset).
 fn request_header(b: &[u8], at: usize) -> Option<(u32, usize)> {
-    let (_, at) = read_node_any(b, at)?; // authentication token
+    let ((), at) = read_node_any(b, at)?; // authentication token
     let handle = le32(b.get(at + 8..at + 12)?, 0);
     let at = at + 8 + 4 + 4; // timestamp, handle, return diagnostics
     let (_, at) = read_string(b, at)?; // audit entry id
     let at = at + 4; // timeout hint
-    let (_, at) = read_node_any(b, at)?; // additional header type
+    let ((), at) = read_node_any(b, at)?; // additional header type
     let enc = *b.get(at)?;
     let at = at + 1;
     let at = if enc & 0x03 != 0 {
@@ -247,7 +247,7 @@ pub(crate) async fn serve<S: Stream>(mut s: S, ctx: Ctx) {
                 b.extend_from_slice(&rx.to_le_bytes());
                 b.extend_from_slice(&65_536u32.to_le_bytes());
                 b.extend_from_slice(&16u32.to_le_bytes());
-                message(b"ACK", &b)
+                message(*b"ACK", &b)
             }
             b"OPN" if hello => {
                 let Some((policy, at)) = read_string(&msg, 12) else {
@@ -301,7 +301,7 @@ pub(crate) async fn serve<S: Stream>(mut s: S, ctx: Ctx) {
                 b.extend_from_slice(&now().to_le_bytes());
                 b.extend_from_slice(&3_600_000u32.to_le_bytes());
                 b.extend_from_slice(&0i32.to_le_bytes()); // server nonce: empty
-                message(b"OPN", &b)
+                message(*b"OPN", &b)
             }
             b"MSG" if open && msg.len() >= 24 => {
                 let req_id = le32(&msg, 20);
@@ -333,7 +333,7 @@ pub(crate) async fn serve<S: Stream>(mut s: S, ctx: Ctx) {
                         response_header(&mut b, handle, 0x800B_0000);
                     }
                 }
-                message(b"MSG", &b)
+                message(*b"MSG", &b)
             }
             b"CLO" => {
                 ctx.rec(
