@@ -2,6 +2,7 @@
 //! a write / state change and as a login attempt or not, for the scanner's safety tests.
 
 use std::net::Ipv4Addr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
@@ -45,18 +46,32 @@ pub struct Request {
     pub login: bool,
 }
 
+/// Most requests kept; later ones are only counted ([`Recorder::dropped`]), so a long
+/// benchmark cannot grow the simulator without bound.
+pub const MAX_RECORDED: usize = 1_000_000;
+
 /// Shared, append-only log of requests.
 #[derive(Debug, Clone, Default)]
 pub struct Recorder {
     inner: Arc<Mutex<Vec<Request>>>,
+    dropped: Arc<AtomicU64>,
 }
 
 impl Recorder {
-    /// Append one request.
+    /// Append one request (or count it when [`MAX_RECORDED`] are kept already).
     pub(crate) fn push(&self, r: Request) {
         if let Ok(mut v) = self.inner.lock() {
-            v.push(r);
+            if v.len() < MAX_RECORDED {
+                v.push(r);
+            } else {
+                self.dropped.fetch_add(1, Ordering::Relaxed);
+            }
         }
+    }
+
+    /// Requests received after the log was full.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
     }
 
     /// Everything recorded so far.

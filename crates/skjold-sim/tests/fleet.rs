@@ -361,9 +361,12 @@ fn bacnet_who_is_and_read_property() {
     // Unknown property → Error property/unknown-property.
     let r = udp(a, &hex("810a001101040005080c0c023fffff1901"));
     assert_eq!(&r[6..], hex("50080c 9102 9120"));
-    // WriteProperty → Reject, recorded as write.
-    let r = udp(a, &hex("810a001501040005090f0c023fffff194d3e21013f"));
-    assert_eq!(&r[6..], [0x60, 9, 9]);
+    // WriteProperty → Error write-access-denied, recorded as write.
+    let r = udp(
+        a,
+        &hex("810a001a01040005090f0c023fffff194d3e750500746573743f"),
+    );
+    assert_eq!(&r[6..], [0x50, 9, 15, 0x91, 2, 0x91, 40]);
     let log: Vec<(u32, bool)> = f
         .requests()
         .iter()

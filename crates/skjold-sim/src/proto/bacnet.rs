@@ -2,8 +2,9 @@
 //! 47808: Who-Is (with or without range) → I-Am; ReadProperty of the device object
 //! (object-identifier, object-name, vendor-name, vendor-identifier, model-name,
 //! firmware-revision, application-software-version, description, location, ...) → ComplexACK;
-//! unknown properties and objects → Error; every other confirmed service → Reject
-//! (unrecognized service), recorded as a write unless read-only.
+//! unknown properties and objects → Error; WriteProperty(Multiple) → Error write-access-denied;
+//! every other confirmed service → Reject (unrecognized service); recorded as a write unless
+//! read-only.
 
 use super::Ctx;
 use crate::recorder::Transport;
@@ -211,6 +212,10 @@ pub(crate) fn datagram(ctx: &Ctx, d: &[u8]) -> Option<Vec<u8>> {
                 write,
                 false,
             );
+            if matches!(svc, 15 | 16) {
+                // Error: class property (2), code write-access-denied (40).
+                return Some(bvlc(&[0x50, invoke, svc, 0x91, 2, 0x91, 40]));
+            }
             if svc != 12 {
                 // Reject, reason unrecognized-service (9).
                 return Some(bvlc(&[0x60, invoke, 9]));
