@@ -505,6 +505,7 @@ pub fn profile(name: &str, index: usize, seed: u64) -> Option<DeviceSpec> {
         "mqtt-broker" => {
             id.vendor = "Acme IoT".into();
             id.product = "Edge MQTT Gateway".into();
+            id.model = "EMG-100".into();
             id.firmware = format!("1.6.{fw_minor}");
             vec![svc(P::Mqtt), svc(P::Http)]
         }
