@@ -120,9 +120,7 @@ fn udp_conv(a: SocketAddr, reqs: &[Vec<u8>]) -> Conv {
 /// Classic pcap, link type 101 (raw IP).
 fn pcap(convs: &[Conv]) -> Vec<u8> {
     let mut out = Vec::new();
-    for v in [0xA1B2_C3D4u32] {
-        out.extend(v.to_le_bytes());
-    }
+    out.extend(0xA1B2_C3D4u32.to_le_bytes());
     out.extend(2u16.to_le_bytes());
     out.extend(4u16.to_le_bytes());
     out.extend(0u32.to_le_bytes());
@@ -143,7 +141,7 @@ fn pcap(convs: &[Conv]) -> Vec<u8> {
         out.extend((p.len() as u32).to_le_bytes());
         out.extend(p);
     };
-    let client_ip = Ipv4Addr::new(127, 0, 0, 1);
+    let client_ip = Ipv4Addr::LOCALHOST;
     for (i, c) in convs.iter().enumerate() {
         let SocketAddr::V4(server) = c.server else {
             panic!()
