@@ -2,7 +2,7 @@
 //! benchmarking `skjold scan`.
 //!
 //! Each device has its own address, a set of services (Modbus/TCP, S7comm, EtherNet/IP,
-//! BACnet/IP, DNP3, IEC 60870-5-104, OPC UA, MQTT, CoAP, HTTP, HTTPS, SSH, Telnet, FTP and the
+//! BACnet/IP, DNP3, IEC 60870-5-104, OPC UA, MQTT, CoAP, HTTP, HTTPS, SSH, Telnet, FTP, SNMP and the
 //! misbehaving `garbage`/`silent`/`close`/`trickle` services), an [`Identity`] that every
 //! identification request answers, and [`Weaknesses`] a scanner should find. Every request a
 //! service receives is recorded ([`Fleet::requests`]) with whether it writes or changes state,
@@ -231,6 +231,21 @@ pub fn expected(
             put("banner", proto::banners::ftp_banner(dev, svc));
             put("anonymous", weak.anonymous_ftp.to_string());
         }
+        Protocol::Snmp => {
+            put(
+                "community",
+                if weak.snmp_public {
+                    proto::snmp::COMMUNITY
+                } else {
+                    "none"
+                }
+                .into(),
+            );
+            if weak.snmp_public {
+                put("sys_descr", proto::snmp::sys_descr(id));
+                put("sys_name", id.hostname.clone());
+            }
+        }
         Protocol::Garbage | Protocol::Silent | Protocol::Close | Protocol::Trickle => {
             put("behaviour", svc.protocol.name().into());
         }
@@ -353,7 +368,7 @@ async fn serve_stream(stream: tokio::net::TcpStream, ctx: Ctx) {
         Protocol::Garbage | Protocol::Silent | Protocol::Close | Protocol::Trickle => {
             robust::serve(stream, ctx, p).await;
         }
-        Protocol::Bacnet | Protocol::Coap => {}
+        Protocol::Bacnet | Protocol::Coap | Protocol::Snmp => {}
     }
 }
 
@@ -369,6 +384,7 @@ async fn run_udp(sock: UdpSocket, ctx: Ctx, mut stop: watch::Receiver<bool>) {
         let reply = match ctx.svc.protocol {
             Protocol::Bacnet => proto::bacnet::datagram(&ctx, d),
             Protocol::Coap => proto::coap::datagram(&ctx, d),
+            Protocol::Snmp => proto::snmp::datagram(&ctx, d),
             Protocol::Enip => proto::enip::datagram(&ctx, d),
             _ => None,
         };

@@ -145,6 +145,8 @@ pub enum Protocol {
     Telnet,
     /// FTP (TCP 21).
     Ftp,
+    /// SNMP v1/v2c agent (UDP 161).
+    Snmp,
     /// Robustness: answers every connection and read with pseudo-random bytes.
     Garbage,
     /// Robustness: accepts and never answers.
@@ -157,7 +159,7 @@ pub enum Protocol {
 
 impl Protocol {
     /// Every protocol, in declaration order.
-    pub const ALL: [Protocol; 18] = [
+    pub const ALL: [Protocol; 19] = [
         Protocol::Modbus,
         Protocol::S7,
         Protocol::Enip,
@@ -172,6 +174,7 @@ impl Protocol {
         Protocol::Ssh,
         Protocol::Telnet,
         Protocol::Ftp,
+        Protocol::Snmp,
         Protocol::Garbage,
         Protocol::Silent,
         Protocol::Close,
@@ -195,6 +198,7 @@ impl Protocol {
             Protocol::Ssh => "ssh",
             Protocol::Telnet => "telnet",
             Protocol::Ftp => "ftp",
+            Protocol::Snmp => "snmp",
             Protocol::Garbage => "garbage",
             Protocol::Silent => "silent",
             Protocol::Close => "close",
@@ -214,6 +218,7 @@ impl Protocol {
             Protocol::Opcua => 4840,
             Protocol::Mqtt => 1883,
             Protocol::Coap => 5683,
+            Protocol::Snmp => 161,
             Protocol::Http => 80,
             Protocol::Https => 443,
             Protocol::Ssh => 22,
@@ -224,12 +229,15 @@ impl Protocol {
 
     /// Whether it listens on TCP.
     pub fn tcp(self) -> bool {
-        !matches!(self, Protocol::Bacnet | Protocol::Coap)
+        !matches!(self, Protocol::Bacnet | Protocol::Coap | Protocol::Snmp)
     }
 
     /// Whether it listens on UDP.
     pub fn udp(self) -> bool {
-        matches!(self, Protocol::Bacnet | Protocol::Coap | Protocol::Enip)
+        matches!(
+            self,
+            Protocol::Bacnet | Protocol::Coap | Protocol::Enip | Protocol::Snmp
+        )
     }
 
     /// Whether it is an industrial protocol (subject to the read-only safety rule).
@@ -353,6 +361,8 @@ pub struct Weaknesses {
     pub opcua_security_none: bool,
     /// HTTPS certificate variant.
     pub certificate: CertKind,
+    /// SNMP answers community `public` (otherwise it answers no community).
+    pub snmp_public: bool,
 }
 
 /// Names of the built-in device profiles.
@@ -433,6 +443,7 @@ pub fn profile(name: &str, index: usize, seed: u64) -> Option<DeviceSpec> {
             2 => CertKind::Expired,
             _ => CertKind::HostnameMismatch,
         },
+        snmp_public: bit(9),
     };
     let fw_minor = (r >> 16) % 10;
     let mut id = Identity {
@@ -519,7 +530,7 @@ pub fn profile(name: &str, index: usize, seed: u64) -> Option<DeviceSpec> {
             id.vendor = "Acme Networks".into();
             id.product = "IoT Gateway IG-5".into();
             id.model = "IG-5".into();
-            vec![svc(P::Http)]
+            vec![svc(P::Http), svc(P::Snmp)]
         }
         "https-admin" => {
             id.vendor = "Acme Networks".into();
@@ -531,13 +542,23 @@ pub fn profile(name: &str, index: usize, seed: u64) -> Option<DeviceSpec> {
             id.vendor = "Acme Networks".into();
             id.product = "Serial Device Server SDS-2".into();
             id.model = "SDS-2".into();
-            vec![svc(P::Ftp), svc(P::Ssh), svc(P::Telnet), svc(P::Http)]
+            vec![
+                svc(P::Ftp),
+                svc(P::Ssh),
+                svc(P::Telnet),
+                svc(P::Http),
+                svc(P::Snmp),
+            ]
         }
         "everything" => {
             id.vendor = "Acme Automation".into();
             id.product = "Omni Controller".into();
             id.model = "OMNI-1".into();
-            P::ALL[..14].iter().map(|&p| svc(p)).collect()
+            P::ALL
+                .iter()
+                .take_while(|&&p| p != P::Garbage)
+                .map(|&p| svc(p))
+                .collect()
         }
         "robust-garbage" | "robust-silent" | "robust-close" | "robust-trickle" => {
             let p = match name {

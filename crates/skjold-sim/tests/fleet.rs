@@ -35,6 +35,7 @@ fn fleet() -> BlockingFleet {
     weak.weaknesses.open_http = true;
     weak.weaknesses.opcua_security_none = true;
     weak.weaknesses.certificate = CertKind::Valid;
+    weak.weaknesses.snmp_public = true;
     let mut hard = profile("everything", 1, 0).unwrap();
     hard.weaknesses = skjold_sim::Weaknesses {
         certificate: CertKind::Expired,
@@ -855,4 +856,66 @@ devices:
     bad.port_offset = 20000;
     let e = BlockingFleet::start(bad).err().expect("refused");
     assert!(e.to_string().contains("outside 127.0.0.0/8"));
+}
+
+/// SNMP `GetRequest` (v2c) of `sysDescr.0` with `community`.
+fn snmp_get(community: &str, pdu: u8) -> Vec<u8> {
+    let vb = hex("300c 0608 2b06010201010100 0500");
+    let mut binds = vec![0x30, vb.len() as u8];
+    binds.extend(vb);
+    let mut p = hex("020107 020100 020100");
+    p.extend(binds);
+    let mut m = hex("020101");
+    m.push(0x04);
+    m.push(community.len() as u8);
+    m.extend(community.as_bytes());
+    m.push(pdu);
+    m.push(p.len() as u8);
+    m.extend(p);
+    let mut out = vec![0x30, m.len() as u8];
+    out.extend(m);
+    out
+}
+
+#[test]
+fn snmp_answers_public_only_on_the_weak_device() {
+    let f = fleet();
+    let weak = addr(&f, WEAK, Protocol::Snmp);
+    let r = udp(weak, &snmp_get("public", 0xA0));
+    let descr = skjold_sim::proto::snmp::sys_descr(&f.spec().devices[WEAK].identity);
+    // Response: version 1 (v2c), community, GetResponse with request id 7, no error, the
+    // varbind sysDescr.0 = OCTET STRING.
+    let mut body = hex("020107 020100 020100");
+    let mut vb = hex("0608 2b06010201010100");
+    vb.push(0x04);
+    vb.push(descr.len() as u8);
+    vb.extend(descr.as_bytes());
+    let mut list = vec![0x30, vb.len() as u8];
+    list.extend(vb);
+    body.push(0x30);
+    body.push(list.len() as u8);
+    body.extend(list);
+    let mut m = hex("020101 0406 7075626c6963 a2");
+    m.push(body.len() as u8);
+    m.extend(body);
+    let mut want = vec![0x30, m.len() as u8];
+    want.extend(m);
+    assert_eq!(r, want);
+    // Other communities and the hardened device: silence.
+    let s = UdpSocket::bind("127.0.0.1:0").unwrap();
+    s.set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    s.send_to(&snmp_get("private", 0xA0), weak).unwrap();
+    s.send_to(&snmp_get("public", 0xA0), addr(&f, HARD, Protocol::Snmp))
+        .unwrap();
+    let mut buf = [0u8; 512];
+    assert!(s.recv_from(&mut buf).is_err());
+    // A Set is refused (notWritable) and recorded as a write.
+    let r = udp(weak, &snmp_get("public", 0xA3));
+    assert!(find(&r, &hex("020111 020101")), "{r:02x?}");
+    let log: Vec<(bool, bool)> = f.requests().iter().map(|r| (r.write, r.login)).collect();
+    assert_eq!(
+        log,
+        [(false, true), (false, true), (false, true), (true, true)]
+    );
 }

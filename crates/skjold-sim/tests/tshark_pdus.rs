@@ -403,6 +403,7 @@ fn every_pdu_is_dissected_by_tshark_without_error() {
     weak.weaknesses.opcua_security_none = true;
     weak.weaknesses.certificate = CertKind::Valid;
     weak.weaknesses.open_http = false;
+    weak.weaknesses.snmp_public = true;
     let spec = FleetSpec {
         base: "127.0.1.1".parse().unwrap(),
         port_offset: 0,
@@ -521,6 +522,17 @@ fn every_pdu_is_dissected_by_tshark_without_error() {
             hex("4001 0404 b4 6e6f7065"),
             hex("4003 0505 b6 646576696365"),
             hex("4000 0606"),
+        ],
+    ));
+
+    // SNMP v1 and v2c Get of sysDescr.0, v2c GetNext of system, v1 Get of an unknown OID.
+    convs.push(udp_conv(
+        at(Protocol::Snmp),
+        &[
+            hex("3026 020101 0406 7075626c6963 a019 020101 020100 020100 300e 300c 0608 2b06010201010100 0500"),
+            hex("3026 020100 0406 7075626c6963 a019 020102 020100 020100 300e 300c 0608 2b06010201010100 0500"),
+            hex("3025 020101 0406 7075626c6963 a118 020103 020100 020100 300d 300b 0607 2b060102010101 0500"),
+            hex("3026 020100 0406 7075626c6963 a019 020104 020100 020100 300e 300c 0608 2b06010201010900 0500"),
         ],
     ));
 
@@ -721,6 +733,27 @@ fn every_pdu_is_dissected_by_tshark_without_error() {
     );
     let ssh = fields("ssh.protocol", &["ssh.protocol"]);
     assert!(ssh.starts_with("SSH-2.0-dropbear_2019.78\n"), "{ssh}");
+    let snmp = fields(
+        "snmp.data == 2",
+        &["snmp.error_status", "snmp.value.octets"],
+    );
+    let descr = skjold_sim::proto::snmp::sys_descr(id)
+        .bytes()
+        .fold(String::new(), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        });
+    assert_eq!(snmp.lines().count(), 4, "{snmp}");
+    assert!(
+        snmp.lines()
+            .take(3)
+            .all(|l| l.starts_with("0|") && l.contains(&descr)),
+        "{snmp}"
+    );
+    assert!(
+        snmp.lines().nth(3).unwrap().starts_with("2|"),
+        "noSuchName: {snmp}"
+    );
     let http = fields("http.response.code", &["http.response.code", "http.server"]);
     assert_eq!(http.lines().count(), 2, "{http}");
     let _ = std::fs::remove_dir_all(dir);

@@ -13,6 +13,7 @@ pub mod mqtt;
 pub mod opcua;
 pub mod robust;
 pub mod s7;
+pub mod snmp;
 
 use std::sync::Arc;
 use std::time::Duration;
