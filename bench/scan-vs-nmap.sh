@@ -16,8 +16,8 @@
 #    and prints a summary: per run, seconds, peak RSS, services identified per protocol.
 #
 # Environment: DEVICES (250), PROFILE (mixed), SEED (1), PORTS (the 14 TCP ports below),
-# RUN_SV=1 for the -sV baseline, UDP=1 to add `-sU -p U:47808,44818` to the nmap runs (BACnet
-# and EtherNet/IP answer on UDP; nmap's bacnet-info only runs on UDP), SKIP_BUILD=1 to reuse
+# RUN_SV=1 for the -sV baseline, UDP=1 to add `-sU -p U:47808,44818,5683,161` to the nmap runs
+# (BACnet, EtherNet/IP, CoAP and SNMP answer on UDP; nmap's bacnet-info only runs on UDP), SKIP_BUILD=1 to reuse
 # binaries, SKIP_SKJOLD=1, SCAN_ARGS (extra arguments for skjold scan),
 # CARGO_TARGET_DIR (default <workspace>/target).
 # Needs nmap (apt-get install nmap), /usr/bin/time (package time) and python3.
@@ -88,7 +88,7 @@ scan_type=(-sT)
 port_spec="$PORTS"
 if [ "${UDP:-0}" = 1 ]; then
     scan_type=(-sT -sU)
-    port_spec="T:$PORTS,U:47808,44818"
+    port_spec="T:$PORTS,U:47808,44818,5683,161"
 fi
 targets="127.0.1.1-$DEVICES"
 scripts="modbus-discover,s7-info,enip-info,bacnet-info,mqtt-subscribe"

@@ -161,7 +161,7 @@ pub fn expected(
             put("location", id.plant_id.clone());
         }
         Protocol::Dnp3 => {
-            put("link_address", proto::dnp3::OUTSTATION_ADDRESS.to_string());
+            put("link_address", id.dnp3_address.to_string());
             put("link_status", "response".into());
         }
         Protocol::Iec104 => put("testfr", "con".into()),
@@ -186,7 +186,7 @@ pub fn expected(
             pols.dedup();
             put("security_policies", pols.join(","));
         }
-        Protocol::Mqtt => {
+        Protocol::Mqtt | Protocol::Mqtts => {
             put(
                 "anonymous",
                 if weak.anonymous_mqtt {
@@ -211,18 +211,6 @@ pub fn expected(
                 put("title", "401 Unauthorized".into());
                 put("auth", "basic".into());
                 put("realm", proto::http::realm(dev));
-            }
-            if svc.protocol == Protocol::Https {
-                put(
-                    "certificate",
-                    match weak.certificate {
-                        CertKind::Valid => "valid",
-                        CertKind::SelfSigned => "self-signed",
-                        CertKind::Expired => "expired",
-                        CertKind::HostnameMismatch => "hostname-mismatch",
-                    }
-                    .into(),
-                );
             }
         }
         Protocol::Ssh => put("banner", proto::banners::ssh_banner(dev, svc)),
@@ -249,6 +237,15 @@ pub fn expected(
         Protocol::Garbage | Protocol::Silent | Protocol::Close | Protocol::Trickle => {
             put("behaviour", svc.protocol.name().into());
         }
+    }
+    if matches!(svc.protocol, Protocol::Https | Protocol::Mqtts) {
+        let kind = match weak.certificate {
+            CertKind::Valid => "valid",
+            CertKind::SelfSigned => "self-signed",
+            CertKind::Expired => "expired",
+            CertKind::HostnameMismatch => "hostname-mismatch",
+        };
+        m.insert("certificate".into(), kind.into());
     }
     let _ = (addr, port);
     m
@@ -350,7 +347,7 @@ async fn serve_stream(stream: tokio::net::TcpStream, ctx: Ctx) {
         Protocol::Opcua => opcua::serve(stream, ctx).await,
         Protocol::Mqtt => mqtt::serve(stream, ctx).await,
         Protocol::Http => http::serve(stream, ctx, p).await,
-        Protocol::Https => {
+        Protocol::Https | Protocol::Mqtts => {
             let Some(cfg) = ctx.dev.tls.clone() else {
                 return;
             };
@@ -360,7 +357,11 @@ async fn serve_stream(stream: tokio::net::TcpStream, ctx: Ctx) {
                 ctx.rec(Transport::Tcp, p, 0, "tls_handshake_failed", false, false);
                 return;
             };
-            http::serve(tls, ctx, p).await;
+            if p == Protocol::Mqtts {
+                mqtt::serve(tls, ctx).await;
+            } else {
+                http::serve(tls, ctx, p).await;
+            }
         }
         Protocol::Ssh => banners::ssh(stream, ctx).await,
         Protocol::Telnet => banners::telnet(stream, ctx).await,
@@ -407,7 +408,10 @@ impl Fleet {
                 if addr.octets()[0] != 127 {
                     return Err(SimError::NotLoopback(i, addr));
                 }
-                let needs_tls = d.services.iter().any(|s| s.protocol == Protocol::Https);
+                let needs_tls = d
+                    .services
+                    .iter()
+                    .any(|s| matches!(s.protocol, Protocol::Https | Protocol::Mqtts));
                 let tls = if needs_tls {
                     Some(ca.server_config(
                         d.weaknesses.certificate,

@@ -75,6 +75,8 @@ pub struct Identity {
     pub device_type: u16,
     /// BACnet device instance number (22 bits).
     pub device_instance: u32,
+    /// DNP3 outstation link address (frames to other addresses are not answered).
+    pub dnp3_address: u16,
 }
 
 impl Default for Identity {
@@ -94,6 +96,7 @@ impl Default for Identity {
             vendor_id: 999,
             device_type: 12,
             device_instance: 1,
+            dnp3_address: 10,
         }
     }
 }
@@ -133,6 +136,8 @@ pub enum Protocol {
     Opcua,
     /// MQTT 3.1/3.1.1/5 broker (TCP 1883).
     Mqtt,
+    /// The same broker over TLS (TCP 8883).
+    Mqtts,
     /// CoAP (UDP 5683).
     Coap,
     /// HTTP admin page (TCP 80).
@@ -159,7 +164,7 @@ pub enum Protocol {
 
 impl Protocol {
     /// Every protocol, in declaration order.
-    pub const ALL: [Protocol; 19] = [
+    pub const ALL: [Protocol; 20] = [
         Protocol::Modbus,
         Protocol::S7,
         Protocol::Enip,
@@ -168,6 +173,7 @@ impl Protocol {
         Protocol::Iec104,
         Protocol::Opcua,
         Protocol::Mqtt,
+        Protocol::Mqtts,
         Protocol::Coap,
         Protocol::Http,
         Protocol::Https,
@@ -192,6 +198,7 @@ impl Protocol {
             Protocol::Iec104 => "iec104",
             Protocol::Opcua => "opcua",
             Protocol::Mqtt => "mqtt",
+            Protocol::Mqtts => "mqtts",
             Protocol::Coap => "coap",
             Protocol::Http => "http",
             Protocol::Https => "https",
@@ -217,6 +224,7 @@ impl Protocol {
             Protocol::Iec104 => 2404,
             Protocol::Opcua => 4840,
             Protocol::Mqtt => 1883,
+            Protocol::Mqtts => 8883,
             Protocol::Coap => 5683,
             Protocol::Snmp => 161,
             Protocol::Http => 80,
@@ -252,6 +260,7 @@ impl Protocol {
                 | Protocol::Iec104
                 | Protocol::Opcua
                 | Protocol::Mqtt
+                | Protocol::Mqtts
                 | Protocol::Coap
         )
     }
@@ -359,7 +368,7 @@ pub struct Weaknesses {
     /// OPC UA offers an endpoint with SecurityMode None (otherwise only Basic256Sha256
     /// Sign and SignAndEncrypt).
     pub opcua_security_none: bool,
-    /// HTTPS certificate variant.
+    /// HTTPS and MQTTS certificate variant.
     pub certificate: CertKind,
     /// SNMP answers community `public` (otherwise it answers no community).
     pub snmp_public: bool,

@@ -919,3 +919,43 @@ fn snmp_answers_public_only_on_the_weak_device() {
         [(false, true), (false, true), (false, true), (true, true)]
     );
 }
+
+#[test]
+fn mqtts_serves_the_broker_over_tls_with_the_device_certificate() {
+    let f = fleet();
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(rustls::pki_types::CertificateDer::from(f.ca_der().to_vec()))
+        .unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let cfg = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let host = f.spec().devices[WEAK].identity.hostname.clone();
+    let name = rustls::pki_types::ServerName::try_from(host).unwrap();
+    let mut conn = rustls::ClientConnection::new(Arc::new(cfg), name).unwrap();
+    let mut sock = connect(addr(&f, WEAK, Protocol::Mqtts));
+    let mut tls = rustls::Stream::new(&mut conn, &mut sock);
+    tls.write_all(&hex("1010 00044d5154540402003c 000473636e6e"))
+        .unwrap();
+    let mut ack = [0u8; 4];
+    tls.read_exact(&mut ack).unwrap();
+    assert_eq!(ack, [0x20, 2, 0, 0]);
+    let log: Vec<(Protocol, String)> = f
+        .requests()
+        .into_iter()
+        .map(|r| (r.protocol, r.service))
+        .collect();
+    assert_eq!(log, [(Protocol::Mqtts, "connect".to_string())]);
+    assert_eq!(
+        f.listing()[WEAK]
+            .services
+            .iter()
+            .find(|s| s.protocol == Protocol::Mqtts)
+            .unwrap()
+            .expected["certificate"],
+        "valid"
+    );
+}

@@ -1,4 +1,5 @@
-//! DNP3 outstation over TCP 20000 (IEEE 1815 data link layer): Request Link Status → Link
+//! DNP3 outstation over TCP 20000 (IEEE 1815 data link layer), at the identity's
+//! `dnp3_address` (default 10): Request Link Status → Link
 //! Status, Reset Link States → ACK, with correct CRCs. User data frames are reassembled from
 //! their CRC-protected blocks so the application function is recorded (1 READ is read-only,
 //! everything that writes, selects, operates, restarts or changes configuration is a write);
@@ -7,9 +8,6 @@
 use super::{fill, send, Ctx, Stream};
 use crate::recorder::Transport;
 use crate::spec::Protocol;
-
-/// Link address of every simulated outstation.
-pub const OUTSTATION_ADDRESS: u16 = 10;
 
 /// DNP3 CRC-16 (polynomial 0x3D65, reflected, complemented).
 pub fn crc(data: &[u8]) -> u16 {
@@ -139,7 +137,7 @@ pub(crate) async fn serve<S: Stream>(mut s: S, ctx: Ctx) {
                 false,
             ),
         }
-        if dest != OUTSTATION_ADDRESS || !ok {
+        if dest != ctx.dev.spec.identity.dnp3_address || !ok {
             continue;
         }
         // Secondary frames from the outstation: DIR=0, PRM=0.

@@ -6,7 +6,6 @@
 
 use super::{fill, send, Ctx, Stream};
 use crate::recorder::Transport;
-use crate::spec::Protocol;
 
 /// The `$SYS/broker/version` payload of a device's broker.
 pub fn version(ctx_banner: Option<&str>, firmware: &str) -> String {
@@ -150,7 +149,7 @@ pub(crate) async fn serve<S: Stream>(mut s: S, ctx: Ctx) {
                 };
                 level = lvl;
                 let login = user.is_some() || pass.is_some();
-                ctx.rec(Transport::Tcp, Protocol::Mqtt, 1, "connect", false, login);
+                ctx.rec(Transport::Tcp, ctx.svc.protocol, 1, "connect", false, login);
                 let ok = match (&user, &dev.weaknesses.default_credentials) {
                     (None, _) => dev.weaknesses.anonymous_mqtt,
                     (Some(u), Some(c)) => {
@@ -194,7 +193,7 @@ pub(crate) async fn serve<S: Stream>(mut s: S, ctx: Ctx) {
                 }
                 ctx.rec(
                     Transport::Tcp,
-                    Protocol::Mqtt,
+                    ctx.svc.protocol,
                     8,
                     format!("subscribe {}", filters.join(",")),
                     false,
@@ -226,7 +225,7 @@ pub(crate) async fn serve<S: Stream>(mut s: S, ctx: Ctx) {
                 let topic = u16_str(body, 0).map(|(t, _)| String::from_utf8_lossy(t).into_owned());
                 ctx.rec(
                     Transport::Tcp,
-                    Protocol::Mqtt,
+                    ctx.svc.protocol,
                     3,
                     format!("publish {}", topic.unwrap_or_default()),
                     true,
@@ -249,7 +248,7 @@ pub(crate) async fn serve<S: Stream>(mut s: S, ctx: Ctx) {
             10 if connected => {
                 ctx.rec(
                     Transport::Tcp,
-                    Protocol::Mqtt,
+                    ctx.svc.protocol,
                     10,
                     "unsubscribe",
                     false,
@@ -266,7 +265,14 @@ pub(crate) async fn serve<S: Stream>(mut s: S, ctx: Ctx) {
                 }
             }
             12 => {
-                ctx.rec(Transport::Tcp, Protocol::Mqtt, 12, "pingreq", false, false);
+                ctx.rec(
+                    Transport::Tcp,
+                    ctx.svc.protocol,
+                    12,
+                    "pingreq",
+                    false,
+                    false,
+                );
                 if !send(&mut s, &[0xD0, 0x00]).await {
                     return;
                 }
@@ -274,7 +280,7 @@ pub(crate) async fn serve<S: Stream>(mut s: S, ctx: Ctx) {
             14 => {
                 ctx.rec(
                     Transport::Tcp,
-                    Protocol::Mqtt,
+                    ctx.svc.protocol,
                     14,
                     "disconnect",
                     false,
@@ -285,7 +291,7 @@ pub(crate) async fn serve<S: Stream>(mut s: S, ctx: Ctx) {
             _ => {
                 ctx.rec(
                     Transport::Tcp,
-                    Protocol::Mqtt,
+                    ctx.svc.protocol,
                     u32::from(ty),
                     "unexpected",
                     true,
