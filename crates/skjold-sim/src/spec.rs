@@ -581,6 +581,20 @@ pub fn profile(name: &str, index: usize, seed: u64) -> Option<DeviceSpec> {
         }
         _ => return None,
     };
+    // Keep only the weaknesses of services the device has, so the listing states exactly what
+    // a scanner can find.
+    let has = |ps: &[Protocol]| services.iter().any(|s| ps.contains(&s.protocol));
+    if !has(&[P::Http, P::Https, P::Ftp, P::Mqtt, P::Mqtts, P::Telnet]) {
+        w.default_credentials = None;
+    }
+    w.anonymous_ftp &= has(&[P::Ftp]);
+    w.anonymous_mqtt &= has(&[P::Mqtt, P::Mqtts]);
+    w.open_http &= has(&[P::Http, P::Https]);
+    w.opcua_security_none &= has(&[P::Opcua]);
+    w.snmp_public &= has(&[P::Snmp]);
+    if !has(&[P::Https, P::Mqtts]) {
+        w.certificate = CertKind::Valid;
+    }
     Some(DeviceSpec {
         addr: None,
         profile: name.into(),
