@@ -9,9 +9,9 @@
 #   enip-cpppo.pcap          cpppo simulator, cpppo + pycomm3 clients  tcp+udp/44818
 #   iec104-c104.pcap         c104 server + client          tcp/2404
 #   opcua-asyncua.pcap       asyncua server + client, SecurityMode None  tcp/4840
-#   opcua-asyncua-encrypted.pcap  same, Basic256Sha256 SignAndEncrypt  tcp/4841
+#   opcua-asyncua-encrypted.pcap  same, Basic256Sha256 SignAndEncrypt  tcp/4840
 #   coap-aiocoap.pcap        aiocoap server + client       udp/5683
-#   bacnet-bacpypes3.pcap    bacpypes3 device + client     udp/47808 (+47809 client)
+#   bacnet-bacpypes3.pcap    bacpypes3 device + client     udp/47808 (client on 47809)
 #   dnp3-dnp3py.pcap         dnp3py outstation + master    tcp/20000
 # Needs root (tcpdump on lo), tcpdump, ss, openssl, python3 >= 3.10. Creates a
 # venv in $VENV (default: a temporary directory) and pip-installs the pinned
@@ -50,20 +50,21 @@ listening() { # proto port: on 127.0.0.1 or the wildcard (other tests may use ot
     ss -Hln"$1" "( src 127.0.0.1:$2 or src 0.0.0.0:$2 )" | grep -q .
 }
 wait_port() { # proto port: listening check without connecting, so no probe lands in the capture
-    for _ in $(seq 100); do
+    for _ in $(seq 300); do
         listening "$1" "$2" && return 0
         sleep 0.1
     done
     echo "nothing listens on 127.0.0.1:$2/$1" >&2
     return 1
 }
+loop="src host 127.0.0.1 and dst host 127.0.0.1"
 start_tcpdump() { # file filter; sets $tcpdump_pid (no $(...): the pipe would stay open)
     local log="$work/tcpdump-$(basename "$1").log"
-    tcpdump -i lo -U -n -s 0 -w "$1" "src host 127.0.0.1 and dst host 127.0.0.1 and ($2)" >/dev/null 2>"$log" &
+    tcpdump -i lo -U -n -s 0 -w "$1" "$2" >/dev/null 2>"$log" &
     tcpdump_pid=$!
     pids+=("$tcpdump_pid")
     for _ in $(seq 50); do
-        grep -q "listening on" "$log" && return 0
+        grep -qs "listening on" "$log" && return 0
         sleep 0.1
     done
     echo "tcpdump did not start: $(cat "$log")" >&2
@@ -105,7 +106,7 @@ finish() { # pcap name: stop the server and tcpdump, keep the file
 
 # --- S7comm: python-snap7 server and client (ISO-TSAP port 102)
 if wants s7comm; then
-    start_tcpdump "$work/s7comm-snap7.pcap" "tcp port 102"
+    start_tcpdump "$work/s7comm-snap7.pcap" "$loop and tcp port 102"
     start_server s7-server.log t 102 "${peers[@]}" s7-server 102
     "${peers[@]}" s7-client 102
     finish s7comm-snap7.pcap
@@ -113,7 +114,7 @@ fi
 
 # --- EtherNet/IP + CIP: cpppo simulator; cpppo's tools and pycomm3 as clients
 if wants enip; then
-    start_tcpdump "$work/enip-cpppo.pcap" "port 44818"
+    start_tcpdump "$work/enip-cpppo.pcap" "$loop and port 44818"
     start_server enip-server.log t 44818 "$PYTHON" -m cpppo.server.enip --address 127.0.0.1:44818 \
         'Temp=REAL[4]' 'Count=DINT[8]'
     wait_port u 44818
@@ -128,7 +129,7 @@ fi
 
 # --- IEC 60870-5-104: c104 server and client
 if wants iec104; then
-    start_tcpdump "$work/iec104-c104.pcap" "tcp port 2404"
+    start_tcpdump "$work/iec104-c104.pcap" "$loop and tcp port 2404"
     start_server iec104-server.log t 2404 "${peers[@]}" iec104-server 2404
     "${peers[@]}" iec104-client 2404
     finish iec104-c104.pcap
@@ -136,7 +137,7 @@ fi
 
 # --- OPC UA: asyncua server and client, SecurityMode None, then Basic256Sha256
 if wants opcua; then
-    start_tcpdump "$work/opcua-asyncua.pcap" "tcp port 4840"
+    start_tcpdump "$work/opcua-asyncua.pcap" "$loop and tcp port 4840"
     start_server opcua-server.log t 4840 "${peers[@]}" opcua-server 4840
     "${peers[@]}" opcua-client 4840
     finish opcua-asyncua.pcap
@@ -150,24 +151,25 @@ if wants opcua; then
             -addext "extendedKeyUsage=serverAuth,clientAuth" 2>/dev/null
         openssl x509 -in "$work/opcua-$side.pem" -outform der -out "$work/opcua-$side.der"
     done
-    start_tcpdump "$work/opcua-asyncua-encrypted.pcap" "tcp port 4841"
-    start_server opcua-enc-server.log t 4841 "${peers[@]}" opcua-server 4841 \
+    start_tcpdump "$work/opcua-asyncua-encrypted.pcap" "$loop and tcp port 4840"
+    start_server opcua-enc-server.log t 4840 "${peers[@]}" opcua-server 4840 \
         "$work/opcua-server.der" "$work/opcua-server-key.pem"
-    "${peers[@]}" opcua-client 4841 "$work/opcua-client.der" "$work/opcua-client-key.pem"
+    "${peers[@]}" opcua-client 4840 "$work/opcua-client.der" "$work/opcua-client-key.pem"
     finish opcua-asyncua-encrypted.pcap
 fi
 
 # --- CoAP: aiocoap server and client
 if wants coap; then
-    start_tcpdump "$work/coap-aiocoap.pcap" "udp port 5683"
+    start_tcpdump "$work/coap-aiocoap.pcap" "$loop and udp port 5683"
     start_server coap-server.log u 5683 "${peers[@]}" coap-server 5683
     "${peers[@]}" coap-client 5683
     finish coap-aiocoap.pcap
 fi
 
-# --- BACnet/IP: bacpypes3 device on 127.0.0.1:47808, client on 127.0.0.2:47808
+# --- BACnet/IP: bacpypes3 device on 127.0.0.1:47808, client on 127.0.0.1:47809
+# (BACnet broadcasts, if any, go to 127.255.255.255 and stay on lo)
 if wants bacnet; then
-    start_tcpdump "$work/bacnet-bacpypes3.pcap" "udp port 47808"
+    start_tcpdump "$work/bacnet-bacpypes3.pcap" "udp port 47808 and src host 127.0.0.1 and (dst host 127.0.0.1 or dst host 127.255.255.255)"
     start_server bacnet-server.log u 47808 "${peers[@]}" bacnet-server 47808
     "${peers[@]}" bacnet-client 47808
     finish bacnet-bacpypes3.pcap
@@ -175,7 +177,7 @@ fi
 
 # --- DNP3: dnp3py outstation and master
 if wants dnp3; then
-    start_tcpdump "$work/dnp3-dnp3py.pcap" "tcp port 20000"
+    start_tcpdump "$work/dnp3-dnp3py.pcap" "$loop and tcp port 20000"
     start_server dnp3-server.log t 20000 "${peers[@]}" dnp3-server 20000
     "${peers[@]}" dnp3-client 20000
     finish dnp3-dnp3py.pcap

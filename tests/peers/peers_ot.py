@@ -315,6 +315,150 @@ def coap_client(port: int) -> int:
     return 0
 
 
+# -------------------------------------------------------------------- BACnet
+BACNET_CLIENT_PORT = 47809
+
+
+def _bacnet_device(instance: int, name: str):
+    from bacpypes3.local.device import DeviceObject
+
+    return DeviceObject(
+        objectIdentifier=("device", instance),
+        objectName=name,
+        vendorIdentifier=999,
+        vendorName="Skjold Test",
+        modelName="SKJ-BAC-1",
+        firmwareRevision="1.2.3",
+        applicationSoftwareVersion="0.0.110",
+        description="skjold loopback peer",
+    )
+
+
+async def _bacnet_server(port: int) -> None:
+    from bacpypes3.ipv4.app import NormalApplication
+    from bacpypes3.local.analog import AnalogValueObject
+    from bacpypes3.pdu import IPv4Address
+
+    app = NormalApplication(_bacnet_device(599, "skjold-peer-device"), IPv4Address(f"{HOST}/8:{port}"))
+    app.add_object(
+        AnalogValueObject(
+            objectIdentifier=("analogValue", 1),
+            objectName="setpoint",
+            presentValue=20.0,
+            statusFlags=[0, 0, 0, 0],
+            eventState="normal",
+            outOfService=False,
+            units="degreesCelsius",
+        )
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    app.close()
+
+
+async def _bacnet_client(port: int) -> None:
+    from bacpypes3.ipv4.app import NormalApplication
+    from bacpypes3.basetypes import PropertyIdentifier
+    from bacpypes3.pdu import Address, IPv4Address
+    from bacpypes3.primitivedata import ObjectIdentifier
+
+    app = NormalApplication(_bacnet_device(600, "skjold-peer-client"), IPv4Address(f"{HOST}/8:{BACNET_CLIENT_PORT}"))
+    server = Address(f"{HOST}:{port}")
+    i_ams = await app.who_is(599, 599, address=server, timeout=3)
+    print(f"bacnet who-is: {[str(i.iAmDeviceIdentifier) for i in i_ams]}", file=sys.stderr)
+    device = "device,599"
+    for prop in ["objectName", "vendorName", "modelName", "firmwareRevision"]:
+        value = await app.read_property(server, device, prop)
+        print(f"bacnet read {prop}: {value}", file=sys.stderr)
+    rpm = await app.read_property_multiple(
+        server,
+        [  # flat: object, its properties, object, its properties
+            ObjectIdentifier(device),
+            [PropertyIdentifier(p) for p in ("object-name", "vendor-identifier", "protocol-version")],
+            ObjectIdentifier("analog-value,1"),
+            [PropertyIdentifier(p) for p in ("present-value", "units")],
+        ],
+    )
+    print(f"bacnet rpm: {rpm}", file=sys.stderr)
+    await app.write_property(server, "analog-value,1", "presentValue", 22.5)
+    value = await app.read_property(server, "analog-value,1", "presentValue")
+    print(f"bacnet present-value after write: {value}", file=sys.stderr)
+    app.close()
+
+
+def bacnet_server(port: int) -> int:
+    asyncio.run(_bacnet_server(port))
+    return 0
+
+
+def bacnet_client(port: int) -> int:
+    asyncio.run(asyncio.wait_for(_bacnet_client(port), 30))
+    return 0
+
+
+# ---------------------------------------------------------------------- DNP3
+async def _dnp3_server(port: int) -> None:
+    from dnp3.database.database import Database
+    from dnp3.outstation.config import OutstationConfig
+    from dnp3.outstation.outstation import Outstation
+    from dnp3.outstation.tcp_runner import OutstationTcpRunner
+
+    database = Database()
+    database.add_binary_input(0, value=True)
+    database.add_analog_input(0, value=21.5)
+    database.add_analog_input(1, value=230.0)
+    database.add_counter(0, value=1234)
+    database.add_binary_output(0)
+    database.add_analog_output(0, value=20.0)
+    config = OutstationConfig(address=10, master_address=1)  # dnp3py's master defaults: 1 -> 10
+    runner = OutstationTcpRunner(outstation=Outstation(config=config, database=database), host=HOST, port=port)
+    task = asyncio.create_task(runner.run())
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    task.cancel()
+
+
+async def _dnp3_client(port: int) -> None:
+    from dnp3.master.commands import ControlOperation, DirectOperateTask, SelectTask
+    from dnp3.master.master import Master
+    from dnp3.master.tcp_runner import MasterTcpRunner
+
+    master = Master()
+    runner = MasterTcpRunner(master=master, host=HOST, port=port, response_timeout=3.0)
+    await runner.open()
+    steps = [
+        ("integrity poll", runner.integrity_poll),
+        ("class 1 poll", lambda: runner.class_poll()),
+        ("direct operate CROB", lambda: runner.request(
+            DirectOperateTask(operations=[ControlOperation(index=0)]).build_request(master._state.next_sequence() if hasattr(master._state, "next_sequence") else 0))),
+        ("select analog output", lambda: runner.request(
+            SelectTask(operations=[ControlOperation(index=0, analog_value=25.0, is_analog=True)]).build_request(0))),
+    ]
+    for name, step in steps:
+        try:
+            result = await step()
+            print(f"dnp3 {name}: {str(result)[:160]}", file=sys.stderr)
+        except Exception as exc:  # noqa: BLE001
+            print(f"dnp3 {name}: {type(exc).__name__}: {exc}", file=sys.stderr)
+    await runner.close()
+
+
+def dnp3_server(port: int) -> int:
+    asyncio.run(_dnp3_server(port))
+    return 0
+
+
+def dnp3_client(port: int) -> int:
+    asyncio.run(asyncio.wait_for(_dnp3_client(port), 30))
+    return 0
+
+
 ROLES = {
     "s7-server": s7_server,
     "s7-client": s7_client,
@@ -325,11 +469,15 @@ ROLES = {
     "opcua-client": opcua_client,
     "coap-server": coap_server,
     "coap-client": coap_client,
+    "bacnet-server": bacnet_server,
+    "bacnet-client": bacnet_client,
+    "dnp3-server": dnp3_server,
+    "dnp3-client": dnp3_client,
 }
 
 
 def main() -> int:
-    if len(sys.argv) != 3 or sys.argv[1] not in ROLES:
+    if len(sys.argv) not in (3, 5) or sys.argv[1] not in ROLES:
         print(__doc__, file=sys.stderr)
         return 2
     return ROLES[sys.argv[1]](int(sys.argv[2]))
