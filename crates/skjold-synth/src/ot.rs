@@ -127,7 +127,7 @@ impl Proto {
             }
             Proto::Opcua | Proto::Bacnet | Proto::Coap => (500, 3000),
             Proto::EnipUdp => (5000, 20_000),
-            Proto::Ssh | Proto::Rdp | Proto::Vnc | Proto::Telnet => (50, 600),
+            Proto::Ssh | Proto::Rdp | Proto::Vnc | Proto::Telnet => (200, 2000),
             Proto::Tls | Proto::Http | Proto::Ftp => (1000, 6000),
         }
     }
