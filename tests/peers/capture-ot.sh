@@ -92,9 +92,9 @@ stop() { # pid: SIGINT (SIGTERM, then SIGKILL if it lingers), then wait so that 
     wait "$1" 2>/dev/null || true
 }
 finish() { # pcap name: stop the server and tcpdump, keep the file
-    sleep 0.3
+    sleep 0.5
     stop "$server_pid"
-    sleep 0.3
+    sleep 1 # a loaded machine: let tcpdump drain its buffer before SIGINT
     stop "$tcpdump_pid"
     mkdir -p "$out_dir"
     cp "$work/$1" "$out_dir/$1"
