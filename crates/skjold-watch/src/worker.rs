@@ -63,9 +63,7 @@ pub(crate) struct PktHeader {
 enum App {
     /// Not decided yet: the candidate the server port suggests. Undecided bytes stay in the
     /// TCP stream's buffer (up to `MAX_PROBE_BYTES`) and are offered again with more.
-    Probing {
-        by_port: Option<AppProto>,
-    },
+    Probing { by_port: Option<AppProto> },
     /// Decided: the protocol's flow state.
     Active {
         proto: AppProto,

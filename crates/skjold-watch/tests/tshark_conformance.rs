@@ -24,8 +24,8 @@ mod common;
 
 use common::captures;
 use common::conformance::{
-    check, compare, each, field, fields, frame_and_layers, num, opt, ranges, tshark_json,
-    Expected, Pdu, Side,
+    check, compare, each, field, fields, frame_and_layers, num, opt, ranges, tshark_json, Expected,
+    Pdu, Side,
 };
 use common::Capture;
 use serde_json::Value;

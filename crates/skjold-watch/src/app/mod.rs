@@ -5,25 +5,25 @@
 //! `skjold-proto`), its flow state (a module here implementing [`AppState`], pairing requests
 //! and responses into transactions), and its logging (a `log` function writing the EVE object).
 
-pub(crate) mod modbus;
-pub(crate) mod mqtt;
-pub(crate) mod dnp3;
-pub(crate) mod iec104;
-pub(crate) mod s7comm;
-pub(crate) mod s7comm_plus;
-pub(crate) mod enip;
+pub(crate) mod anydesk;
 pub(crate) mod bacnet;
-pub(crate) mod opcua;
 pub(crate) mod coap;
-pub(crate) mod tls;
-pub(crate) mod ssh;
-pub(crate) mod telnet;
+pub(crate) mod dnp3;
+pub(crate) mod enip;
 pub(crate) mod ftp;
 pub(crate) mod http;
+pub(crate) mod iec104;
+pub(crate) mod modbus;
+pub(crate) mod mqtt;
+pub(crate) mod opcua;
 pub(crate) mod rdp;
-pub(crate) mod vnc;
+pub(crate) mod s7comm;
+pub(crate) mod s7comm_plus;
+pub(crate) mod ssh;
 pub(crate) mod teamviewer;
-pub(crate) mod anydesk;
+pub(crate) mod telnet;
+pub(crate) mod tls;
+pub(crate) mod vnc;
 
 use crate::flow::FlowMeta;
 use crate::json::JsonWriter;
@@ -76,7 +76,27 @@ pub enum AppProto {
 
 impl AppProto {
     /// Every protocol, in counter order.
-    pub const ALL: [AppProto; 19] = [AppProto::Modbus, AppProto::Mqtt, AppProto::Dnp3, AppProto::Iec104, AppProto::S7comm, AppProto::S7commPlus, AppProto::Enip, AppProto::Bacnet, AppProto::Opcua, AppProto::Coap, AppProto::Tls, AppProto::Ssh, AppProto::Telnet, AppProto::Ftp, AppProto::Http, AppProto::Rdp, AppProto::Vnc, AppProto::TeamViewer, AppProto::AnyDesk];
+    pub const ALL: [AppProto; 19] = [
+        AppProto::Modbus,
+        AppProto::Mqtt,
+        AppProto::Dnp3,
+        AppProto::Iec104,
+        AppProto::S7comm,
+        AppProto::S7commPlus,
+        AppProto::Enip,
+        AppProto::Bacnet,
+        AppProto::Opcua,
+        AppProto::Coap,
+        AppProto::Tls,
+        AppProto::Ssh,
+        AppProto::Telnet,
+        AppProto::Ftp,
+        AppProto::Http,
+        AppProto::Rdp,
+        AppProto::Vnc,
+        AppProto::TeamViewer,
+        AppProto::AnyDesk,
+    ];
 
     /// The EVE `app_proto` / `event_type` name.
     pub fn name(self) -> &'static str {
@@ -214,25 +234,25 @@ pub(crate) mod registry {
     /// Server ports of `p` on `l4`.
     pub(crate) fn ports(p: AppProto, l4: L4) -> &'static [u16] {
         let (tcp, udp): (&[u16], &[u16]) = match p {
-        AppProto::Modbus => (super::modbus::TCP_PORTS, super::modbus::UDP_PORTS),
-        AppProto::Mqtt => (super::mqtt::TCP_PORTS, super::mqtt::UDP_PORTS),
-        AppProto::Dnp3 => (super::dnp3::TCP_PORTS, super::dnp3::UDP_PORTS),
-        AppProto::Iec104 => (super::iec104::TCP_PORTS, super::iec104::UDP_PORTS),
-        AppProto::S7comm => (super::s7comm::TCP_PORTS, super::s7comm::UDP_PORTS),
-        AppProto::S7commPlus => (super::s7comm_plus::TCP_PORTS, super::s7comm_plus::UDP_PORTS),
-        AppProto::Enip => (super::enip::TCP_PORTS, super::enip::UDP_PORTS),
-        AppProto::Bacnet => (super::bacnet::TCP_PORTS, super::bacnet::UDP_PORTS),
-        AppProto::Opcua => (super::opcua::TCP_PORTS, super::opcua::UDP_PORTS),
-        AppProto::Coap => (super::coap::TCP_PORTS, super::coap::UDP_PORTS),
-        AppProto::Tls => (super::tls::TCP_PORTS, super::tls::UDP_PORTS),
-        AppProto::Ssh => (super::ssh::TCP_PORTS, super::ssh::UDP_PORTS),
-        AppProto::Telnet => (super::telnet::TCP_PORTS, super::telnet::UDP_PORTS),
-        AppProto::Ftp => (super::ftp::TCP_PORTS, super::ftp::UDP_PORTS),
-        AppProto::Http => (super::http::TCP_PORTS, super::http::UDP_PORTS),
-        AppProto::Rdp => (super::rdp::TCP_PORTS, super::rdp::UDP_PORTS),
-        AppProto::Vnc => (super::vnc::TCP_PORTS, super::vnc::UDP_PORTS),
-        AppProto::TeamViewer => (super::teamviewer::TCP_PORTS, super::teamviewer::UDP_PORTS),
-        AppProto::AnyDesk => (super::anydesk::TCP_PORTS, super::anydesk::UDP_PORTS),
+            AppProto::Modbus => (super::modbus::TCP_PORTS, super::modbus::UDP_PORTS),
+            AppProto::Mqtt => (super::mqtt::TCP_PORTS, super::mqtt::UDP_PORTS),
+            AppProto::Dnp3 => (super::dnp3::TCP_PORTS, super::dnp3::UDP_PORTS),
+            AppProto::Iec104 => (super::iec104::TCP_PORTS, super::iec104::UDP_PORTS),
+            AppProto::S7comm => (super::s7comm::TCP_PORTS, super::s7comm::UDP_PORTS),
+            AppProto::S7commPlus => (super::s7comm_plus::TCP_PORTS, super::s7comm_plus::UDP_PORTS),
+            AppProto::Enip => (super::enip::TCP_PORTS, super::enip::UDP_PORTS),
+            AppProto::Bacnet => (super::bacnet::TCP_PORTS, super::bacnet::UDP_PORTS),
+            AppProto::Opcua => (super::opcua::TCP_PORTS, super::opcua::UDP_PORTS),
+            AppProto::Coap => (super::coap::TCP_PORTS, super::coap::UDP_PORTS),
+            AppProto::Tls => (super::tls::TCP_PORTS, super::tls::UDP_PORTS),
+            AppProto::Ssh => (super::ssh::TCP_PORTS, super::ssh::UDP_PORTS),
+            AppProto::Telnet => (super::telnet::TCP_PORTS, super::telnet::UDP_PORTS),
+            AppProto::Ftp => (super::ftp::TCP_PORTS, super::ftp::UDP_PORTS),
+            AppProto::Http => (super::http::TCP_PORTS, super::http::UDP_PORTS),
+            AppProto::Rdp => (super::rdp::TCP_PORTS, super::rdp::UDP_PORTS),
+            AppProto::Vnc => (super::vnc::TCP_PORTS, super::vnc::UDP_PORTS),
+            AppProto::TeamViewer => (super::teamviewer::TCP_PORTS, super::teamviewer::UDP_PORTS),
+            AppProto::AnyDesk => (super::anydesk::TCP_PORTS, super::anydesk::UDP_PORTS),
         };
         match l4 {
             L4::Tcp => tcp,
@@ -250,75 +270,75 @@ pub(crate) mod registry {
     /// Port-independent detection of `p` on the first bytes of one direction.
     pub(crate) fn probe(p: AppProto, dir: Dir, l4: L4, data: &[u8]) -> Probe {
         match p {
-        AppProto::Modbus => super::modbus::probe(dir, l4, data),
-        AppProto::Mqtt => super::mqtt::probe(dir, l4, data),
-        AppProto::Dnp3 => super::dnp3::probe(dir, l4, data),
-        AppProto::Iec104 => super::iec104::probe(dir, l4, data),
-        AppProto::S7comm => super::s7comm::probe(dir, l4, data),
-        AppProto::S7commPlus => super::s7comm_plus::probe(dir, l4, data),
-        AppProto::Enip => super::enip::probe(dir, l4, data),
-        AppProto::Bacnet => super::bacnet::probe(dir, l4, data),
-        AppProto::Opcua => super::opcua::probe(dir, l4, data),
-        AppProto::Coap => super::coap::probe(dir, l4, data),
-        AppProto::Tls => super::tls::probe(dir, l4, data),
-        AppProto::Ssh => super::ssh::probe(dir, l4, data),
-        AppProto::Telnet => super::telnet::probe(dir, l4, data),
-        AppProto::Ftp => super::ftp::probe(dir, l4, data),
-        AppProto::Http => super::http::probe(dir, l4, data),
-        AppProto::Rdp => super::rdp::probe(dir, l4, data),
-        AppProto::Vnc => super::vnc::probe(dir, l4, data),
-        AppProto::TeamViewer => super::teamviewer::probe(dir, l4, data),
-        AppProto::AnyDesk => super::anydesk::probe(dir, l4, data),
+            AppProto::Modbus => super::modbus::probe(dir, l4, data),
+            AppProto::Mqtt => super::mqtt::probe(dir, l4, data),
+            AppProto::Dnp3 => super::dnp3::probe(dir, l4, data),
+            AppProto::Iec104 => super::iec104::probe(dir, l4, data),
+            AppProto::S7comm => super::s7comm::probe(dir, l4, data),
+            AppProto::S7commPlus => super::s7comm_plus::probe(dir, l4, data),
+            AppProto::Enip => super::enip::probe(dir, l4, data),
+            AppProto::Bacnet => super::bacnet::probe(dir, l4, data),
+            AppProto::Opcua => super::opcua::probe(dir, l4, data),
+            AppProto::Coap => super::coap::probe(dir, l4, data),
+            AppProto::Tls => super::tls::probe(dir, l4, data),
+            AppProto::Ssh => super::ssh::probe(dir, l4, data),
+            AppProto::Telnet => super::telnet::probe(dir, l4, data),
+            AppProto::Ftp => super::ftp::probe(dir, l4, data),
+            AppProto::Http => super::http::probe(dir, l4, data),
+            AppProto::Rdp => super::rdp::probe(dir, l4, data),
+            AppProto::Vnc => super::vnc::probe(dir, l4, data),
+            AppProto::TeamViewer => super::teamviewer::probe(dir, l4, data),
+            AppProto::AnyDesk => super::anydesk::probe(dir, l4, data),
         }
     }
 
     /// A fresh flow state for `p`.
     pub(crate) fn new_state(p: AppProto, l4: L4) -> Box<dyn AppState + Send> {
         match p {
-        AppProto::Modbus => super::modbus::new_state(l4),
-        AppProto::Mqtt => super::mqtt::new_state(l4),
-        AppProto::Dnp3 => super::dnp3::new_state(l4),
-        AppProto::Iec104 => super::iec104::new_state(l4),
-        AppProto::S7comm => super::s7comm::new_state(l4),
-        AppProto::S7commPlus => super::s7comm_plus::new_state(l4),
-        AppProto::Enip => super::enip::new_state(l4),
-        AppProto::Bacnet => super::bacnet::new_state(l4),
-        AppProto::Opcua => super::opcua::new_state(l4),
-        AppProto::Coap => super::coap::new_state(l4),
-        AppProto::Tls => super::tls::new_state(l4),
-        AppProto::Ssh => super::ssh::new_state(l4),
-        AppProto::Telnet => super::telnet::new_state(l4),
-        AppProto::Ftp => super::ftp::new_state(l4),
-        AppProto::Http => super::http::new_state(l4),
-        AppProto::Rdp => super::rdp::new_state(l4),
-        AppProto::Vnc => super::vnc::new_state(l4),
-        AppProto::TeamViewer => super::teamviewer::new_state(l4),
-        AppProto::AnyDesk => super::anydesk::new_state(l4),
+            AppProto::Modbus => super::modbus::new_state(l4),
+            AppProto::Mqtt => super::mqtt::new_state(l4),
+            AppProto::Dnp3 => super::dnp3::new_state(l4),
+            AppProto::Iec104 => super::iec104::new_state(l4),
+            AppProto::S7comm => super::s7comm::new_state(l4),
+            AppProto::S7commPlus => super::s7comm_plus::new_state(l4),
+            AppProto::Enip => super::enip::new_state(l4),
+            AppProto::Bacnet => super::bacnet::new_state(l4),
+            AppProto::Opcua => super::opcua::new_state(l4),
+            AppProto::Coap => super::coap::new_state(l4),
+            AppProto::Tls => super::tls::new_state(l4),
+            AppProto::Ssh => super::ssh::new_state(l4),
+            AppProto::Telnet => super::telnet::new_state(l4),
+            AppProto::Ftp => super::ftp::new_state(l4),
+            AppProto::Http => super::http::new_state(l4),
+            AppProto::Rdp => super::rdp::new_state(l4),
+            AppProto::Vnc => super::vnc::new_state(l4),
+            AppProto::TeamViewer => super::teamviewer::new_state(l4),
+            AppProto::AnyDesk => super::anydesk::new_state(l4),
         }
     }
 
     /// Asset roles of the client and the server end of a `p` flow.
     pub(crate) fn roles(p: AppProto) -> (&'static str, &'static str) {
         match p {
-        AppProto::Modbus => super::modbus::ROLES,
-        AppProto::Mqtt => super::mqtt::ROLES,
-        AppProto::Dnp3 => super::dnp3::ROLES,
-        AppProto::Iec104 => super::iec104::ROLES,
-        AppProto::S7comm => super::s7comm::ROLES,
-        AppProto::S7commPlus => super::s7comm_plus::ROLES,
-        AppProto::Enip => super::enip::ROLES,
-        AppProto::Bacnet => super::bacnet::ROLES,
-        AppProto::Opcua => super::opcua::ROLES,
-        AppProto::Coap => super::coap::ROLES,
-        AppProto::Tls => super::tls::ROLES,
-        AppProto::Ssh => super::ssh::ROLES,
-        AppProto::Telnet => super::telnet::ROLES,
-        AppProto::Ftp => super::ftp::ROLES,
-        AppProto::Http => super::http::ROLES,
-        AppProto::Rdp => super::rdp::ROLES,
-        AppProto::Vnc => super::vnc::ROLES,
-        AppProto::TeamViewer => super::teamviewer::ROLES,
-        AppProto::AnyDesk => super::anydesk::ROLES,
+            AppProto::Modbus => super::modbus::ROLES,
+            AppProto::Mqtt => super::mqtt::ROLES,
+            AppProto::Dnp3 => super::dnp3::ROLES,
+            AppProto::Iec104 => super::iec104::ROLES,
+            AppProto::S7comm => super::s7comm::ROLES,
+            AppProto::S7commPlus => super::s7comm_plus::ROLES,
+            AppProto::Enip => super::enip::ROLES,
+            AppProto::Bacnet => super::bacnet::ROLES,
+            AppProto::Opcua => super::opcua::ROLES,
+            AppProto::Coap => super::coap::ROLES,
+            AppProto::Tls => super::tls::ROLES,
+            AppProto::Ssh => super::ssh::ROLES,
+            AppProto::Telnet => super::telnet::ROLES,
+            AppProto::Ftp => super::ftp::ROLES,
+            AppProto::Http => super::http::ROLES,
+            AppProto::Rdp => super::rdp::ROLES,
+            AppProto::Vnc => super::vnc::ROLES,
+            AppProto::TeamViewer => super::teamviewer::ROLES,
+            AppProto::AnyDesk => super::anydesk::ROLES,
         }
     }
 }

@@ -82,7 +82,10 @@ const BROKEN: [&str; 3] = ["empty", "not-a-capture", "truncated"];
 /// the workspace fixtures whose names mention modbus, mqtt, pymodbus or mosquitto. Prints a
 /// skip notice (fails under CI) when the shared corpus is missing.
 pub(crate) fn captures() -> Vec<Capture> {
-    captures_in(&["modbus", "mqtt"], &["modbus", "mqtt", "pymodbus", "mosquitto"])
+    captures_in(
+        &["modbus", "mqtt"],
+        &["modbus", "mqtt", "pymodbus", "mosquitto"],
+    )
 }
 
 /// The captures of the shared corpus's `subdirs` (when present) and the workspace fixtures
