@@ -132,9 +132,14 @@ pub(crate) async fn probe(ctx: &Ctx, mut c: Conn, svc: &mut Service) -> PResult<
     if rc == 0 {
         svc.fact("auth_required", false);
         if let Some(v) = broker_version(&mut c).await {
-            svc.ident("version", v.clone());
-            if let Some(p) = v.split_whitespace().next() {
-                svc.ident("product", p);
+            // Mosquitto publishes "mosquitto version 2.0.11".
+            let words: Vec<&str> = v.split_whitespace().collect();
+            match words.as_slice() {
+                [p, "version", ver] => {
+                    svc.ident("product", *p);
+                    svc.ident("version", *ver);
+                }
+                _ => svc.ident("version", v.clone()),
             }
         }
         let _ = c.send(&DISCONNECT).await;

@@ -27,8 +27,12 @@ fn version_numbers(s: &str) -> Vec<u32> {
 
 /// (product, version text) found in the service identity.
 fn product_version(s: &Service) -> Option<(String, String)> {
-    for key in ["version", "server", "software", "banner"] {
-        let Some(v) = s.identity.get(key) else { continue };
+    let combined = match (s.identity.get("product"), s.identity.get("version")) {
+        (Some(p), Some(v)) => Some(format!("{p} {v}")),
+        _ => None,
+    };
+    let fields = ["version", "server", "software", "banner"];
+    for v in combined.iter().chain(fields.iter().filter_map(|k| s.identity.get(*k))) {
         for (p, ..) in TABLE {
             let lower = v.to_ascii_lowercase();
             if let Some(i) = lower.find(&p.to_ascii_lowercase()) {
@@ -83,5 +87,8 @@ mod tests {
         assert!((super::RULE.check)(&h, &svc("version", "mosquitto version 2.0.18")).is_none());
         assert!((super::RULE.check)(&h, &svc("banner", "(vsFTPd 2.3.4)")).is_some());
         assert!((super::RULE.check)(&h, &svc("banner", "nothing")).is_none());
+        let mut m = svc("product", "mosquitto");
+        m.ident("version", "1.6.12");
+        assert!((super::RULE.check)(&h, &m).is_some());
     }
 }

@@ -1,7 +1,7 @@
 """Test certificates for skjold-scan's TLS tests (python `cryptography`, a dependency of asyncua).
 
 Usage: certs.py OUTDIR
-Writes PEM pairs: ca, leaf (CA-signed, RSA 2048, SHA-256, SAN localhost + 127.0.0.1 + 127.0.3.0/24
+Writes PEM pairs: ca, leaf (CA-signed, RSA 2048, SHA-256, SAN localhost + 127.0.0.1 + 127.0.77.0/24
 addresses used by the tests), expired (self-signed, validity ended), mismatch (CA-signed, SAN
 plc.example only), weak (CA-signed, RSA 1024, SHA-1, no SAN), and opcua (DER cert + PEM key for asyncua).
 """
@@ -62,7 +62,7 @@ ca = build(name("Skjold Test CA"), name("Skjold Test CA"), ca_key.public_key(), 
 save("ca", ca, ca_key)
 
 addrs = [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))] + [
-    x509.IPAddress(ipaddress.ip_address(f"127.0.3.{i}")) for i in range(1, 40)
+    x509.IPAddress(ipaddress.ip_address(f"127.0.77.{i}")) for i in range(1, 40)
 ]
 k = key()
 save("leaf", build(name("localhost"), ca.subject, k.public_key(), ca_key, now - day, now + 300 * day,

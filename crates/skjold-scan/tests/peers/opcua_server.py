@@ -23,7 +23,7 @@ async def main():
         server.set_security_policy([ua.SecurityPolicyType.Basic256Sha256_SignAndEncrypt])
         server.set_security_IDs(["Username"])
         await server.load_certificate(os.path.join(certdir, "opcua.der"))
-        await server.load_private_key(os.path.join(certdir, "opcua.key"))
+        await server.load_private_key(os.path.join(certdir, "opcua.key"), format="PEM")
     else:
         server.set_security_policy([ua.SecurityPolicyType.NoSecurity])
         server.set_security_IDs(["Anonymous"])
