@@ -148,6 +148,8 @@ pub struct Service {
     /// A note on a probe error, timeout or partial answer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Time spent identifying the service (connect excluded), milliseconds.
+    pub elapsed_ms: u64,
 }
 
 impl Service {
@@ -162,6 +164,7 @@ impl Service {
             tls: None,
             facts: BTreeMap::new(),
             note: None,
+            elapsed_ms: 0,
         }
     }
 

@@ -31,8 +31,9 @@ pub(crate) fn link_status_request(dest: u16) -> Vec<u8> {
     f
 }
 
-/// Destinations tried: 1 (the usual default) and 0xFFFC (the "self" address).
-pub(crate) const DESTINATIONS: [u16; 2] = [1, 0xFFFC];
+/// Destinations asked at once: 10 and 1 (the usual outstation defaults, e.g. opendnp3's 10)
+/// and 0xFFFC (the "self" address outstations may answer to).
+pub(crate) const DESTINATIONS: [u16; 3] = [10, 1, 0xFFFC];
 
 /// Every request this probe can send.
 pub(crate) fn requests() -> Vec<Vec<u8>> {
@@ -54,30 +55,19 @@ fn split(b: &[u8]) -> Frame {
     Frame::Complete(10 + user + blocks * 2)
 }
 
-pub(crate) async fn probe(ctx: &Ctx, mut c: Conn, svc: &mut Service) -> PResult<()> {
-    let mut last = ProbeError::Timeout;
-    for (i, dest) in DESTINATIONS.iter().enumerate() {
-        if i > 0 {
-            c.close().await;
-            c = Conn::open(ctx.addr, ctx.timeout.min(std::time::Duration::from_millis(1000))).await?;
-        }
-        match c.exchange(&link_status_request(*dest), split).await {
-            Ok(f) => {
-                if f.len() < 10 || crc(&f[..8]) != u16::from_le_bytes([f[8], f[9]]) {
-                    return Err(ProbeError::Garbage("DNP3 link header CRC mismatch".into()));
-                }
-                let ctrl = f[3];
-                svc.fact("link_function", ctrl & 0x0F);
-                svc.ident("link_address", u16::from_le_bytes([f[6], f[7]]).to_string());
-                svc.fact("auth_required", false);
-                c.close().await;
-                return Ok(());
-            }
-            Err(e) => last = e,
-        }
-    }
+pub(crate) async fn probe(_ctx: &Ctx, mut c: Conn, svc: &mut Service) -> PResult<()> {
+    // The three requests go in one segment; the first valid link status answer wins.
+    let req: Vec<u8> = DESTINATIONS.iter().flat_map(|d| link_status_request(*d)).collect();
+    let f = c.exchange(&req, split).await?;
     c.close().await;
-    Err(last)
+    if f.len() < 10 || crc(&f[..8]) != u16::from_le_bytes([f[8], f[9]]) {
+        return Err(ProbeError::Garbage("DNP3 link header CRC mismatch".into()));
+    }
+    let ctrl = f[3];
+    svc.fact("link_function", ctrl & 0x0F);
+    svc.ident("link_address", u16::from_le_bytes([f[6], f[7]]).to_string());
+    svc.fact("auth_required", false);
+    Ok(())
 }
 
 #[cfg(test)]

@@ -269,6 +269,7 @@ async fn generic(ctx: &Ctx, mut c: Conn, svc: &mut Service) -> Result<(), ProbeE
 
 /// Identifies a TCP service on a connected stream.
 pub(crate) async fn identify_tcp(ctx: &Ctx, proto: Proto, stream: tokio::net::TcpStream) -> Service {
+    let t0 = std::time::Instant::now();
     let mut svc = Service::new(ctx.addr.port(), Transport::Tcp, proto.name());
     let c = Conn::new(stream, ctx.timeout);
     let r = match proto {
@@ -298,11 +299,13 @@ pub(crate) async fn identify_tcp(ctx: &Ctx, proto: Proto, stream: tokio::net::Tc
     if proto == Proto::Codesys {
         svc.status = ProbeStatus::OpenOnly;
     }
+    svc.elapsed_ms = t0.elapsed().as_millis() as u64;
     svc
 }
 
 /// Runs a UDP probe; None when nothing answered (closed or filtered).
 pub(crate) async fn identify_udp(ctx: &Ctx, proto: Proto) -> Option<Service> {
+    let t0 = std::time::Instant::now();
     let mut svc = Service::new(ctx.addr.port(), Transport::Udp, proto.name());
     let r = match proto {
         Proto::Bacnet => bacnet::probe(ctx, &mut svc).await,
@@ -322,6 +325,7 @@ pub(crate) async fn identify_udp(ctx: &Ctx, proto: Proto) -> Option<Service> {
         Err(ProbeError::Timeout | ProbeError::Closed | ProbeError::Io(_)) => None,
         r => {
             finish(&mut svc, r);
+            svc.elapsed_ms = t0.elapsed().as_millis() as u64;
             Some(svc)
         }
     }

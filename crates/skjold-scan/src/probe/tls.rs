@@ -424,10 +424,17 @@ pub(crate) async fn audit(ctx: &Ctx, svc: &mut Service) -> PResult<()> {
     let mut cert: Option<Vec<u8>> = None;
     let mut accepted: BTreeSet<u16> = BTreeSet::new();
     let mut last_err = None;
-    // Newest first: the certificate of the best version is the one clients see.
-    for (ver, _) in VERSIONS.iter().rev() {
-        let suites: &[u16] = if *ver == 0x0304 { &SUITES_13 } else { &SUITES_12 };
-        match hello(ctx, *ver, suites).await {
+    // All versions at once (one connection each); the certificate kept is the one of the
+    // newest version that sent one, which is the one clients see.
+    let hellos = VERSIONS.map(|(ver, _)| {
+        let suites: &'static [u16] = if ver == 0x0304 { &SUITES_13 } else { &SUITES_12 };
+        hello(ctx, ver, suites)
+    });
+    let [a, b, c, d, e] = hellos;
+    let results = tokio::join!(a, b, c, d, e);
+    let results = [results.0, results.1, results.2, results.3, results.4];
+    for ((ver, _), res) in VERSIONS.iter().zip(results).rev() {
+        match res {
             Ok(h) => {
                 if let Some(v) = h.version {
                     if v == *ver {
