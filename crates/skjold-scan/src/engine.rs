@@ -113,6 +113,8 @@ impl Config {
 #[derive(Debug, Default)]
 pub struct Collector {
     services: Mutex<BTreeMap<IpAddr, (Option<String>, Vec<Service>)>>,
+    /// Open ports whose identification is still running.
+    in_flight: Mutex<BTreeMap<(IpAddr, u16), (Option<String>, Proto)>>,
     /// Probes planned (host x port, TCP and UDP).
     pub total: AtomicU64,
     /// Probes finished.
@@ -129,7 +131,16 @@ impl Collector {
         Arc::new(Self::default())
     }
 
+    fn opened(&self, t: &Target, port: u16, proto: Proto) {
+        let mut m = self.in_flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        m.insert((t.addr, port), (t.hostname.clone(), proto));
+    }
+
     fn push(&self, t: &Target, svc: Service) {
+        if svc.transport == Transport::Tcp {
+            let mut m = self.in_flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            m.remove(&(t.addr, svc.port));
+        }
         let mut m = self.services.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let e = m.entry(t.addr).or_insert_with(|| (t.hostname.clone(), Vec::new()));
         e.1.push(svc);
@@ -194,7 +205,10 @@ pub async fn run(cfg: Arc<Config>, col: Arc<Collector>) {
                     Transport::Tcp => {
                         col.tcp.fetch_add(1, Ordering::Relaxed);
                         match crate::net::connect(ctx.addr, ctx.timeout).await {
-                            Ok(s) => Some(probe::identify_tcp(&ctx, spec.proto, s).await),
+                            Ok(s) => {
+                                col.opened(&t, spec.port, spec.proto);
+                                Some(probe::identify_tcp(&ctx, spec.proto, s).await)
+                            }
                             Err(_) => None,
                         }
                     }
@@ -218,7 +232,13 @@ pub async fn run(cfg: Arc<Config>, col: Arc<Collector>) {
 
 /// Builds the report from what the collector holds (complete or interrupted).
 pub fn report(cfg: &Config, col: &Collector, started_unix: i64, elapsed: Duration, interrupted: bool) -> ScanReport {
-    let m = col.services.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut m = col.services.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+    // Open ports whose identification was cut short by an interruption.
+    for ((addr, port), (name, proto)) in col.in_flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner).iter() {
+        let mut s = Service::new(*port, Transport::Tcp, proto.name());
+        s.note = Some("identification interrupted".into());
+        m.entry(*addr).or_insert_with(|| (name.clone(), Vec::new())).1.push(s);
+    }
     let mut hosts: Vec<Host> = m
         .iter()
         .map(|(addr, (name, svcs))| {
