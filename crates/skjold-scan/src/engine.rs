@@ -33,7 +33,10 @@ pub fn parse_ports(s: &str) -> Result<Vec<PortSpec>, String> {
         let (range, hint) = match part.split_once('/') {
             Some((r, h)) => (
                 r,
-                Some(Proto::from_name(h).ok_or_else(|| format!("--ports: unknown protocol '{h}'"))?),
+                Some(
+                    Proto::from_name(h)
+                        .ok_or_else(|| format!("--ports: unknown protocol '{h}'"))?,
+                ),
             ),
             None => (part, None),
         };
@@ -41,8 +44,12 @@ pub fn parse_ports(s: &str) -> Result<Vec<PortSpec>, String> {
             Some((a, b)) => (a, b),
             None => (range, range),
         };
-        let a: u16 = a.parse().map_err(|_| format!("--ports: '{part}' is not a port"))?;
-        let b: u16 = b.parse().map_err(|_| format!("--ports: '{part}' is not a port"))?;
+        let a: u16 = a
+            .parse()
+            .map_err(|_| format!("--ports: '{part}' is not a port"))?;
+        let b: u16 = b
+            .parse()
+            .map_err(|_| format!("--ports: '{part}' is not a port"))?;
         if a == 0 || b < a {
             return Err(format!("--ports: bad range '{part}'"));
         }
@@ -110,11 +117,16 @@ impl Config {
 }
 
 /// Results gathered so far; shared with the caller for progress and interruption.
+/// Services found per address, with the host name the address came from.
+type ByHost = BTreeMap<IpAddr, (Option<String>, Vec<Service>)>;
+/// Open ports being identified: (address, port) to (host name, protocol).
+type InFlight = BTreeMap<(IpAddr, u16), (Option<String>, Proto)>;
+
 #[derive(Debug, Default)]
 pub struct Collector {
-    services: Mutex<BTreeMap<IpAddr, (Option<String>, Vec<Service>)>>,
+    services: Mutex<ByHost>,
     /// Open ports whose identification is still running.
-    in_flight: Mutex<BTreeMap<(IpAddr, u16), (Option<String>, Proto)>>,
+    in_flight: Mutex<InFlight>,
     /// Probes planned (host x port, TCP and UDP).
     pub total: AtomicU64,
     /// Probes finished.
@@ -132,17 +144,28 @@ impl Collector {
     }
 
     fn opened(&self, t: &Target, port: u16, proto: Proto) {
-        let mut m = self.in_flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut m = self
+            .in_flight
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         m.insert((t.addr, port), (t.hostname.clone(), proto));
     }
 
     fn push(&self, t: &Target, svc: Service) {
         if svc.transport == Transport::Tcp {
-            let mut m = self.in_flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut m = self
+                .in_flight
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             m.remove(&(t.addr, svc.port));
         }
-        let mut m = self.services.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let e = m.entry(t.addr).or_insert_with(|| (t.hostname.clone(), Vec::new()));
+        let mut m = self
+            .services
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let e = m
+            .entry(t.addr)
+            .or_insert_with(|| (t.hostname.clone(), Vec::new()));
         e.1.push(svc);
     }
 }
@@ -166,9 +189,14 @@ impl Rate {
 
 /// Runs the scan to completion, storing results in `col`.
 pub async fn run(cfg: Arc<Config>, col: Arc<Collector>) {
-    let creds = Arc::new(if cfg.intrusive { cfg.creds.clone() } else { Vec::new() });
+    let creds = Arc::new(if cfg.intrusive {
+        cfg.creds.clone()
+    } else {
+        Vec::new()
+    });
     let per_host = (cfg.ports.len() + cfg.udp.len()) as u64;
-    col.total.store(per_host * cfg.targets.len() as u64, Ordering::Relaxed);
+    col.total
+        .store(per_host * cfg.targets.len() as u64, Ordering::Relaxed);
     let sem = Arc::new(Semaphore::new(cfg.concurrency.max(1)));
     let rate = cfg.rate.filter(|r| *r > 0.0).map(|r| {
         Arc::new(Rate {
@@ -207,7 +235,7 @@ pub async fn run(cfg: Arc<Config>, col: Arc<Collector>) {
                         match crate::net::connect(ctx.addr, ctx.timeout).await {
                             Ok(s) => {
                                 col.opened(&t, spec.port, spec.proto);
-                                Some(probe::identify_tcp(&ctx, spec.proto, s).await)
+                                Some(Box::pin(probe::identify_tcp(&ctx, spec.proto, s)).await)
                             }
                             Err(_) => None,
                         }
@@ -231,13 +259,31 @@ pub async fn run(cfg: Arc<Config>, col: Arc<Collector>) {
 }
 
 /// Builds the report from what the collector holds (complete or interrupted).
-pub fn report(cfg: &Config, col: &Collector, started_unix: i64, elapsed: Duration, interrupted: bool) -> ScanReport {
-    let mut m = col.services.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+pub fn report(
+    cfg: &Config,
+    col: &Collector,
+    started_unix: i64,
+    elapsed: Duration,
+    interrupted: bool,
+) -> ScanReport {
+    let mut m = col
+        .services
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
     // Open ports whose identification was cut short by an interruption.
-    for ((addr, port), (name, proto)) in col.in_flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner).iter() {
+    for ((addr, port), (name, proto)) in col
+        .in_flight
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .iter()
+    {
         let mut s = Service::new(*port, Transport::Tcp, proto.name());
         s.note = Some("identification interrupted".into());
-        m.entry(*addr).or_insert_with(|| (name.clone(), Vec::new())).1.push(s);
+        m.entry(*addr)
+            .or_insert_with(|| (name.clone(), Vec::new()))
+            .1
+            .push(s);
     }
     let mut hosts: Vec<Host> = m
         .iter()

@@ -85,7 +85,7 @@ pub enum ProbeStatus {
 /// TLS details of a service.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TlsInfo {
-    /// Protocol versions the server accepted ("SSLv3", "TLSv1.0", ... "TLSv1.3").
+    /// Protocol versions the server accepted ("`SSLv3`", "TLSv1.0", ... "TLSv1.3").
     pub versions: Vec<String>,
     /// Cipher suite chosen by the server for each accepted version, IANA names.
     pub suites: BTreeMap<String, String>,

@@ -100,7 +100,9 @@ impl Conn {
             Ok(Ok(n)) => {
                 self.buf.extend_from_slice(&tmp[..n]);
                 if self.buf.len() > MAX_ANSWER {
-                    return Err(ProbeError::Garbage(format!("answer longer than {MAX_ANSWER} bytes")));
+                    return Err(ProbeError::Garbage(format!(
+                        "answer longer than {MAX_ANSWER} bytes"
+                    )));
                 }
                 Ok(())
             }
@@ -164,22 +166,38 @@ impl Conn {
 pub(crate) fn printable(b: &[u8]) -> String {
     let s: String = b
         .iter()
-        .map(|&c| if (0x20..0x7f).contains(&c) { c as char } else { ' ' })
+        .map(|&c| {
+            if (0x20..0x7f).contains(&c) {
+                c as char
+            } else {
+                ' '
+            }
+        })
         .collect();
     let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
     s.chars().take(200).collect()
 }
 
 /// Sends one UDP datagram and waits for one answer from the same peer.
-pub(crate) async fn udp_exchange(addr: SocketAddr, req: &[u8], timeout: Duration) -> PResult<Vec<u8>> {
+pub(crate) async fn udp_exchange(
+    addr: SocketAddr,
+    req: &[u8],
+    timeout: Duration,
+) -> PResult<Vec<u8>> {
     let bind: SocketAddr = if addr.is_ipv4() {
         "0.0.0.0:0".parse().unwrap_or_else(|_| unreachable!())
     } else {
         "[::]:0".parse().unwrap_or_else(|_| unreachable!())
     };
-    let sock = UdpSocket::bind(bind).await.map_err(|e| ProbeError::Io(e.to_string()))?;
-    sock.connect(addr).await.map_err(|e| ProbeError::Io(e.to_string()))?;
-    sock.send(req).await.map_err(|e| ProbeError::Io(e.to_string()))?;
+    let sock = UdpSocket::bind(bind)
+        .await
+        .map_err(|e| ProbeError::Io(e.to_string()))?;
+    sock.connect(addr)
+        .await
+        .map_err(|e| ProbeError::Io(e.to_string()))?;
+    sock.send(req)
+        .await
+        .map_err(|e| ProbeError::Io(e.to_string()))?;
     let mut buf = vec![0u8; 65_536];
     match tokio::time::timeout(timeout, sock.recv(&mut buf)).await {
         Err(_) => Err(ProbeError::Timeout),

@@ -57,12 +57,17 @@ fn counts(f: &[Finding]) -> BTreeMap<Severity, usize> {
 }
 
 /// Findings per ETSI provision, provisions in catalogue order.
+#[allow(clippy::many_single_char_names)]
 pub fn by_provision(r: &ScanReport) -> Vec<(String, Vec<&Finding>)> {
     let mut m: BTreeMap<(u32, u32, String), Vec<&Finding>> = BTreeMap::new();
     for f in &r.findings {
         for p in &f.etsi_en_303_645 {
             let (a, b) = p.split_once('-').unwrap_or((p, "0"));
-            let minor = a.split('.').nth(1).and_then(|x| x.parse().ok()).unwrap_or(0);
+            let minor = a
+                .split('.')
+                .nth(1)
+                .and_then(|x| x.parse().ok())
+                .unwrap_or(0);
             let n = b.trim_end_matches(char::is_alphabetic).parse().unwrap_or(0);
             m.entry((minor, n, p.clone())).or_default().push(f);
         }
@@ -79,9 +84,17 @@ pub fn markdown(r: &ScanReport) -> String {
         "Targets `{}`, started {}, {} by {}{}.\n",
         r.targets.join(" "),
         r.started,
-        if r.intrusive { "intrusive (credential checks on)" } else { "read-only, no login attempted" },
+        if r.intrusive {
+            "intrusive (credential checks on)"
+        } else {
+            "read-only, no login attempted"
+        },
         r.tool,
-        if r.interrupted { " **(interrupted: partial results)**" } else { "" }
+        if r.interrupted {
+            " **(interrupted: partial results)**"
+        } else {
+            ""
+        }
     );
     let s = &r.stats;
     let _ = writeln!(
@@ -90,7 +103,10 @@ pub fn markdown(r: &ScanReport) -> String {
         s.hosts_scanned, s.hosts_up, s.services, s.timeouts, r.findings.len(), s.elapsed_s
     );
     let c = counts(&r.findings);
-    let _ = writeln!(o, "| critical | high | medium | low | info |\n|---:|---:|---:|---:|---:|");
+    let _ = writeln!(
+        o,
+        "| critical | high | medium | low | info |\n|---:|---:|---:|---:|---:|"
+    );
     let _ = writeln!(
         o,
         "| {} | {} | {} | {} | {} |\n",
@@ -102,14 +118,30 @@ pub fn markdown(r: &ScanReport) -> String {
     );
     let _ = writeln!(o, "## By device\n");
     for h in &r.hosts {
-        let name = h.hostname.as_ref().map(|n| format!(" ({n})")).unwrap_or_default();
+        let name = h
+            .hostname
+            .as_ref()
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default();
         let _ = writeln!(o, "### {}{name}\n", h.address);
-        let _ = writeln!(o, "| port | protocol | status | identity |\n|---|---|---|---|");
+        let _ = writeln!(
+            o,
+            "| port | protocol | status | identity |\n|---|---|---|---|"
+        );
         for sv in &h.services {
-            let ident: Vec<String> = sv.identity.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let ident: Vec<String> = sv
+                .identity
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
             let mut id = ident.join(", ");
             if let Some(t) = &sv.tls {
-                let _ = write!(id, "{}TLS {}", if id.is_empty() { "" } else { "; " }, t.versions.join(" "));
+                let _ = write!(
+                    id,
+                    "{}TLS {}",
+                    if id.is_empty() { "" } else { "; " },
+                    t.versions.join(" ")
+                );
             }
             if let Some(n) = &sv.note {
                 let _ = write!(id, "{}note: {n}", if id.is_empty() { "" } else { "; " });
@@ -127,7 +159,10 @@ pub fn markdown(r: &ScanReport) -> String {
         let fs: Vec<&Finding> = r
             .findings
             .iter()
-            .filter(|f| f.id.split_once('@').is_some_and(|(_, t)| t.rsplit_once(':').is_some_and(|(a, _)| a == h.address)))
+            .filter(|f| {
+                f.id.split_once('@')
+                    .is_some_and(|(_, t)| t.rsplit_once(':').is_some_and(|(a, _)| a == h.address))
+            })
             .collect();
         if !fs.is_empty() {
             let _ = writeln!(o, "\n| severity | rule | finding | service | ETSI EN 303 645 | IEC 62443-3-3 |\n|---|---|---|---|---|---|");
@@ -150,7 +185,14 @@ pub fn markdown(r: &ScanReport) -> String {
     for (p, fs) in by_provision(r) {
         let _ = writeln!(o, "### {p}: {} finding(s)\n", fs.len());
         for f in fs {
-            let _ = writeln!(o, "- **{}** {} `{}`: {}", f.severity.as_str(), f.rule, f.target, f.title);
+            let _ = writeln!(
+                o,
+                "- **{}** {} `{}`: {}",
+                f.severity.as_str(),
+                f.rule,
+                f.target,
+                f.title
+            );
         }
         let _ = writeln!(o);
     }
@@ -180,7 +222,11 @@ pub fn html(r: &ScanReport) -> Result<String, String> {
             let fs: Vec<&Finding> = r
                 .findings
                 .iter()
-                .filter(|f| f.id.split_once('@').is_some_and(|(_, t)| t.rsplit_once(':').is_some_and(|(a, _)| a == h.address)))
+                .filter(|f| {
+                    f.id.split_once('@').is_some_and(|(_, t)| {
+                        t.rsplit_once(':').is_some_and(|(a, _)| a == h.address)
+                    })
+                })
                 .collect();
             json!({"host": h, "findings": fs})
         })
@@ -191,7 +237,9 @@ pub fn html(r: &ScanReport) -> Result<String, String> {
         .map(|s| json!({"name": s.as_str(), "count": c.get(s).copied().unwrap_or(0)}))
         .collect();
     env.get_template("scan.html")
-        .and_then(|t| t.render(json!({"r": r, "hosts": hosts, "provisions": provisions, "severities": sev})))
+        .and_then(|t| {
+            t.render(json!({"r": r, "hosts": hosts, "provisions": provisions, "severities": sev}))
+        })
         .map_err(|e| format!("report template: {e}"))
 }
 

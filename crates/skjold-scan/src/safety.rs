@@ -25,7 +25,11 @@ pub fn all_requests() -> Vec<(&'static str, Vec<u8>)> {
     add("tls", tls::requests());
     add(
         "ftp",
-        vec![b"USER anonymous\r\n".to_vec(), b"PASS x\r\n".to_vec(), b"QUIT\r\n".to_vec()],
+        vec![
+            b"USER anonymous\r\n".to_vec(),
+            b"PASS x\r\n".to_vec(),
+            b"QUIT\r\n".to_vec(),
+        ],
     );
     v
 }
@@ -51,7 +55,9 @@ pub fn is_read_only(protocol: &str, r: &[u8]) -> Result<(), String> {
                         // job: setup communication only
                         (Some(0x32), Some(1)) => s7.get(10) == Some(&0xF0),
                         // userdata: request, CPU functions group, read SZL
-                        (Some(0x32), Some(7)) => s7.get(15) == Some(&0x44) && s7.get(16) == Some(&1),
+                        (Some(0x32), Some(7)) => {
+                            s7.get(15) == Some(&0x44) && s7.get(16) == Some(&1)
+                        }
                         _ => false,
                     }
                 }
@@ -89,7 +95,9 @@ pub fn is_read_only(protocol: &str, r: &[u8]) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!("{protocol} request is not on the read-only list: {r:02x?}"))
+        Err(format!(
+            "{protocol} request is not on the read-only list: {r:02x?}"
+        ))
     }
 }
 
@@ -104,12 +112,18 @@ mod tests {
         for (p, r) in &all {
             is_read_only(p, r).unwrap();
         }
-        for p in ["modbus", "s7comm", "enip", "dnp3", "iec104", "bacnet", "opcua", "coap", "snmp", "mqtt"] {
-            assert!(all.iter().any(|(q, _)| *q == p), "{p} has no listed request");
+        for p in [
+            "modbus", "s7comm", "enip", "dnp3", "iec104", "bacnet", "opcua", "coap", "snmp", "mqtt",
+        ] {
+            assert!(
+                all.iter().any(|(q, _)| *q == p),
+                "{p} has no listed request"
+            );
         }
     }
 
     #[test]
+    #[allow(clippy::many_single_char_names)]
     fn the_predicates_reject_writes() {
         // Modbus write single register, write multiple coils.
         assert!(is_read_only("modbus", &[0, 1, 0, 0, 0, 6, 1, 6, 0, 1, 0, 3]).is_err());

@@ -37,7 +37,10 @@ pub fn expand(specs: &[String]) -> Result<Vec<Target>, TargetError> {
     for spec in specs {
         expand_one(spec.trim(), &mut out)?;
         if out.len() as u64 > MAX_ADDRESSES {
-            return Err(err(spec, format!("more than {MAX_ADDRESSES} addresses in all")));
+            return Err(err(
+                spec,
+                format!("more than {MAX_ADDRESSES} addresses in all"),
+            ));
         }
     }
     out.sort();
@@ -111,7 +114,10 @@ fn expand_one(spec: &str, out: &mut Vec<Target>) -> Result<(), TargetError> {
                 let o = start.octets();
                 Ipv4Addr::new(o[0], o[1], o[2], last)
             } else {
-                return Err(err(spec, "range end is neither an address nor a last octet"));
+                return Err(err(
+                    spec,
+                    "range end is neither an address nor a last octet",
+                ));
             };
             return push_v4_range(spec, u32::from(start), u32::from(end), out);
         }
@@ -155,18 +161,34 @@ mod tests {
     #[test]
     fn forms() {
         assert_eq!(addrs(&["127.0.1.1"]), ["127.0.1.1"]);
-        assert_eq!(addrs(&["127.0.1.1-3"]), ["127.0.1.1", "127.0.1.2", "127.0.1.3"]);
+        assert_eq!(
+            addrs(&["127.0.1.1-3"]),
+            ["127.0.1.1", "127.0.1.2", "127.0.1.3"]
+        );
         assert_eq!(addrs(&["127.0.1.254-127.0.2.1"]).len(), 4);
-        assert_eq!(addrs(&["127.0.1.0/30"]), ["127.0.1.0", "127.0.1.1", "127.0.1.2", "127.0.1.3"]);
+        assert_eq!(
+            addrs(&["127.0.1.0/30"]),
+            ["127.0.1.0", "127.0.1.1", "127.0.1.2", "127.0.1.3"]
+        );
         assert_eq!(addrs(&["127.0.1.0/24", "127.0.1.7"]).len(), 256);
         assert_eq!(addrs(&["::1"]), ["::1"]);
         let l = expand(&["localhost".to_owned()]).unwrap();
-        assert!(l.iter().any(|t| t.addr.is_loopback() && t.hostname.as_deref() == Some("localhost")));
+        assert!(l
+            .iter()
+            .any(|t| t.addr.is_loopback() && t.hostname.as_deref() == Some("localhost")));
     }
 
     #[test]
     fn errors() {
-        for bad in ["127.0.1.9-1", "10.0.0.0/33", "10.0.0.0/x", "a b", "", "10.0.0.0/8x", "1.2.3.4-999"] {
+        for bad in [
+            "127.0.1.9-1",
+            "10.0.0.0/33",
+            "10.0.0.0/x",
+            "a b",
+            "",
+            "10.0.0.0/8x",
+            "1.2.3.4-999",
+        ] {
             assert!(expand(&[bad.to_owned()]).is_err(), "{bad}");
         }
         assert!(expand(&["0.0.0.0/0".to_owned()]).is_err());

@@ -10,6 +10,7 @@ pub fn now_unix() -> i64 {
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ` of a Unix time (proleptic Gregorian calendar).
+#[allow(clippy::many_single_char_names)] // the algorithm's own names
 pub fn rfc3339(t: i64) -> String {
     let days = t.div_euclid(86_400);
     let secs = t.rem_euclid(86_400);

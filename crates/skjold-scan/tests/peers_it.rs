@@ -1,13 +1,15 @@
 //! Acceptance tests against real third-party servers started on loopback (127.0.77.x): mosquitto
-//! (anonymous, password file, TLS), pymodbus with device identification, openssl s_server
+//! (anonymous, password file, TLS), pymodbus with device identification, openssl `s_server`
 //! (expired self-signed, TLS 1.0, weak key and SHA-1, hostname mismatch, hardened), asyncua
-//! (SecurityMode None; Basic256Sha256 only), aiocoap and python-snap7. Each finding is
+//! (`SecurityMode` None; `Basic256Sha256` only), aiocoap and python-snap7. Each finding is
 //! asserted exactly, and the hardened variants have none. A missing peer skips its test with a
 //! notice (fails under CI=true).
 
 mod peers;
 
-use peers::{finding_ids, have_program, have_python, missing, only_service, scan, spawn, tmp, wait_tcp};
+use peers::{
+    finding_ids, have_program, have_python, missing, only_service, scan, spawn, tmp, wait_tcp,
+};
 use skjold_scan::model::ProbeStatus;
 use skjold_scan::probe::Proto;
 
@@ -39,11 +41,17 @@ fn mosquitto_anonymous() {
     let r = scan(&["127.0.77.1"], "1883", &[], false, "");
     assert_eq!(
         finding_ids(&r),
-        ids(&["SCAN-004@127.0.77.1:1883/tcp", "SCAN-005@127.0.77.1:1883/tcp"])
+        ids(&[
+            "SCAN-004@127.0.77.1:1883/tcp",
+            "SCAN-005@127.0.77.1:1883/tcp"
+        ])
     );
     let s = only_service(&r);
     assert_eq!(s.protocol, "mqtt");
-    assert_eq!(s.identity.get("product").map(String::as_str), Some("mosquitto"));
+    assert_eq!(
+        s.identity.get("product").map(String::as_str),
+        Some("mosquitto")
+    );
     assert!(s.identity["version"].starts_with('2'), "{:?}", s.identity);
     assert_eq!(r.stats.credential_attempts, 0);
 }
@@ -77,15 +85,27 @@ fn mosquitto_password_file() {
     assert_eq!(r.stats.credential_attempts, 0);
     // Intrusive with a credentials file that knows the password: default credentials found,
     // within the per-service budget.
-    let r = scan(&["127.0.77.3"], "1883", &[], true, "mqtt operator:s3cret-Pump\n");
+    let r = scan(
+        &["127.0.77.3"],
+        "1883",
+        &[],
+        true,
+        "mqtt operator:s3cret-Pump\n",
+    );
     assert_eq!(
         finding_ids(&r),
-        ids(&["SCAN-005@127.0.77.3:1883/tcp", "SCAN-020@127.0.77.3:1883/tcp"])
+        ids(&[
+            "SCAN-005@127.0.77.3:1883/tcp",
+            "SCAN-020@127.0.77.3:1883/tcp"
+        ])
     );
     assert_eq!(r.stats.credential_attempts, 1);
     let f = r.findings.iter().find(|f| f.rule == "SCAN-020").unwrap();
     assert_eq!(f.evidence["user"], "operator");
-    assert!(!f.evidence.to_string().contains("s3cret"), "password leaked into the report");
+    assert!(
+        !f.evidence.to_string().contains("s3cret"),
+        "password leaked into the report"
+    );
     // Intrusive with a wrong list: at most 3 tries, no finding.
     let r = scan(&["127.0.77.3"], "1883", &[], true, "");
     assert_eq!(finding_ids(&r), ids(&["SCAN-005@127.0.77.3:1883/tcp"]));
@@ -97,8 +117,10 @@ fn mosquitto_tls_hardened_has_no_finding() {
     if !have_program("mosquitto") && missing("mosquitto") {
         return;
     }
-    let Some(c) = peers::certs() else {
-        assert!(missing("python3 cryptography + openssl (test certificates)"));
+    let Some(certs) = peers::certs() else {
+        assert!(missing(
+            "python3 cryptography + openssl (test certificates)"
+        ));
         return;
     };
     let d = tmp();
@@ -110,9 +132,9 @@ fn mosquitto_tls_hardened_has_no_finding() {
         &format!(
             "allow_anonymous false\npassword_file {}\ncafile {}\ncertfile {}\nkeyfile {}\n",
             pw.display(),
-            c.join("ca.pem").display(),
-            c.join("leaf.pem").display(),
-            c.join("leaf.key").display()
+            certs.join("ca.pem").display(),
+            certs.join("leaf.pem").display(),
+            certs.join("leaf.key").display()
         ),
         d.path(),
     );
@@ -121,7 +143,10 @@ fn mosquitto_tls_hardened_has_no_finding() {
     let s = only_service(&r);
     assert_eq!(s.protocol, "mqtts");
     let t = s.tls.as_ref().unwrap();
-    assert!(t.versions.iter().all(|v| v == "TLSv1.2" || v == "TLSv1.3"), "{t:?}");
+    assert!(
+        t.versions.iter().all(|v| v == "TLSv1.2" || v == "TLSv1.3"),
+        "{t:?}"
+    );
     let cert = t.certificate.as_ref().unwrap();
     assert_eq!(cert.issuer, "CN=Skjold Test CA");
     assert!(!cert.expired && !cert.self_signed && cert.key_bits == 2048);
@@ -168,7 +193,13 @@ fn pymodbus_device_identification() {
     assert!(codes.iter().all(|c| *c == 43 || *c == 17), "{codes:?}");
 }
 
-fn s_server(name: &str, accept: &str, cert: &str, extra: &[&str], d: &std::path::Path) -> peers::Peer {
+fn s_server(
+    name: &str,
+    accept: &str,
+    cert: &str,
+    extra: &[&str],
+    d: &std::path::Path,
+) -> peers::Peer {
     let c = peers::certs().unwrap();
     let mut args = vec![
         "s_server".to_owned(),
@@ -204,9 +235,18 @@ fn openssl_expired_self_signed() {
     let r = scan(&["127.0.77.5"], "8443", &[], false, "");
     assert_eq!(
         finding_ids(&r),
-        ids(&["SCAN-012@127.0.77.5:8443/tcp", "SCAN-013@127.0.77.5:8443/tcp"])
+        ids(&[
+            "SCAN-012@127.0.77.5:8443/tcp",
+            "SCAN-013@127.0.77.5:8443/tcp"
+        ])
     );
-    let cert = only_service(&r).tls.as_ref().unwrap().certificate.as_ref().unwrap();
+    let cert = only_service(&r)
+        .tls
+        .as_ref()
+        .unwrap()
+        .certificate
+        .as_ref()
+        .unwrap();
     assert!(cert.expired && cert.self_signed);
     assert_eq!(cert.subject, "CN=expired.plc.example");
 }
@@ -227,7 +267,10 @@ fn openssl_tls10_enabled() {
     let r = scan(&["127.0.77.6"], "8443/https", &[], false, "");
     assert_eq!(finding_ids(&r), ids(&["SCAN-010@127.0.77.6:8443/tcp"]));
     let f = &r.findings[0];
-    assert_eq!(f.evidence["legacy_versions"], serde_json::json!(["TLSv1.0", "TLSv1.1"]));
+    assert_eq!(
+        f.evidence["legacy_versions"],
+        serde_json::json!(["TLSv1.0", "TLSv1.1"])
+    );
     let t = only_service(&r).tls.as_ref().unwrap();
     assert_eq!(t.versions, ["TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"]);
 }
@@ -248,10 +291,22 @@ fn openssl_weak_key_and_sha1_signature() {
     let r = scan(&["127.0.77.8"], "8443", &[], false, "");
     assert_eq!(
         finding_ids(&r),
-        ids(&["SCAN-015@127.0.77.8:8443/tcp", "SCAN-016@127.0.77.8:8443/tcp"])
+        ids(&[
+            "SCAN-015@127.0.77.8:8443/tcp",
+            "SCAN-016@127.0.77.8:8443/tcp"
+        ])
     );
-    let cert = only_service(&r).tls.as_ref().unwrap().certificate.as_ref().unwrap();
-    assert_eq!((cert.key_bits, cert.signature_algorithm.as_str()), (1024, "sha1WithRSAEncryption"));
+    let cert = only_service(&r)
+        .tls
+        .as_ref()
+        .unwrap()
+        .certificate
+        .as_ref()
+        .unwrap();
+    assert_eq!(
+        (cert.key_bits, cert.signature_algorithm.as_str()),
+        (1024, "sha1WithRSAEncryption")
+    );
 }
 
 #[test]
@@ -260,19 +315,28 @@ fn openssl_hostname_mismatch_and_hardened() {
         return;
     }
     let d = tmp();
-    let _p = s_server("mismatch", "127.0.0.1:18443", "mismatch", &[], d.path());
+    let mismatch = s_server("mismatch", "127.0.0.1:18443", "mismatch", &[], d.path());
     let r = scan(&["localhost"], "18443/https", &[], false, "");
     assert_eq!(finding_ids(&r), ids(&["SCAN-014@127.0.0.1:18443/tcp"]));
-    assert_eq!(r.findings[0].evidence["names"], serde_json::json!(["plc.example"]));
+    assert_eq!(
+        r.findings[0].evidence["names"],
+        serde_json::json!(["plc.example"])
+    );
     // The same certificate scanned by address: no name to compare, no finding.
     let r = scan(&["127.0.0.1"], "18443/https", &[], false, "");
     assert_eq!(finding_ids(&r), Vec::<String>::new());
-    drop(_p);
+    drop(mismatch);
     // Hardened: CA-signed, RSA 2048, SHA-256, TLS 1.2+ (OpenSSL defaults), name matches.
     let _h = s_server("hardened", "127.0.77.7:8443", "leaf", &[], d.path());
     let r = scan(&["127.0.77.7"], "8443", &[], false, "");
     assert_eq!(finding_ids(&r), Vec::<String>::new(), "{:#?}", r.hosts);
-    let cert = only_service(&r).tls.as_ref().unwrap().certificate.as_ref().unwrap();
+    let cert = only_service(&r)
+        .tls
+        .as_ref()
+        .unwrap()
+        .certificate
+        .as_ref()
+        .unwrap();
     assert_eq!(cert.hostname_match, None);
 }
 
@@ -301,28 +365,44 @@ fn opcua(addr: &str, mode: &str, d: &std::path::Path) -> Option<peers::Peer> {
 #[test]
 fn asyncua_security_mode_none() {
     let d = tmp();
-    let Some(_p) = opcua("127.0.77.9", "none", d.path()) else { return };
+    let Some(_p) = opcua("127.0.77.9", "none", d.path()) else {
+        return;
+    };
     let r = scan(&["127.0.77.9"], "4840", &[], false, "");
     assert_eq!(
         finding_ids(&r),
-        ids(&["SCAN-002@127.0.77.9:4840/tcp", "SCAN-003@127.0.77.9:4840/tcp"])
+        ids(&[
+            "SCAN-002@127.0.77.9:4840/tcp",
+            "SCAN-003@127.0.77.9:4840/tcp"
+        ])
     );
     let s = only_service(&r);
     assert_eq!(s.facts["security_modes"], serde_json::json!(["None"]));
     assert_eq!(s.facts["security_policies"], serde_json::json!(["None"]));
-    assert_eq!(s.identity.get("application_uri").map(String::as_str), Some("urn:skjold:test:opcua"));
+    assert_eq!(
+        s.identity.get("application_uri").map(String::as_str),
+        Some("urn:skjold:test:opcua")
+    );
 }
 
 #[test]
 fn asyncua_basic256sha256_only_has_no_finding() {
     let d = tmp();
-    let Some(_p) = opcua("127.0.77.10", "secure", d.path()) else { return };
+    let Some(_p) = opcua("127.0.77.10", "secure", d.path()) else {
+        return;
+    };
     let r = scan(&["127.0.77.10"], "4840", &[], false, "");
     assert_eq!(finding_ids(&r), Vec::<String>::new(), "{:#?}", r.hosts);
     let s = only_service(&r);
     assert_eq!(s.status, ProbeStatus::Identified, "{s:#?}");
-    assert_eq!(s.facts["security_modes"], serde_json::json!(["SignAndEncrypt"]));
-    assert_eq!(s.facts["security_policies"], serde_json::json!(["Basic256Sha256"]));
+    assert_eq!(
+        s.facts["security_modes"],
+        serde_json::json!(["SignAndEncrypt"])
+    );
+    assert_eq!(
+        s.facts["security_policies"],
+        serde_json::json!(["Basic256Sha256"])
+    );
     assert_eq!(s.facts["user_token_types"], serde_json::json!(["UserName"]));
 }
 
@@ -335,7 +415,11 @@ fn aiocoap_well_known_core() {
     let mut p = spawn(
         "aiocoap",
         "python3",
-        &[peers::dir().join("coap_server.py").to_str().unwrap(), "127.0.77.11", "5683"],
+        &[
+            peers::dir().join("coap_server.py").to_str().unwrap(),
+            "127.0.77.11",
+            "5683",
+        ],
         d.path(),
     );
     // UDP: poll with the probe itself until the server answers (or exits).
@@ -345,20 +429,21 @@ fn aiocoap_well_known_core() {
         if !r.hosts.is_empty() || t0.elapsed().as_secs() > 20 {
             break r;
         }
-        if let Ok(Some(_)) = p_try_wait(&mut p) {
-            panic!("aiocoap exited: {}", std::fs::read_to_string(d.path().join("aiocoap.log")).unwrap_or_default());
-        }
+        assert!(
+            !p.exited(),
+            "aiocoap exited: {}",
+            std::fs::read_to_string(d.path().join("aiocoap.log")).unwrap_or_default()
+        );
         std::thread::sleep(std::time::Duration::from_millis(200));
     };
     assert_eq!(finding_ids(&r), ids(&["SCAN-009@127.0.77.11:5683/udp"]));
     let s = only_service(&r);
     let res = s.facts["resources"].as_array().unwrap();
     assert!(res.contains(&serde_json::json!("/sensors/temp")), "{res:?}");
-    assert!(res.contains(&serde_json::json!("/actuators/valve")), "{res:?}");
-}
-
-fn p_try_wait(_p: &mut peers::Peer) -> std::io::Result<Option<()>> {
-    Ok(None)
+    assert!(
+        res.contains(&serde_json::json!("/actuators/valve")),
+        "{res:?}"
+    );
 }
 
 #[test]
@@ -370,7 +455,11 @@ fn snap7_server() {
     let mut p = spawn(
         "snap7",
         "python3",
-        &[peers::dir().join("s7_server.py").to_str().unwrap(), "127.0.77.12", "1102"],
+        &[
+            peers::dir().join("s7_server.py").to_str().unwrap(),
+            "127.0.77.12",
+            "1102",
+        ],
         d.path(),
     );
     wait_tcp("127.0.77.12:1102", &mut p, d.path());

@@ -126,15 +126,26 @@ fn config(a: &ScanArgs) -> Result<Config, UsageError> {
         (Some(list), true) => {
             let mut v = Vec::new();
             for part in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-                let (port, proto) = part
-                    .split_once('/')
-                    .ok_or_else(|| UsageError(format!("--udp-ports: '{part}' needs a protocol hint (PORT/bacnet|enip|coap|snmp)")))?;
-                let port: u16 = port.parse().map_err(|_| UsageError(format!("--udp-ports: '{part}' is not a port")))?;
+                let (port, proto) = part.split_once('/').ok_or_else(|| {
+                    UsageError(format!(
+                        "--udp-ports: '{part}' needs a protocol hint (PORT/bacnet|enip|coap|snmp)"
+                    ))
+                })?;
+                let port: u16 = port
+                    .parse()
+                    .map_err(|_| UsageError(format!("--udp-ports: '{part}' is not a port")))?;
                 let proto = skjold_scan::probe::Proto::from_name(proto)
                     .filter(|p| p.udp() || *p == skjold_scan::probe::Proto::Enip)
-                    .ok_or_else(|| UsageError(format!("--udp-ports: '{proto}' is not a UDP probe (bacnet, enip, coap, snmp)")))?;
+                    .ok_or_else(|| {
+                        UsageError(format!(
+                            "--udp-ports: '{proto}' is not a UDP probe (bacnet, enip, coap, snmp)"
+                        ))
+                    })?;
                 if proto == skjold_scan::probe::Proto::Snmp && !a.intrusive {
-                    return Err(UsageError("--udp-ports: snmp needs --intrusive (community `public` is a credential)".into()));
+                    return Err(UsageError(
+                        "--udp-ports: snmp needs --intrusive (community `public` is a credential)"
+                            .into(),
+                    ));
                 }
                 v.push(engine::PortSpec { port, proto });
             }
@@ -145,7 +156,8 @@ fn config(a: &ScanArgs) -> Result<Config, UsageError> {
     if let Some(p) = &a.creds {
         let text = std::fs::read_to_string(p)
             .map_err(|e| UsageError(format!("--creds {}: {e}", p.display())))?;
-        cred_list = creds::parse(&text).map_err(|e| UsageError(format!("--creds {}: {e}", p.display())))?;
+        cred_list =
+            creds::parse(&text).map_err(|e| UsageError(format!("--creds {}: {e}", p.display())))?;
     }
     cred_list.extend(creds::bundled());
     if a.timeout == 0 {
@@ -186,7 +198,9 @@ fn format_of(a: &ScanArgs) -> Format {
 pub(crate) fn run(a: &ScanArgs) -> anyhow::Result<u8> {
     let cfg = Arc::new(config(a)?);
     let format = format_of(a);
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     let col = Collector::new();
     let started = skjold_scan::time::now_unix();
     let t0 = Instant::now();
@@ -195,9 +209,11 @@ pub(crate) fn run(a: &ScanArgs) -> anyhow::Result<u8> {
         let bar = show.then(|| {
             let b = ProgressBar::new(0);
             b.set_style(
-                ProgressStyle::with_template("{spinner} {elapsed_precise} [{bar:40}] {pos}/{len} probes {msg}")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar())
-                    .progress_chars("=> "),
+                ProgressStyle::with_template(
+                    "{spinner} {elapsed_precise} [{bar:40}] {pos}/{len} probes {msg}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
             );
             b
         });
@@ -228,14 +244,14 @@ pub(crate) fn run(a: &ScanArgs) -> anyhow::Result<u8> {
     rt.shutdown_background();
     let rep = engine::report(&cfg, &col, started, t0.elapsed(), interrupted);
     let text = report::render(&rep, format).map_err(anyhow::Error::msg)?;
-    match &a.out {
-        Some(p) => std::fs::write(p, text).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display()))?,
-        None => {
-            use std::io::Write as _;
-            let mut o = std::io::stdout().lock();
-            o.write_all(text.as_bytes())?;
-            o.flush()?;
-        }
+    if let Some(p) = &a.out {
+        std::fs::write(p, text)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display()))?;
+    } else {
+        use std::io::Write as _;
+        let mut o = std::io::stdout().lock();
+        o.write_all(text.as_bytes())?;
+        o.flush()?;
     }
     if !a.quiet {
         let mut by = [0usize; 5];

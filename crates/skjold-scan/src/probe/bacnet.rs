@@ -1,7 +1,7 @@
 //! BACnet/IP identification (UDP 47808): a unicast Who-Is, the I-Am answer (device instance,
-//! vendor id), then confirmed ReadProperty requests on the device object (object-name,
+//! vendor id), then confirmed `ReadProperty` requests on the device object (object-name,
 //! vendor-name, model-name, firmware-revision, application-software-version). Only Who-Is and
-//! ReadProperty are ever sent. No BACnet parser had been merged into `skjold-proto` when this
+//! `ReadProperty` are ever sent. No BACnet parser had been merged into `skjold-proto` when this
 //! was written: BVLC, NPDU and the few APDU fields needed are read here.
 
 use super::Ctx;
@@ -20,7 +20,7 @@ pub(crate) const PROPERTIES: [(u8, &str); 5] = [
     (12, "application_version"),
 ];
 
-/// Confirmed ReadProperty of `property` of device `instance`.
+/// Confirmed `ReadProperty` of `property` of device `instance`.
 pub(crate) fn read_property(invoke: u8, instance: u32, property: u8) -> Vec<u8> {
     let oid = ((8u32 << 22) | (instance & 0x3F_FFFF)).to_be_bytes();
     let mut v = vec![0x81, 0x0A, 0, 0, 1, 0x04, 0x00, 0x05, invoke, 0x0C, 0x0C];
@@ -92,7 +92,7 @@ pub(crate) fn parse_i_am(a: &[u8]) -> Option<(u32, u32)> {
     Some((instance, vendor))
 }
 
-/// The character-string value of a ReadProperty ComplexACK.
+/// The character-string value of a `ReadProperty` `ComplexACK`.
 pub(crate) fn parse_string_ack(a: &[u8], invoke: u8) -> Option<String> {
     if a.first()? & 0xF0 != 0x30 || a.get(1) != Some(&invoke) || a.get(2) != Some(&0x0C) {
         return None;
@@ -114,13 +114,20 @@ pub(crate) fn parse_string_ack(a: &[u8], invoke: u8) -> Option<String> {
 pub(crate) async fn probe(ctx: &Ctx, svc: &mut Service) -> PResult<()> {
     let r = udp_exchange(ctx.addr, &WHO_IS, ctx.timeout).await?;
     let a = apdu(&r).ok_or_else(|| ProbeError::Garbage("not a BACnet/IP answer".into()))?;
-    let (instance, vendor) = parse_i_am(a).ok_or_else(|| ProbeError::Garbage("answer to Who-Is is not I-Am".into()))?;
+    let (instance, vendor) =
+        parse_i_am(a).ok_or_else(|| ProbeError::Garbage("answer to Who-Is is not I-Am".into()))?;
     svc.ident("device_instance", instance.to_string());
     svc.ident("vendor_id", vendor.to_string());
     svc.fact("auth_required", false);
     for (i, (prop, key)) in PROPERTIES.iter().enumerate() {
         let invoke = i as u8 + 1;
-        let Ok(r) = udp_exchange(ctx.addr, &read_property(invoke, instance, *prop), ctx.timeout).await else {
+        let Ok(r) = udp_exchange(
+            ctx.addr,
+            &read_property(invoke, instance, *prop),
+            ctx.timeout,
+        )
+        .await
+        else {
             break;
         };
         if let Some(s) = apdu(&r).and_then(|a| parse_string_ack(a, invoke)) {

@@ -34,7 +34,8 @@ pub(crate) async fn ssh(_ctx: &Ctx, mut c: Conn, svc: &mut Service) -> PResult<(
 
 /// Telnet: option negotiation (IAC sequences) and any login prompt. Nothing is sent.
 pub(crate) async fn telnet(ctx: &Ctx, mut c: Conn, svc: &mut Service) -> PResult<()> {
-    c.peek_banner(ctx.timeout.min(Duration::from_millis(1500))).await?;
+    c.peek_banner(ctx.timeout.min(Duration::from_millis(1500)))
+        .await?;
     // Read a little more: prompts often follow the negotiation.
     let _ = c.peek_banner(Duration::from_millis(150)).await;
     if c.buf.is_empty() {
@@ -49,7 +50,11 @@ pub(crate) async fn telnet(ctx: &Ctx, mut c: Conn, svc: &mut Service) -> PResult
     while i < b.len() {
         if b[i] == 0xFF && i + 1 < b.len() {
             iac += 1;
-            i += if (0xFB..=0xFE).contains(&b[i + 1]) { 3 } else { 2 };
+            i += if (0xFB..=0xFE).contains(&b[i + 1]) {
+                3
+            } else {
+                2
+            };
         } else {
             text.push(b[i]);
             i += 1;
@@ -68,7 +73,8 @@ fn ftp_code(line: &str) -> Option<u16> {
 /// Reads a (possibly multi-line) FTP reply; returns code and text.
 async fn ftp_reply(c: &mut Conn) -> PResult<(u16, String)> {
     let first = c.line().await?;
-    let code = ftp_code(&first).ok_or_else(|| ProbeError::Garbage(format!("not an FTP reply: {first}")))?;
+    let code = ftp_code(&first)
+        .ok_or_else(|| ProbeError::Garbage(format!("not an FTP reply: {first}")))?;
     let mut text = first.clone();
     if first.as_bytes().get(3) == Some(&b'-') {
         for _ in 0..50 {
@@ -116,7 +122,9 @@ pub(crate) async fn ftp(ctx: &Ctx, mut c: Conn, svc: &mut Service) -> PResult<()
         return Ok(());
     }
     ctx.count_attempt();
-    let anon = ftp_login(ctx, "anonymous", "skjold@example.invalid").await.unwrap_or(false);
+    let anon = ftp_login(ctx, "anonymous", "skjold@example.invalid")
+        .await
+        .unwrap_or(false);
     svc.fact("anonymous_login", anon);
     if !anon {
         for (user, pass) in ctx.credentials("ftp") {

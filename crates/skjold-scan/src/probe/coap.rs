@@ -16,7 +16,7 @@ pub(crate) fn requests() -> Vec<Vec<u8>> {
     vec![GET_CORE.to_vec()]
 }
 
-/// (code class, code detail, payload) of a CoAP message answering GET_CORE.
+/// (code class, code detail, payload) of a CoAP message answering `GET_CORE`.
 pub(crate) fn parse(d: &[u8]) -> Option<(u8, u8, &[u8])> {
     let b0 = *d.first()?;
     if b0 >> 6 != 1 {
@@ -57,7 +57,8 @@ pub(crate) fn parse(d: &[u8]) -> Option<(u8, u8, &[u8])> {
 
 pub(crate) async fn probe(ctx: &Ctx, svc: &mut Service) -> PResult<()> {
     let r = udp_exchange(ctx.addr, &GET_CORE, ctx.timeout).await?;
-    let (class, detail, payload) = parse(&r).ok_or_else(|| ProbeError::Garbage("not a CoAP message".into()))?;
+    let (class, detail, payload) =
+        parse(&r).ok_or_else(|| ProbeError::Garbage("not a CoAP message".into()))?;
     svc.fact("response_code", format!("{class}.{detail:02}"));
     svc.fact("dtls", false);
     if class == 2 {
@@ -65,7 +66,12 @@ pub(crate) async fn probe(ctx: &Ctx, svc: &mut Service) -> PResult<()> {
         let res: Vec<String> = text
             .split(',')
             .filter_map(|l| l.split(';').next())
-            .map(|u| u.trim().trim_start_matches('<').trim_end_matches('>').to_owned())
+            .map(|u| {
+                u.trim()
+                    .trim_start_matches('<')
+                    .trim_end_matches('>')
+                    .to_owned()
+            })
             .filter(|u| !u.is_empty())
             .take(100)
             .collect();

@@ -1,4 +1,4 @@
-//! EtherNet/IP identification: the encapsulation command ListIdentity (0x0063), over TCP or UDP
+//! EtherNet/IP identification: the encapsulation command `ListIdentity` (0x0063), over TCP or UDP
 //! 44818. It carries no CIP service at all. No EtherNet/IP parser had been merged into
 //! `skjold-proto` when this was written: the identity item is read here.
 
@@ -6,7 +6,7 @@ use super::Ctx;
 use crate::model::Service;
 use crate::net::{Conn, Frame, PResult, ProbeError};
 
-/// ListIdentity request (24-byte encapsulation header, no data).
+/// `ListIdentity` request (24-byte encapsulation header, no data).
 pub(crate) const LIST_IDENTITY: [u8; 24] = [
     0x63, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, b's', b'k', b'j', b'o', b'l', b'd', 0, 0, 0, 0, 0, 0,
 ];
@@ -30,7 +30,7 @@ fn le16(b: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_le_bytes([*b.get(at)?, *b.get(at + 1)?]))
 }
 
-/// Fills the identity from a ListIdentity reply; false when it has no identity item.
+/// Fills the identity from a `ListIdentity` reply; false when it has no identity item.
 pub(crate) fn parse_reply(b: &[u8], svc: &mut Service) -> bool {
     if b.len() < 26 || b[0] != 0x63 {
         return false;
@@ -54,7 +54,10 @@ pub(crate) fn parse_reply(b: &[u8], svc: &mut Service) -> bool {
         svc.ident("version", format!("{maj}.{min}"));
     }
     if let Some(s) = d.get(28..32) {
-        svc.ident("serial", format!("{:#010x}", u32::from_le_bytes([s[0], s[1], s[2], s[3]])));
+        svc.ident(
+            "serial",
+            format!("{:#010x}", u32::from_le_bytes([s[0], s[1], s[2], s[3]])),
+        );
     }
     if let Some(&n) = d.get(32) {
         if let Some(name) = d.get(33..33 + usize::from(n)) {
@@ -88,6 +91,8 @@ pub(crate) async fn probe(_ctx: &Ctx, mut c: Conn, svc: &mut Service) -> PResult
     if parse_reply(&r, svc) {
         Ok(())
     } else {
-        Err(ProbeError::Garbage("ListIdentity reply without an identity item".into()))
+        Err(ProbeError::Garbage(
+            "ListIdentity reply without an identity item".into(),
+        ))
     }
 }

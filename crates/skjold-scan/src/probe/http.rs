@@ -5,6 +5,7 @@
 use super::Ctx;
 use crate::model::Service;
 use crate::net::{Conn, Frame, PResult, ProbeError};
+use std::fmt::Write as _;
 
 const MAX_PAGE: usize = 32 * 1024;
 
@@ -15,7 +16,7 @@ pub(crate) fn request(host: &str, auth: Option<&str>) -> Vec<u8> {
         env!("CARGO_PKG_VERSION")
     );
     if let Some(a) = auth {
-        s.push_str(&format!("Authorization: Basic {a}\r\n"));
+        let _ = write!(s, "Authorization: Basic {a}\r\n");
     }
     s.push_str("\r\n");
     s.into_bytes()
@@ -23,7 +24,10 @@ pub(crate) fn request(host: &str, auth: Option<&str>) -> Vec<u8> {
 
 /// Every request this probe sends (credentials shown with a sample).
 pub(crate) fn requests() -> Vec<Vec<u8>> {
-    vec![request("127.0.0.1", None), request("127.0.0.1", Some("YWRtaW46YWRtaW4="))]
+    vec![
+        request("127.0.0.1", None),
+        request("127.0.0.1", Some("YWRtaW46YWRtaW4=")),
+    ]
 }
 
 fn find(h: &[u8], n: &[u8]) -> Option<usize> {
@@ -35,12 +39,17 @@ fn split(b: &[u8]) -> Frame {
         return Frame::Invalid("not an HTTP status line".into());
     }
     let Some(end) = find(b, b"\r\n\r\n") else {
-        return if b.len() >= MAX_PAGE { Frame::Complete(b.len()) } else { Frame::NeedMore };
+        return if b.len() >= MAX_PAGE {
+            Frame::Complete(b.len())
+        } else {
+            Frame::NeedMore
+        };
     };
     let head = String::from_utf8_lossy(&b[..end]).to_ascii_lowercase();
-    let len = head
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:").and_then(|v| v.trim().parse::<usize>().ok()));
+    let len = head.lines().find_map(|l| {
+        l.strip_prefix("content-length:")
+            .and_then(|v| v.trim().parse::<usize>().ok())
+    });
     match len {
         Some(n) if b.len() >= end + 4 + n => Frame::Complete(end + 4 + n),
         _ if b.len() >= MAX_PAGE => Frame::Complete(b.len()),
@@ -138,7 +147,12 @@ pub(crate) async fn probe(ctx: &Ctx, mut c: Conn, svc: &mut Service) -> PResult<
         svc.fact("auth_scheme", s.clone());
     }
     svc.fact("auth_required", a.status == 401);
-    if ctx.intrusive && a.status == 401 && scheme.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("basic")) {
+    if ctx.intrusive
+        && a.status == 401
+        && scheme
+            .as_deref()
+            .is_some_and(|s| s.eq_ignore_ascii_case("basic"))
+    {
         for (user, pass) in ctx.credentials("http") {
             ctx.count_attempt();
             let Ok(mut c2) = Conn::open(ctx.addr, ctx.timeout).await else {

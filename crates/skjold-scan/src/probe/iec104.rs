@@ -32,6 +32,9 @@ pub(crate) async fn probe(_ctx: &Ctx, mut c: Conn, svc: &mut Service) -> PResult
         svc.fact("auth_required", false);
         Ok(())
     } else {
-        Err(ProbeError::Garbage(format!("answer to TESTFR act is not TESTFR con ({:#04x})", r.get(2).copied().unwrap_or(0))))
+        Err(ProbeError::Garbage(format!(
+            "answer to TESTFR act is not TESTFR con ({:#04x})",
+            r.get(2).copied().unwrap_or(0)
+        )))
     }
 }

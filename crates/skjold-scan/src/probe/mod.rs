@@ -124,7 +124,9 @@ impl Proto {
     /// Parses a name.
     pub fn from_name(s: &str) -> Option<Self> {
         let s = s.to_ascii_lowercase();
-        Self::ALL.into_iter().find(|p| p.name() == s || (s == "s7" && *p == Self::S7))
+        Self::ALL
+            .into_iter()
+            .find(|p| p.name() == s || (s == "s7" && *p == Self::S7))
     }
 
     /// Whether the protocol runs over UDP in this scanner.
@@ -248,7 +250,8 @@ fn finish(svc: &mut Service, r: Result<(), ProbeError>) {
 
 /// Generic probe of an unknown port: wait briefly for a banner, else send an HTTP request.
 async fn generic(ctx: &Ctx, mut c: Conn, svc: &mut Service) -> Result<(), ProbeError> {
-    c.peek_banner(ctx.timeout.min(Duration::from_millis(1000))).await?;
+    c.peek_banner(ctx.timeout.min(Duration::from_secs(1)))
+        .await?;
     if c.buf.is_empty() {
         c.close().await;
         let c2 = Conn::open(ctx.addr, ctx.timeout).await?;
@@ -268,7 +271,11 @@ async fn generic(ctx: &Ctx, mut c: Conn, svc: &mut Service) -> Result<(), ProbeE
 }
 
 /// Identifies a TCP service on a connected stream.
-pub(crate) async fn identify_tcp(ctx: &Ctx, proto: Proto, stream: tokio::net::TcpStream) -> Service {
+pub(crate) async fn identify_tcp(
+    ctx: &Ctx,
+    proto: Proto,
+    stream: tokio::net::TcpStream,
+) -> Service {
     let t0 = std::time::Instant::now();
     let mut svc = Service::new(ctx.addr.port(), Transport::Tcp, proto.name());
     let c = Conn::new(stream, ctx.timeout);
@@ -286,14 +293,16 @@ pub(crate) async fn identify_tcp(ctx: &Ctx, proto: Proto, stream: tokio::net::Tc
         Proto::OpcUa => opcua::probe(ctx, c, &mut svc).await,
         Proto::Https | Proto::Mqtts | Proto::Tls => {
             c.close().await;
-            tls::audit(ctx, &mut svc).await
+            Box::pin(tls::audit(ctx, &mut svc)).await
         }
         Proto::Codesys => {
             c.close().await;
             svc.fact("engineering", true);
             Ok(())
         }
-        Proto::Generic | Proto::Bacnet | Proto::Coap | Proto::Snmp => generic(ctx, c, &mut svc).await,
+        Proto::Generic | Proto::Bacnet | Proto::Coap | Proto::Snmp => {
+            generic(ctx, c, &mut svc).await
+        }
     };
     finish(&mut svc, r);
     if proto == Proto::Codesys {

@@ -65,7 +65,9 @@ pub(crate) async fn probe(_ctx: &Ctx, mut c: Conn, svc: &mut Service) -> PResult
     'codes: for read_code in [1u8, 2] {
         let mut object = if read_code == 1 { 0 } else { 3 };
         for _ in 0..4 {
-            let raw = c.exchange(&device_id_request(tid, read_code, object), split).await?;
+            let raw = c
+                .exchange(&device_id_request(tid, read_code, object), split)
+                .await?;
             tid += 1;
             let (_, adu) = modbus::parse_adu(&raw, Direction::Response)
                 .map_err(|e| ProbeError::Garbage(format!("Modbus: {e:?}")))?;
@@ -90,7 +92,11 @@ pub(crate) async fn probe(_ctx: &Ctx, mut c: Conn, svc: &mut Service) -> PResult
                     exception = Some(code.0);
                     break 'codes;
                 }
-                _ => return Err(ProbeError::Garbage("Modbus answer is not function 43/14".into())),
+                _ => {
+                    return Err(ProbeError::Garbage(
+                        "Modbus answer is not function 43/14".into(),
+                    ))
+                }
             }
         }
     }
@@ -111,7 +117,11 @@ pub(crate) async fn probe(_ctx: &Ctx, mut c: Conn, svc: &mut Service) -> PResult
             Data::Exception { code } => {
                 svc.fact("report_server_id_exception", code.0);
             }
-            _ => return Err(ProbeError::Garbage("Modbus answer is not function 17".into())),
+            _ => {
+                return Err(ProbeError::Garbage(
+                    "Modbus answer is not function 17".into(),
+                ))
+            }
         }
     }
     svc.fact("unit_id", UNIT);

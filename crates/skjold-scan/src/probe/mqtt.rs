@@ -1,5 +1,5 @@
 //! MQTT identification: CONNECT (3.1.1) without credentials; the CONNACK return code says whether
-//! the broker requires authentication. When accepted, a QoS 0 SUBSCRIBE to
+//! the broker requires authentication. When accepted, a `QoS` 0 SUBSCRIBE to
 //! `$SYS/broker/version` reads the broker version if published, then DISCONNECT. Under
 //! `--intrusive` a broker that refused the anonymous CONNECT gets a few default credentials.
 //! Answers are parsed with `skjold_proto::mqtt`.
@@ -55,7 +55,7 @@ pub(crate) fn connect_request(cred: Option<(&str, &str)>) -> Vec<u8> {
     with_header(0x10, &b)
 }
 
-/// SUBSCRIBE to `$SYS/broker/version` at QoS 0, packet id 1.
+/// SUBSCRIBE to `$SYS/broker/version` at `QoS` 0, packet id 1.
 pub(crate) fn subscribe_request() -> Vec<u8> {
     let mut b = vec![0, 1];
     push_str(&mut b, VERSION_TOPIC);
@@ -103,7 +103,9 @@ async fn connack(c: &mut Conn, cred: Option<(&str, &str)>) -> PResult<u8> {
     match mqtt::parse_packet(&raw, 4, crate::net::MAX_ANSWER) {
         Ok((_, p)) => match p.body {
             Body::ConnAck(a) => Ok(a.return_code),
-            _ => Err(ProbeError::Garbage("MQTT answer to CONNECT is not CONNACK".into())),
+            _ => Err(ProbeError::Garbage(
+                "MQTT answer to CONNECT is not CONNACK".into(),
+            )),
         },
         Err(e) => Err(ProbeError::Garbage(format!("MQTT: {e}"))),
     }

@@ -1,5 +1,5 @@
-//! OPC UA identification: Hello, OpenSecureChannel with SecurityPolicy None (the discovery
-//! channel every server must accept for GetEndpoints), GetEndpoints, CloseSecureChannel. The
+//! OPC UA identification: Hello, `OpenSecureChannel` with `SecurityPolicy` None (the discovery
+//! channel every server must accept for `GetEndpoints`), `GetEndpoints`, `CloseSecureChannel`. The
 //! endpoints give the security modes, policies and user token types offered. No session is
 //! created and no node is read or written. No OPC UA parser had been merged into
 //! `skjold-proto` when this was written: the binary encoding is read here.
@@ -21,7 +21,7 @@ fn put_str(v: &mut Vec<u8>, s: Option<&str>) {
     }
 }
 
-fn message(kind: &[u8; 3], body: &[u8]) -> Vec<u8> {
+fn message(kind: [u8; 3], body: &[u8]) -> Vec<u8> {
     let mut v = kind.to_vec();
     v.push(b'F');
     v.extend_from_slice(&((body.len() + 8) as u32).to_le_bytes());
@@ -36,7 +36,7 @@ pub(crate) fn hello(url: &str) -> Vec<u8> {
         b.extend_from_slice(&x.to_le_bytes());
     }
     put_str(&mut b, Some(url));
-    message(b"HEL", &b)
+    message(*b"HEL", &b)
 }
 
 fn request_header(b: &mut Vec<u8>, handle: u32) {
@@ -49,7 +49,7 @@ fn request_header(b: &mut Vec<u8>, handle: u32) {
     b.extend_from_slice(&[0, 0, 0]); // additional header: null ExtensionObject
 }
 
-/// OpenSecureChannel (Issue, SecurityMode None).
+/// `OpenSecureChannel` (Issue, `SecurityMode` None).
 pub(crate) fn open_secure_channel() -> Vec<u8> {
     let mut b = Vec::new();
     b.extend_from_slice(&0u32.to_le_bytes()); // secure channel id
@@ -65,7 +65,7 @@ pub(crate) fn open_secure_channel() -> Vec<u8> {
     b.extend_from_slice(&1u32.to_le_bytes()); // security mode None
     b.extend_from_slice(&0i32.to_le_bytes()); // client nonce: empty
     b.extend_from_slice(&60_000u32.to_le_bytes()); // requested lifetime
-    message(b"OPN", &b)
+    message(*b"OPN", &b)
 }
 
 fn symmetric_header(b: &mut Vec<u8>, channel: u32, token: u32, seq: u32) {
@@ -75,7 +75,7 @@ fn symmetric_header(b: &mut Vec<u8>, channel: u32, token: u32, seq: u32) {
     b.extend_from_slice(&seq.to_le_bytes()); // request id
 }
 
-/// GetEndpoints.
+/// `GetEndpoints`.
 pub(crate) fn get_endpoints(channel: u32, token: u32, url: &str) -> Vec<u8> {
     let mut b = Vec::new();
     symmetric_header(&mut b, channel, token, 2);
@@ -84,22 +84,27 @@ pub(crate) fn get_endpoints(channel: u32, token: u32, url: &str) -> Vec<u8> {
     put_str(&mut b, Some(url));
     b.extend_from_slice(&(-1i32).to_le_bytes()); // locale ids
     b.extend_from_slice(&(-1i32).to_le_bytes()); // profile uris
-    message(b"MSG", &b)
+    message(*b"MSG", &b)
 }
 
-/// CloseSecureChannel.
+/// `CloseSecureChannel`.
 pub(crate) fn close_secure_channel(channel: u32, token: u32) -> Vec<u8> {
     let mut b = Vec::new();
     symmetric_header(&mut b, channel, token, 3);
     b.extend_from_slice(&[1, 0, 0xC4, 0x01]); // i=452 CloseSecureChannelRequest
     request_header(&mut b, 3);
-    message(b"CLO", &b)
+    message(*b"CLO", &b)
 }
 
 /// Every request this probe can send.
 pub(crate) fn requests() -> Vec<Vec<u8>> {
     let url = "opc.tcp://127.0.0.1:4840";
-    vec![hello(url), open_secure_channel(), get_endpoints(1, 1, url), close_secure_channel(1, 1)]
+    vec![
+        hello(url),
+        open_secure_channel(),
+        get_endpoints(1, 1, url),
+        close_secure_channel(1, 1),
+    ]
 }
 
 fn split(b: &[u8]) -> Frame {
@@ -107,7 +112,7 @@ fn split(b: &[u8]) -> Frame {
         return Frame::NeedMore;
     }
     let len = u32::from_le_bytes([b[4], b[5], b[6], b[7]]) as usize;
-    if !b[..3].iter().all(u8::is_ascii_uppercase) || len < 8 || len > 4 * 1024 * 1024 {
+    if !b[..3].iter().all(u8::is_ascii_uppercase) || !(8..=4 * 1024 * 1024).contains(&len) {
         return Frame::Invalid("not an OPC UA message header".into());
     }
     Frame::Complete(len)
@@ -129,11 +134,13 @@ impl<'a> R<'a> {
         self.take(1).map(|s| s[0])
     }
     fn u32(&mut self) -> Option<u32> {
-        self.take(4).map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+        self.take(4)
+            .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
     }
     fn i32(&mut self) -> Option<i32> {
         self.u32().map(|x| x as i32)
     }
+    #[allow(clippy::option_option)] // outer: readable; inner: null (-1 length)
     fn bytes(&mut self) -> Option<Option<&'a [u8]>> {
         let n = self.i32()?;
         if n < 0 {
@@ -142,14 +149,19 @@ impl<'a> R<'a> {
         self.take(n as usize).map(Some)
     }
     fn string(&mut self) -> Option<String> {
-        Some(self.bytes()?.map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default())
+        Some(
+            self.bytes()?
+                .map(|b| String::from_utf8_lossy(b).into_owned())
+                .unwrap_or_default(),
+        )
     }
     fn node_id(&mut self) -> Option<u32> {
         match self.u8()? {
             0 => self.u8().map(u32::from),
             1 => {
                 self.u8()?;
-                self.take(2).map(|s| u32::from(u16::from_le_bytes([s[0], s[1]])))
+                self.take(2)
+                    .map(|s| u32::from(u16::from_le_bytes([s[0], s[1]])))
             }
             2 => {
                 self.take(2)?;
@@ -176,7 +188,7 @@ impl<'a> R<'a> {
             return None; // diagnostic info: never asked for
         }
         let n = self.i32()?;
-        for _ in 0..n.max(0).min(64) {
+        for _ in 0..n.clamp(0, 64) {
             self.string()?;
         }
         self.node_id()?;
@@ -188,7 +200,7 @@ impl<'a> R<'a> {
     fn string_array(&mut self) -> Option<Vec<String>> {
         let n = self.i32()?;
         let mut v = Vec::new();
-        for _ in 0..n.max(0).min(64) {
+        for _ in 0..n.clamp(0, 64) {
             v.push(self.string()?);
         }
         Some(v)
@@ -217,8 +229,11 @@ pub(crate) fn parse_endpoints(msg: &[u8]) -> Option<(u32, Vec<Endpoint>)> {
     }
     let n = r.i32()?;
     let mut out = Vec::new();
-    for _ in 0..n.max(0).min(64) {
-        let mut e = Endpoint { url: r.string()?, ..Endpoint::default() };
+    for _ in 0..n.clamp(0, 64) {
+        let mut e = Endpoint {
+            url: r.string()?,
+            ..Endpoint::default()
+        };
         e.application_uri = r.string()?;
         e.product_uri = r.string()?;
         e.application_name = r.localized_text()?;
@@ -230,7 +245,7 @@ pub(crate) fn parse_endpoints(msg: &[u8]) -> Option<(u32, Vec<Endpoint>)> {
         e.mode = r.u32()?;
         e.policy = r.string()?;
         let t = r.i32()?;
-        for _ in 0..t.max(0).min(64) {
+        for _ in 0..t.clamp(0, 64) {
             r.string()?; // policy id
             e.token_types.push(r.u32()?);
             r.string()?;
@@ -267,14 +282,19 @@ pub(crate) async fn probe(ctx: &Ctx, mut c: Conn, svc: &mut Service) -> PResult<
     let url = format!("opc.tcp://{}:{}", ctx.host_header_bare(), ctx.addr.port());
     let ack = c.exchange(&hello(&url), split).await?;
     if !ack.starts_with(b"ACK") {
-        let why = if ack.starts_with(b"ERR") { "server answered Hello with ERR" } else { "no ACK to Hello" };
+        let why = if ack.starts_with(b"ERR") {
+            "server answered Hello with ERR"
+        } else {
+            "no ACK to Hello"
+        };
         return Err(ProbeError::Garbage(why.into()));
     }
     svc.fact("hello_acknowledged", true);
     let opn = c.exchange(&open_secure_channel(), split).await?;
     if !opn.starts_with(b"OPN") {
         svc.fact("none_channel_accepted", false);
-        svc.note = Some("OpenSecureChannel with SecurityPolicy None refused: endpoints not read".into());
+        svc.note =
+            Some("OpenSecureChannel with SecurityPolicy None refused: endpoints not read".into());
         c.close().await;
         return Ok(());
     }
@@ -289,10 +309,13 @@ pub(crate) async fn probe(ctx: &Ctx, mut c: Conn, svc: &mut Service) -> PResult<
     r.u32(); // server protocol version
     r.u32(); // channel id
     let token = r.u32().unwrap_or(0);
-    let msg = c.exchange(&get_endpoints(channel, token, &url), split).await?;
+    let msg = c
+        .exchange(&get_endpoints(channel, token, &url), split)
+        .await?;
     let _ = c.send(&close_secure_channel(channel, token)).await;
     c.close().await;
-    let (status, eps) = parse_endpoints(&msg).ok_or_else(|| ProbeError::Garbage("unreadable GetEndpoints response".into()))?;
+    let (status, eps) = parse_endpoints(&msg)
+        .ok_or_else(|| ProbeError::Garbage("unreadable GetEndpoints response".into()))?;
     if status != 0 {
         svc.note = Some(format!("GetEndpoints status {status:#010x}"));
     }
@@ -311,8 +334,14 @@ pub(crate) async fn probe(ctx: &Ctx, mut c: Conn, svc: &mut Service) -> PResult<
     }
     svc.fact("endpoints", eps.len());
     svc.fact("security_modes", modes.iter().copied().collect::<Vec<_>>());
-    svc.fact("security_policies", policies.into_iter().collect::<Vec<_>>());
-    svc.fact("user_token_types", tokens.iter().copied().collect::<Vec<_>>());
+    svc.fact(
+        "security_policies",
+        policies.into_iter().collect::<Vec<_>>(),
+    );
+    svc.fact(
+        "user_token_types",
+        tokens.iter().copied().collect::<Vec<_>>(),
+    );
     svc.fact("auth_required", !tokens.contains("Anonymous"));
     Ok(())
 }

@@ -31,7 +31,8 @@ pub(crate) fn read_szl(pdu_ref: u16, id: u16, index: u16) -> Vec<u8> {
     vec![
         3, 0, 0, 33, 2, 0xF0, 0x80, // TPKT, COTP DT
         0x32, 7, 0, 0, r[0], r[1], 0, 8, 0, 8, // S7 header: userdata, param 8, data 8
-        0, 1, 0x12, 4, 0x11, 0x44, 1, 0, // param: request, type 4 group 4 (CPU), subfunction 1
+        0, 1, 0x12, 4, 0x11, 0x44, 1,
+        0, // param: request, type 4 group 4 (CPU), subfunction 1
         0xFF, 9, 0, 4, i[0], i[1], x[0], x[1], // data: SZL id and index
     ]
 }
@@ -97,7 +98,9 @@ pub(crate) async fn probe(ctx: &Ctx, mut c: Conn, svc: &mut Service) -> PResult<
     }
     let setup = c.exchange(&SETUP, split_tpkt).await?;
     if setup.get(7) != Some(&0x32) || setup.get(8) != Some(&3) {
-        return Err(ProbeError::Garbage("S7 setup communication not acknowledged".into()));
+        return Err(ProbeError::Garbage(
+            "S7 setup communication not acknowledged".into(),
+        ));
     }
     if let (Some(a), Some(b)) = (setup.get(25), setup.get(26)) {
         svc.fact("pdu_size", u16::from_be_bytes([*a, *b]));
@@ -134,7 +137,12 @@ pub(crate) async fn probe(ctx: &Ctx, mut c: Conn, svc: &mut Service) -> PResult<
             }
         }
     }
-    if svc.identity.get("copyright").is_some_and(|c| c.contains("Siemens")) || svc.identity.contains_key("order_number") {
+    if svc
+        .identity
+        .get("copyright")
+        .is_some_and(|c| c.contains("Siemens"))
+        || svc.identity.contains_key("order_number")
+    {
         svc.ident("vendor", "Siemens");
     }
     c.close().await;

@@ -1,5 +1,5 @@
-//! SNMP (UDP 161), `--intrusive` only: a v2c GetRequest of sysDescr.0 with community `public`
-//! (a community string is a credential). Only GetRequest is ever sent.
+//! SNMP (UDP 161), `--intrusive` only: a v2c `GetRequest` of sysDescr.0 with community `public`
+//! (a community string is a credential). Only `GetRequest` is ever sent.
 
 use super::Ctx;
 use crate::model::Service;
@@ -8,7 +8,7 @@ use crate::net::{udp_exchange, PResult, ProbeError};
 /// sysDescr.0 = 1.3.6.1.2.1.1.1.0
 const SYS_DESCR: [u8; 8] = [0x2B, 6, 1, 2, 1, 1, 1, 0];
 
-/// GetRequest v2c, community `public`, request id 0x736b.
+/// `GetRequest` v2c, community `public`, request id 0x736b.
 pub(crate) fn get_sysdescr() -> Vec<u8> {
     let mut vb = vec![0x06, 8];
     vb.extend_from_slice(&SYS_DESCR);
@@ -34,7 +34,7 @@ pub(crate) fn requests() -> Vec<Vec<u8>> {
     vec![get_sysdescr()]
 }
 
-/// The sysDescr value of a GetResponse.
+/// The sysDescr value of a `GetResponse`.
 pub(crate) fn parse(d: &[u8]) -> Option<String> {
     if d.first() != Some(&0x30) {
         return None;

@@ -1,6 +1,6 @@
-//! TLS audit with hand-made ClientHellos (rustls cannot speak SSLv3, TLS 1.0 or 1.1): one
-//! connection per protocol version offered, reading the ServerHello (negotiated version and
-//! suite) and, up to TLS 1.2, the Certificate message in clear; then ClientHellos offering only
+//! TLS audit with hand-made `ClientHellos` (rustls cannot speak `SSLv3`, TLS 1.0 or 1.1): one
+//! connection per protocol version offered, reading the `ServerHello` (negotiated version and
+//! suite) and, up to TLS 1.2, the Certificate message in clear; then `ClientHellos` offering only
 //! weak suites. No handshake is completed: the scanner closes after the server's first flight.
 //! The leaf certificate is parsed with `x509-parser`.
 
@@ -29,9 +29,9 @@ pub(crate) fn version_name(v: u16) -> String {
 /// Suites offered when probing a version up to TLS 1.2 (strong first, weak last so that a
 /// server that knows only weak suites still shows the version).
 const SUITES_12: [u16; 30] = [
-    0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8, 0x009e, 0x009f, 0xc009, 0xc013, 0xc00a,
-    0xc014, 0x0033, 0x0039, 0x009c, 0x009d, 0x002f, 0x0035, 0x003c, 0x003d, 0xc023, 0xc027,
-    0xc024, 0xc028, 0x000a, 0xc012, 0x0016, 0x0005, 0x0004, 0xc011,
+    0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8, 0x009e, 0x009f, 0xc009, 0xc013, 0xc00a, 0xc014,
+    0x0033, 0x0039, 0x009c, 0x009d, 0x002f, 0x0035, 0x003c, 0x003d, 0xc023, 0xc027, 0xc024, 0xc028,
+    0x000a, 0xc012, 0x0016, 0x0005, 0x0004, 0xc011,
 ];
 
 /// TLS 1.3 suites.
@@ -115,7 +115,7 @@ fn ext(v: &mut Vec<u8>, kind: u16, body: &[u8]) {
     v.extend_from_slice(body);
 }
 
-/// A ClientHello record offering `version` (TLS 1.3 through `supported_versions`) and `suites`.
+/// A `ClientHello` record offering `version` (TLS 1.3 through `supported_versions`) and `suites`.
 pub(crate) fn client_hello(version: u16, suites: &[u16], sni: Option<&str>) -> Vec<u8> {
     let legacy = version.min(0x0303);
     let mut h = Vec::new();
@@ -178,11 +178,21 @@ pub(crate) fn client_hello(version: u16, suites: &[u16], sni: Option<&str>) -> V
     rec
 }
 
-/// Every ClientHello the TLS probe can send.
+/// Every `ClientHello` the TLS probe can send.
 pub(crate) fn requests() -> Vec<Vec<u8>> {
     let mut v: Vec<Vec<u8>> = VERSIONS
         .iter()
-        .map(|(ver, _)| client_hello(*ver, if *ver == 0x0304 { &SUITES_13 } else { &SUITES_12 }, Some("plc.example")))
+        .map(|(ver, _)| {
+            client_hello(
+                *ver,
+                if *ver == 0x0304 {
+                    &SUITES_13
+                } else {
+                    &SUITES_12
+                },
+                Some("plc.example"),
+            )
+        })
         .collect();
     let weak: Vec<u16> = WEAK_SUITES.iter().map(|w| w.0).collect();
     v.push(client_hello(0x0303, &weak, None));
@@ -203,10 +213,10 @@ fn split_record(b: &[u8]) -> Frame {
     Frame::Complete(5 + len)
 }
 
-/// What the server answered to one ClientHello.
+/// What the server answered to one `ClientHello`.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(crate) struct Hello {
-    /// Negotiated version (from supported_versions when present), None when refused.
+    /// Negotiated version (from `supported_versions` when present), None when refused.
     pub(crate) version: Option<u16>,
     /// Chosen suite.
     pub(crate) suite: u16,
@@ -216,7 +226,7 @@ pub(crate) struct Hello {
     pub(crate) alert: Option<u8>,
 }
 
-/// Parses a ServerHello body (after the 4-byte handshake header).
+/// Parses a `ServerHello` body (after the 4-byte handshake header).
 fn parse_server_hello(b: &[u8]) -> Option<(u16, u16)> {
     let mut ver = u16::from_be_bytes([*b.first()?, *b.get(1)?]);
     let sid = usize::from(*b.get(34)?);
@@ -238,10 +248,11 @@ fn parse_server_hello(b: &[u8]) -> Option<(u16, u16)> {
     Some((ver, suite))
 }
 
-/// Sends one ClientHello and reads the server's first flight.
+/// Sends one `ClientHello` and reads the server's first flight.
 pub(crate) async fn hello(ctx: &Ctx, version: u16, suites: &[u16]) -> PResult<Hello> {
     let mut c = Conn::open(ctx.addr, ctx.timeout).await?;
-    c.send(&client_hello(version, suites, ctx.hostname.as_deref())).await?;
+    c.send(&client_hello(version, suites, ctx.hostname.as_deref()))
+        .await?;
     let mut out = Hello::default();
     let mut hs: Vec<u8> = Vec::new();
     for _ in 0..64 {
@@ -283,7 +294,9 @@ pub(crate) async fn hello(ctx: &Ctx, version: u16, suites: &[u16]) -> PResult<He
                 11 => {
                     // certificate_list<0..2^24-1>, each ASN.1Cert<1..2^24-1>
                     if body.len() >= 6 {
-                        let l = (usize::from(body[3]) << 16) | (usize::from(body[4]) << 8) | usize::from(body[5]);
+                        let l = (usize::from(body[3]) << 16)
+                            | (usize::from(body[4]) << 8)
+                            | usize::from(body[5]);
                         if let Some(der) = body.get(6..6 + l) {
                             out.cert = Some(der.to_vec());
                         }
@@ -345,7 +358,9 @@ pub(crate) fn name_matches(pattern: &str, host: &str) -> bool {
     let p = pattern.trim_end_matches('.').to_ascii_lowercase();
     let h = host.trim_end_matches('.').to_ascii_lowercase();
     if let Some(rest) = p.strip_prefix("*.") {
-        return h.split_once('.').is_some_and(|(first, tail)| !first.is_empty() && tail == rest);
+        return h
+            .split_once('.')
+            .is_some_and(|(first, tail)| !first.is_empty() && tail == rest);
     }
     p == h
 }
@@ -358,9 +373,10 @@ pub(crate) fn cert_info(der: &[u8], hostname: Option<&str>, now_unix: i64) -> Op
     let spki = cert.public_key();
     let (key_type, key_bits) = match spki.parsed() {
         Ok(x509_parser::public_key::PublicKey::RSA(r)) => ("RSA".to_owned(), bits_of(r.modulus)),
-        Ok(x509_parser::public_key::PublicKey::EC(p)) => {
-            ("EC".to_owned(), (p.data().len().saturating_sub(1) / 2 * 8) as u32)
-        }
+        Ok(x509_parser::public_key::PublicKey::EC(p)) => (
+            "EC".to_owned(),
+            (p.data().len().saturating_sub(1) / 2 * 8) as u32,
+        ),
         Ok(x509_parser::public_key::PublicKey::DSA(y)) => ("DSA".to_owned(), bits_of(y)),
         _ => {
             let oid = spki.algorithm.algorithm.to_id_string();
@@ -369,7 +385,10 @@ pub(crate) fn cert_info(der: &[u8], hostname: Option<&str>, now_unix: i64) -> Op
                 "1.3.101.113" => "Ed448",
                 _ => "unknown",
             };
-            (t.to_owned(), (spki.subject_public_key.data.len() * 8) as u32)
+            (
+                t.to_owned(),
+                (spki.subject_public_key.data.len() * 8) as u32,
+            )
         }
     };
     let mut names = Vec::new();
@@ -378,7 +397,9 @@ pub(crate) fn cert_info(der: &[u8], hostname: Option<&str>, now_unix: i64) -> Op
             match n {
                 GeneralName::DNSName(d) => names.push((*d).to_owned()),
                 GeneralName::IPAddress(ip) => match ip.len() {
-                    4 => names.push(std::net::Ipv4Addr::new(ip[0], ip[1], ip[2], ip[3]).to_string()),
+                    4 => {
+                        names.push(std::net::Ipv4Addr::new(ip[0], ip[1], ip[2], ip[3]).to_string());
+                    }
                     16 => {
                         let mut a = [0u8; 16];
                         a.copy_from_slice(ip);
@@ -427,12 +448,16 @@ pub(crate) async fn audit(ctx: &Ctx, svc: &mut Service) -> PResult<()> {
     // All versions at once (one connection each); the certificate kept is the one of the
     // newest version that sent one, which is the one clients see.
     let hellos = VERSIONS.map(|(ver, _)| {
-        let suites: &'static [u16] = if ver == 0x0304 { &SUITES_13 } else { &SUITES_12 };
+        let suites: &'static [u16] = if ver == 0x0304 {
+            &SUITES_13
+        } else {
+            &SUITES_12
+        };
         hello(ctx, ver, suites)
     });
-    let [a, b, c, d, e] = hellos;
-    let results = tokio::join!(a, b, c, d, e);
-    let results = [results.0, results.1, results.2, results.3, results.4];
+    let [ssl3, tls10, tls11, tls12, tls13] = hellos;
+    let all = tokio::join!(ssl3, tls10, tls11, tls12, tls13);
+    let results = [all.0, all.1, all.2, all.3, all.4];
     for ((ver, _), res) in VERSIONS.iter().zip(results).rev() {
         match res {
             Ok(h) => {
@@ -450,7 +475,9 @@ pub(crate) async fn audit(ctx: &Ctx, svc: &mut Service) -> PResult<()> {
         }
     }
     if accepted.is_empty() {
-        return Err(last_err.unwrap_or_else(|| ProbeError::Garbage("no TLS version accepted".into())));
+        return Err(
+            last_err.unwrap_or_else(|| ProbeError::Garbage("no TLS version accepted".into()))
+        );
     }
     info.versions = accepted.iter().map(|v| version_name(*v)).collect();
     // Weak suites: offer only weak ones at the best version up to 1.2, remove what the server
@@ -459,7 +486,11 @@ pub(crate) async fn audit(ctx: &Ctx, svc: &mut Service) -> PResult<()> {
         let mut offer: Vec<u16> = WEAK_SUITES.iter().map(|w| w.0).collect();
         for _ in 0..6 {
             match hello(ctx, best12, &offer).await {
-                Ok(Hello { version: Some(_), suite, .. }) if offer.contains(&suite) => {
+                Ok(Hello {
+                    version: Some(_),
+                    suite,
+                    ..
+                }) if offer.contains(&suite) => {
                     info.weak_suites.push(suite_name(suite));
                     offer.retain(|s| *s != suite);
                 }
@@ -470,7 +501,9 @@ pub(crate) async fn audit(ctx: &Ctx, svc: &mut Service) -> PResult<()> {
     if let Some(der) = cert {
         info.certificate = cert_info(&der, ctx.hostname.as_deref(), crate::time::now_unix());
     } else if accepted.contains(&0x0304) {
-        svc.note = Some("certificate not read: the server speaks only TLS 1.3, where it is encrypted".into());
+        svc.note = Some(
+            "certificate not read: the server speaks only TLS 1.3, where it is encrypted".into(),
+        );
     }
     svc.fact("tls", true);
     svc.tls = Some(info);

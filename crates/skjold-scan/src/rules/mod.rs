@@ -27,6 +27,10 @@ mod scan_022_engineering_service;
 mod scan_023_snmp_public;
 mod scan_030_outdated_software;
 
+/// What a failed check returns: the evidence and, for some rules, a severity other than the
+/// rule's default.
+pub type Failure = (Value, Option<Severity>);
+
 /// A check.
 #[derive(Debug)]
 pub struct Rule {
@@ -49,7 +53,7 @@ pub struct Rule {
     /// MITRE ATT&CK for ICS techniques.
     pub mitre_attack_ics: &'static [&'static str],
     /// The check: evidence (and an optional severity override) when the service fails it.
-    pub check: fn(&Host, &Service) -> Option<(Value, Option<Severity>)>,
+    pub check: fn(&Host, &Service) -> Option<Failure>,
 }
 
 /// Every rule, by id.
@@ -106,9 +110,17 @@ pub fn evaluate(hosts: &[Host]) -> Vec<Finding> {
                         severity: sev.unwrap_or(r.severity),
                         target: target_of(h, s),
                         evidence,
-                        etsi_en_303_645: r.etsi_en_303_645.iter().map(|x| (*x).to_owned()).collect(),
+                        etsi_en_303_645: r
+                            .etsi_en_303_645
+                            .iter()
+                            .map(|x| (*x).to_owned())
+                            .collect(),
                         iec_62443: r.iec_62443.iter().map(|x| (*x).to_owned()).collect(),
-                        mitre_attack_ics: r.mitre_attack_ics.iter().map(|x| (*x).to_owned()).collect(),
+                        mitre_attack_ics: r
+                            .mitre_attack_ics
+                            .iter()
+                            .map(|x| (*x).to_owned())
+                            .collect(),
                         remediation: r.remediation.to_owned(),
                     });
                 }
@@ -129,7 +141,10 @@ pub(crate) fn evidence(s: &Service, facts: &[&str]) -> Value {
         }
     }
     if !s.identity.is_empty() {
-        m.insert("identity".into(), serde_json::to_value(&s.identity).unwrap_or_default());
+        m.insert(
+            "identity".into(),
+            serde_json::to_value(&s.identity).unwrap_or_default(),
+        );
     }
     Value::Object(m)
 }
@@ -140,7 +155,10 @@ mod tests {
 
     #[test]
     fn ids_unique_sorted_and_mapped_to_known_provisions() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/standards/catalog.yaml");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/standards/catalog.yaml"
+        );
         let Ok(cat) = std::fs::read_to_string(path) else {
             assert!(std::env::var("CI").is_err(), "{path} missing under CI");
             eprintln!("skipped: {path} not found");
@@ -150,12 +168,24 @@ mod tests {
         for r in &RULES {
             assert!(r.id > prev, "{} not in order", r.id);
             prev = r.id;
-            assert!(!r.etsi_en_303_645.is_empty() && !r.iec_62443.is_empty(), "{}", r.id);
+            assert!(
+                !r.etsi_en_303_645.is_empty() && !r.iec_62443.is_empty(),
+                "{}",
+                r.id
+            );
             for e in r.etsi_en_303_645 {
-                assert!(cat.contains(&format!("id: \"{e}\"")), "{}: unknown ETSI provision {e}", r.id);
+                assert!(
+                    cat.contains(&format!("id: \"{e}\"")),
+                    "{}: unknown ETSI provision {e}",
+                    r.id
+                );
             }
             for e in r.iec_62443 {
-                assert!(cat.contains(&format!("id: \"{e}\"")), "{}: unknown IEC SR {e}", r.id);
+                assert!(
+                    cat.contains(&format!("id: \"{e}\"")),
+                    "{}: unknown IEC SR {e}",
+                    r.id
+                );
             }
             assert!(r.remediation.len() > 20 && r.description.len() > 20);
         }

@@ -1,6 +1,6 @@
-//! SCAN-002: an OPC UA server offers an endpoint with SecurityMode None.
+//! SCAN-002: an OPC UA server offers an endpoint with `SecurityMode` None.
 //!
-//! With SecurityMode None messages are neither signed nor encrypted: a client can connect
+//! With `SecurityMode` None messages are neither signed nor encrypted: a client can connect
 //! without a certificate and traffic can be read and altered in transit.
 
 use super::{evidence, Rule};

@@ -1,10 +1,10 @@
 //! SCAN-010: TLS below 1.2 accepted.
 //!
-//! SSLv3, TLS 1.0 and TLS 1.1 are deprecated (RFC 8996): they rely on MD5/SHA-1 and CBC
-//! constructions with known attacks (POODLE, BEAST). SSLv3 accepted is high severity.
+//! `SSLv3`, TLS 1.0 and TLS 1.1 are deprecated (RFC 8996): they rely on MD5/SHA-1 and CBC
+//! constructions with known attacks (POODLE, BEAST). `SSLv3` accepted is high severity.
 
-use crate::model::Severity;
 use super::Rule;
+use crate::model::Severity;
 use serde_json::json;
 
 /// The rule.

@@ -3,8 +3,8 @@
 //! NULL, export-grade, anonymous (no server authentication), RC4 and DES/3DES suites give no
 //! or broken confidentiality or authentication.
 
-use crate::model::Severity;
 use super::Rule;
+use crate::model::Severity;
 use serde_json::json;
 
 /// The rule.

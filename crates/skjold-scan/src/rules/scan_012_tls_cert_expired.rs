@@ -3,8 +3,8 @@
 //! Clients either reject the certificate or, worse, are configured to ignore validation, which
 //! leaves them open to interception.
 
-use crate::model::Severity;
 use super::Rule;
+use crate::model::Severity;
 use serde_json::json;
 
 /// The rule.

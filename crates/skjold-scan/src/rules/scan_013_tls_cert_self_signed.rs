@@ -3,8 +3,8 @@
 //! A self-signed certificate cannot be validated against a trust anchor: clients must pin it
 //! or, usually, disable validation.
 
-use crate::model::Severity;
 use super::Rule;
+use crate::model::Severity;
 use serde_json::json;
 
 /// The rule.

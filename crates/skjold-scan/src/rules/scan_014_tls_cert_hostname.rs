@@ -2,8 +2,8 @@
 //!
 //! Checked only when the target was given by name (an address has no name to compare).
 
-use crate::model::Severity;
 use super::Rule;
+use crate::model::Severity;
 use serde_json::json;
 
 /// The rule.

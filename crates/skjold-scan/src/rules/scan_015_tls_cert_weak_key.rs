@@ -3,8 +3,8 @@
 //! RSA and DSA keys below 2048 bits and EC keys below 256 bits are below current guidance
 //! (NIST SP 800-131A, BSI TR-02102).
 
-use crate::model::Severity;
 use super::Rule;
+use crate::model::Severity;
 use serde_json::json;
 
 /// The rule.

@@ -1,10 +1,10 @@
 //! SCAN-016: TLS certificate signed with SHA-1 or MD5.
 //!
-//! Collisions are practical for MD5 and SHA-1 (SHAttered, 2017): such signatures no longer
+//! Collisions are practical for MD5 and SHA-1 (`SHAttered`, 2017): such signatures no longer
 //! bind the certificate.
 
-use crate::model::Severity;
 use super::Rule;
+use crate::model::Severity;
 use serde_json::json;
 
 /// The rule.

@@ -3,8 +3,8 @@
 //! The service accepted a login from the bundled list of factory defaults or from the user's
 //! `--creds` file. The password is not written to the report, only the user name.
 
-use crate::model::Severity;
 use super::Rule;
+use crate::model::Severity;
 use serde_json::json;
 
 /// The rule.

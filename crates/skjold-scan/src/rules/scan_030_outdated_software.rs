@@ -4,17 +4,42 @@
 //! well-known remotely exploitable flaws. Only versions read from the service's own banner or
 //! identification are compared; an absent version raises nothing.
 
-use crate::model::{Service, Severity};
 use super::Rule;
+use crate::model::{Service, Severity};
 use serde_json::json;
 
 /// (product as reported, first good version, severity, why).
 const TABLE: [(&str, &[u32], Severity, &str); 5] = [
-    ("mosquitto", &[2, 0, 0], Severity::Medium, "Mosquitto 1.x is end of life and allows anonymous clients by default"),
-    ("OpenSSH", &[7, 7], Severity::Medium, "OpenSSH before 7.7 allows user enumeration (CVE-2018-15473) and is long unsupported"),
-    ("vsFTPd", &[2, 3, 5], Severity::Critical, "vsFTPd 2.3.4 is the backdoored release"),
-    ("Apache", &[2, 4], Severity::Medium, "Apache httpd 2.2 and older are end of life since 2017"),
-    ("dropbear", &[2016, 74], Severity::Medium, "Dropbear before 2016.74 has remote code execution flaws (CVE-2016-7406)"),
+    (
+        "mosquitto",
+        &[2, 0, 0],
+        Severity::Medium,
+        "Mosquitto 1.x is end of life and allows anonymous clients by default",
+    ),
+    (
+        "OpenSSH",
+        &[7, 7],
+        Severity::Medium,
+        "OpenSSH before 7.7 allows user enumeration (CVE-2018-15473) and is long unsupported",
+    ),
+    (
+        "vsFTPd",
+        &[2, 3, 5],
+        Severity::Critical,
+        "vsFTPd 2.3.4 is the backdoored release",
+    ),
+    (
+        "Apache",
+        &[2, 4],
+        Severity::Medium,
+        "Apache httpd 2.2 and older are end of life since 2017",
+    ),
+    (
+        "dropbear",
+        &[2016, 74],
+        Severity::Medium,
+        "Dropbear before 2016.74 has remote code execution flaws (CVE-2016-7406)",
+    ),
 ];
 
 fn version_numbers(s: &str) -> Vec<u32> {
@@ -32,13 +57,19 @@ fn product_version(s: &Service) -> Option<(String, String)> {
         _ => None,
     };
     let fields = ["version", "server", "software", "banner"];
-    for v in combined.iter().chain(fields.iter().filter_map(|k| s.identity.get(*k))) {
+    for v in combined
+        .iter()
+        .chain(fields.iter().filter_map(|k| s.identity.get(*k)))
+    {
         for (p, ..) in TABLE {
             let lower = v.to_ascii_lowercase();
             if let Some(i) = lower.find(&p.to_ascii_lowercase()) {
                 let rest = &v[i + p.len()..];
                 let ver = rest.trim_start_matches(|c: char| !c.is_ascii_digit());
-                let ver: String = ver.chars().take_while(|c| c.is_ascii_digit() || *c == '.' || *c == 'p').collect();
+                let ver: String = ver
+                    .chars()
+                    .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == 'p')
+                    .collect();
                 if !ver.is_empty() {
                     return Some((p.to_owned(), ver));
                 }
@@ -80,7 +111,11 @@ mod tests {
 
     #[test]
     fn versions_compared() {
-        let h = crate::model::Host { address: "127.0.0.1".into(), hostname: None, services: vec![] };
+        let h = crate::model::Host {
+            address: "127.0.0.1".into(),
+            hostname: None,
+            services: vec![],
+        };
         assert!((super::RULE.check)(&h, &svc("software", "OpenSSH_7.4p1")).is_some());
         assert!((super::RULE.check)(&h, &svc("software", "OpenSSH_9.6p1")).is_none());
         assert!((super::RULE.check)(&h, &svc("version", "mosquitto version 1.6.9")).is_some());

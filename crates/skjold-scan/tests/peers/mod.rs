@@ -19,6 +19,13 @@ pub struct Peer {
     pub name: String,
 }
 
+impl Peer {
+    /// Whether the process has exited.
+    pub fn exited(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(Some(_)))
+    }
+}
+
 impl Drop for Peer {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -28,9 +35,10 @@ impl Drop for Peer {
 
 /// Reports a missing peer: false (skip) outside CI, panics under `CI=true`.
 pub fn missing(what: &str) -> bool {
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("peer missing under CI: {what}");
-    }
+    assert!(
+        !std::env::var("CI").is_ok_and(|v| v == "true"),
+        "peer missing under CI: {what}"
+    );
     eprintln!("SKIPPED: {what} is not installed");
     true
 }
@@ -86,8 +94,12 @@ pub fn wait_tcp(addr: &str, peer: &mut Peer, dir: &Path) {
             return;
         }
         if let Ok(Some(st)) = peer.child.try_wait() {
-            let log = std::fs::read_to_string(dir.join(format!("{}.log", peer.name))).unwrap_or_default();
-            panic!("{} exited ({st}) before listening on {addr}:\n{log}", peer.name);
+            let log =
+                std::fs::read_to_string(dir.join(format!("{}.log", peer.name))).unwrap_or_default();
+            panic!(
+                "{} exited ({st}) before listening on {addr}:\n{log}",
+                peer.name
+            );
         }
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -114,7 +126,13 @@ pub fn certs() -> Option<PathBuf> {
 }
 
 /// Scans `targets` on `ports` (a `--ports` list) and UDP `udp`.
-pub fn scan(targets: &[&str], ports: &str, udp: &[(u16, Proto)], intrusive: bool, creds: &str) -> ScanReport {
+pub fn scan(
+    targets: &[&str],
+    ports: &str,
+    udp: &[(u16, Proto)],
+    intrusive: bool,
+    creds: &str,
+) -> ScanReport {
     let specs: Vec<String> = targets.iter().map(|s| (*s).to_owned()).collect();
     let mut c = skjold_scan::creds::parse(creds).unwrap();
     c.extend(skjold_scan::creds::bundled());
@@ -122,12 +140,18 @@ pub fn scan(targets: &[&str], ports: &str, udp: &[(u16, Proto)], intrusive: bool
         targets: target::expand(&specs).unwrap(),
         target_specs: specs,
         ports: engine::parse_ports(ports).unwrap(),
-        udp: udp.iter().map(|(port, proto)| PortSpec { port: *port, proto: *proto }).collect(),
+        udp: udp
+            .iter()
+            .map(|(port, proto)| PortSpec {
+                port: *port,
+                proto: *proto,
+            })
+            .collect(),
         intrusive,
         creds: c,
         concurrency: 64,
         rate: None,
-        timeout: Duration::from_millis(2000),
+        timeout: Duration::from_secs(2),
     })
     .unwrap()
 }
