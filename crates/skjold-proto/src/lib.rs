@@ -7,6 +7,11 @@
 //!   and *Modbus Messaging on TCP/IP Implementation Guide V1.0b* (MBAP header).
 //! - [`mqtt`]: MQTT 3.1 (`MQIsdp`, level 3), 3.1.1 (OASIS Standard, level 4) and 5.0 (OASIS
 //!   Standard, level 5).
+//! - [`dnp3`]: DNP3 (IEEE 1815-2012) link, transport and application layers.
+//! - [`iec104`]: IEC 60870-5-104 APCI and IEC 60870-5-101 ASDUs.
+//! - [`bacnet`]: BACnet/IP (ASHRAE 135 Annex J): BVLC, NPDU, APDU and the tag grammar.
+//! - [`opcua`]: OPC UA binary (UA TCP, OPC 10000-6): message headers, security headers, services.
+//! - [`coap`]: CoAP (RFC 7252) messages and options.
 //!
 //! Every parser follows the same progress contract (as sawp's `Parse`): it returns the bytes left
 //! over and the parsed unit, or a [`ParseError`] where [`ParseError::Incomplete`] only means
@@ -21,8 +26,13 @@
     reason = "protocol vocabulary (QoS, IoT, CANopen, MQIsdp) reads as words, not code"
 )]
 
+pub mod bacnet;
+pub mod coap;
+pub mod dnp3;
+pub mod iec104;
 pub mod modbus;
 pub mod mqtt;
+pub mod opcua;
 mod reader;
 
 /// Why a parser did not return a unit.

@@ -191,8 +191,8 @@ impl AppCtx<'_> {
     /// `firmware`, `hardware`, `serial`, `name` (station, device or module name), `plant_id`,
     /// `location`, `application_uri`, `software` (a server or client program and version, e.g.
     /// an SSH or HTTP banner), `device_instance` (BACnet), `address` (a protocol's own station
-    /// address: DNP3 link address, IEC-104 common address). Later values of a field replace
-    /// earlier ones.
+    /// address: DNP3 link address, IEC-104 common address). The first value seen of a field is
+    /// kept, with the protocol that revealed it (`identity_sources` in `assets.json`).
     pub(crate) fn identity(&mut self, who: Endpoint, field: &'static str, value: &str) {
         self.out.identity(self.flow, who, field, value, self.proto);
     }
