@@ -7,6 +7,7 @@
 use super::Ctx;
 use crate::model::Service;
 use crate::net::{udp_exchange, PResult, ProbeError};
+use skjold_proto::bacnet::{self as bn, Service as BnService, Value};
 
 /// Who-Is, BVLC original-unicast, no range.
 pub(crate) const WHO_IS: [u8; 8] = [0x81, 0x0A, 0, 8, 1, 0, 0x10, 0x08];
@@ -41,74 +42,37 @@ pub(crate) fn requests() -> Vec<Vec<u8>> {
     v
 }
 
-/// The APDU of a BACnet/IP datagram (after BVLC and NPDU).
+/// The APDU of a BACnet/IP datagram (after BVLC and NPDU); None for network messages.
 pub(crate) fn apdu(d: &[u8]) -> Option<&[u8]> {
-    if d.first() != Some(&0x81) || d.len() < 6 {
-        return None;
-    }
-    let n = d.get(4..)?;
-    if n.first() != Some(&1) {
-        return None;
-    }
-    let ctrl = *n.get(1)?;
-    if ctrl & 0x80 != 0 {
-        return None; // network layer message
-    }
-    let mut p = 2;
-    if ctrl & 0x20 != 0 {
-        p += 3 + usize::from(*n.get(p + 2)?);
-    }
-    if ctrl & 0x08 != 0 {
-        p += 3 + usize::from(*n.get(p + 2)?);
-    }
-    if ctrl & 0x20 != 0 {
-        p += 1;
-    }
-    n.get(p..)
+    let b = bn::parse_bvlc(d).ok()?;
+    let n = bn::parse_npdu(b.npdu?).ok()?;
+    (!n.is_network_message()).then_some(n.payload)
 }
 
 /// Parses an I-Am: (device instance, vendor id).
 pub(crate) fn parse_i_am(a: &[u8]) -> Option<(u32, u32)> {
-    if a.first() != Some(&0x10) || a.get(1) != Some(&0x00) || a.get(2) != Some(&0xC4) {
-        return None;
+    let apdu = bn::parse_apdu(a).ok()?;
+    match bn::decode_service(&apdu).ok()? {
+        BnService::IAm {
+            device, vendor_id, ..
+        } => Some((device.instance, vendor_id)),
+        _ => None,
     }
-    let oid = u32::from_be_bytes([*a.get(3)?, *a.get(4)?, *a.get(5)?, *a.get(6)?]);
-    let instance = oid & 0x3F_FFFF;
-    // max-APDU (unsigned), segmentation (enumerated), vendor id (unsigned)
-    let mut p = 7;
-    let mut vendor = 0;
-    for i in 0..3 {
-        let tag = *a.get(p)?;
-        let len = usize::from(tag & 7);
-        let mut x = 0u32;
-        for b in a.get(p + 1..p + 1 + len)? {
-            x = (x << 8) | u32::from(*b);
-        }
-        if i == 2 {
-            vendor = x;
-        }
-        p += 1 + len;
-    }
-    Some((instance, vendor))
 }
 
-/// The character-string value of a `ReadProperty` `ComplexACK`.
+/// The character-string value of a ReadProperty ComplexACK with this invoke id.
 pub(crate) fn parse_string_ack(a: &[u8], invoke: u8) -> Option<String> {
-    if a.first()? & 0xF0 != 0x30 || a.get(1) != Some(&invoke) || a.get(2) != Some(&0x0C) {
+    let apdu = bn::parse_apdu(a).ok()?;
+    if apdu.invoke_id != Some(invoke) {
         return None;
     }
-    let open = a.iter().position(|b| *b == 0x3E)?;
-    let tag = *a.get(open + 1)?;
-    if tag >> 4 != 7 {
-        return None;
+    match bn::decode_service(&apdu).ok()? {
+        BnService::ReadPropertyAck(v) => match v.value? {
+            Value::CharacterString(_, s) => Some(crate::net::printable(s)),
+            _ => None,
+        },
+        _ => None,
     }
-    let (len, start) = match tag & 7 {
-        5 => (usize::from(*a.get(open + 2)?), open + 3),
-        l => (usize::from(l), open + 2),
-    };
-    let s = a.get(start..start + len)?;
-    // first byte: character set (0 = UTF-8)
-    Some(crate::net::printable(s.get(1..)?))
 }
 
 pub(crate) async fn probe(ctx: &Ctx, svc: &mut Service) -> PResult<()> {

@@ -1,5 +1,5 @@
 //! CoAP identification (UDP 5683): a confirmable GET of `/.well-known/core` (RFC 6690 resource
-//! discovery). Only GET is ever sent.
+//! discovery). Only GET is ever sent. Answers are parsed with `skjold_proto::coap`.
 
 use super::Ctx;
 use crate::model::Service;
@@ -16,43 +16,14 @@ pub(crate) fn requests() -> Vec<Vec<u8>> {
     vec![GET_CORE.to_vec()]
 }
 
-/// (code class, code detail, payload) of a CoAP message answering `GET_CORE`.
+/// (code class, code detail, payload) of a CoAP answer to [`GET_CORE`] (matched by message
+/// id for ACKs, by token otherwise).
 pub(crate) fn parse(d: &[u8]) -> Option<(u8, u8, &[u8])> {
-    let b0 = *d.first()?;
-    if b0 >> 6 != 1 {
+    let m = skjold_proto::coap::parse_message(d).ok()?;
+    if m.message_id != 0x5A17 && m.token != [0x5C] {
         return None;
     }
-    let tkl = usize::from(b0 & 0x0F);
-    let code = *d.get(1)?;
-    if d.get(2..4)? != [0x5A, 0x17] && (b0 >> 4) & 3 == 2 {
-        return None;
-    }
-    let mut p = 4 + tkl;
-    // skip options
-    while let Some(&b) = d.get(p) {
-        if b == 0xFF {
-            return Some((code >> 5, code & 0x1F, d.get(p + 1..)?));
-        }
-        let mut delta = usize::from(b >> 4);
-        let mut len = usize::from(b & 0x0F);
-        p += 1;
-        for v in [&mut delta, &mut len] {
-            match *v {
-                13 => {
-                    *v = usize::from(*d.get(p)?) + 13;
-                    p += 1;
-                }
-                14 => {
-                    *v = usize::from(u16::from_be_bytes([*d.get(p)?, *d.get(p + 1)?])) + 269;
-                    p += 2;
-                }
-                15 => return None,
-                _ => {}
-            }
-        }
-        p += len;
-    }
-    Some((code >> 5, code & 0x1F, &[]))
+    Some((m.code.class(), m.code.detail(), m.payload))
 }
 
 pub(crate) async fn probe(ctx: &Ctx, svc: &mut Service) -> PResult<()> {

@@ -1,30 +1,16 @@
 //! DNP3 identification: one data-link "request link status" frame (function 9, no application
 //! layer, no user data). The outstation answers with "link status" (function 11) from its link
-//! address. No DNP3 parser had been merged into `skjold-proto` when this was written: the
-//! 10-byte link header and its CRC are checked here.
+//! address. Answers are framed and checked (header CRC) with `skjold_proto::dnp3`.
 
 use super::Ctx;
 use crate::model::Service;
 use crate::net::{Conn, Frame, PResult, ProbeError};
+use skjold_proto::{dnp3, ParseError};
 
 /// Master address used as source.
 const MASTER: u16 = 3;
 
-/// DNP3 CRC-16 (polynomial 0x3D65, reflected, complemented).
-pub(crate) fn crc(data: &[u8]) -> u16 {
-    let mut c: u16 = 0;
-    for &b in data {
-        c ^= u16::from(b);
-        for _ in 0..8 {
-            c = if c & 1 != 0 {
-                (c >> 1) ^ 0xA6BC
-            } else {
-                c >> 1
-            };
-        }
-    }
-    !c
-}
+pub(crate) use skjold_proto::dnp3::crc;
 
 /// Request link status to `dest`.
 pub(crate) fn link_status_request(dest: u16) -> Vec<u8> {
@@ -48,18 +34,11 @@ pub(crate) fn requests() -> Vec<Vec<u8>> {
 }
 
 fn split(b: &[u8]) -> Frame {
-    if b.len() < 2 {
-        return Frame::NeedMore;
+    match dnp3::parse_header(b) {
+        Ok(h) => Frame::Complete(dnp3::frame_len(h.length)),
+        Err(ParseError::Incomplete(_)) => Frame::NeedMore,
+        Err(e) => Frame::Invalid(format!("DNP3: {e}")),
     }
-    if b[0] != 0x05 || b[1] != 0x64 {
-        return Frame::Invalid("no DNP3 start bytes".into());
-    }
-    if b.len() < 3 {
-        return Frame::NeedMore;
-    }
-    let user = usize::from(b[2]).saturating_sub(5);
-    let blocks = user.div_ceil(16);
-    Frame::Complete(10 + user + blocks * 2)
 }
 
 pub(crate) async fn probe(_ctx: &Ctx, mut c: Conn, svc: &mut Service) -> PResult<()> {
@@ -70,12 +49,9 @@ pub(crate) async fn probe(_ctx: &Ctx, mut c: Conn, svc: &mut Service) -> PResult
         .collect();
     let f = c.exchange(&req, split).await?;
     c.close().await;
-    if f.len() < 10 || crc(&f[..8]) != u16::from_le_bytes([f[8], f[9]]) {
-        return Err(ProbeError::Garbage("DNP3 link header CRC mismatch".into()));
-    }
-    let ctrl = f[3];
-    svc.fact("link_function", ctrl & 0x0F);
-    svc.ident("link_address", u16::from_le_bytes([f[6], f[7]]).to_string());
+    let h = dnp3::parse_header(&f).map_err(|e| ProbeError::Garbage(format!("DNP3: {e}")))?;
+    svc.fact("link_function", h.control.function());
+    svc.ident("link_address", h.source.to_string());
     svc.fact("auth_required", false);
     Ok(())
 }

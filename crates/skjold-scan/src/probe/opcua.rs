@@ -1,12 +1,14 @@
 //! OPC UA identification: Hello, `OpenSecureChannel` with `SecurityPolicy` None (the discovery
 //! channel every server must accept for `GetEndpoints`), `GetEndpoints`, `CloseSecureChannel`. The
 //! endpoints give the security modes, policies and user token types offered. No session is
-//! created and no node is read or written. No OPC UA parser had been merged into
-//! `skjold-proto` when this was written: the binary encoding is read here.
+//! created and no node is read or written. Answers are framed and decoded with
+//! `skjold_proto::opcua` (chunks, OPN and symmetric headers, GetEndpoints response).
 
 use super::Ctx;
 use crate::model::Service;
 use crate::net::{Conn, Frame, PResult, ProbeError};
+use skjold_proto::opcua::{self as ua, Detail, SecurityPolicy};
+use skjold_proto::ParseError;
 use std::collections::BTreeSet;
 
 const POLICY_NONE: &str = "http://opcfoundation.org/UA/SecurityPolicy#None";
@@ -108,174 +110,42 @@ pub(crate) fn requests() -> Vec<Vec<u8>> {
 }
 
 fn split(b: &[u8]) -> Frame {
-    if b.len() < 8 {
-        return Frame::NeedMore;
-    }
-    let len = u32::from_le_bytes([b[4], b[5], b[6], b[7]]) as usize;
-    if !b[..3].iter().all(u8::is_ascii_uppercase) || !(8..=4 * 1024 * 1024).contains(&len) {
-        return Frame::Invalid("not an OPC UA message header".into());
-    }
-    Frame::Complete(len)
-}
-
-/// A bounds-checked little-endian reader of the OPC UA binary encoding.
-struct R<'a> {
-    b: &'a [u8],
-    p: usize,
-}
-
-impl<'a> R<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        let s = self.b.get(self.p..self.p.checked_add(n)?)?;
-        self.p += n;
-        Some(s)
-    }
-    fn u8(&mut self) -> Option<u8> {
-        self.take(1).map(|s| s[0])
-    }
-    fn u32(&mut self) -> Option<u32> {
-        self.take(4)
-            .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
-    }
-    fn i32(&mut self) -> Option<i32> {
-        self.u32().map(|x| x as i32)
-    }
-    #[allow(clippy::option_option)] // outer: readable; inner: null (-1 length)
-    fn bytes(&mut self) -> Option<Option<&'a [u8]>> {
-        let n = self.i32()?;
-        if n < 0 {
-            return Some(None);
-        }
-        self.take(n as usize).map(Some)
-    }
-    fn string(&mut self) -> Option<String> {
-        Some(
-            self.bytes()?
-                .map(|b| String::from_utf8_lossy(b).into_owned())
-                .unwrap_or_default(),
-        )
-    }
-    fn node_id(&mut self) -> Option<u32> {
-        match self.u8()? {
-            0 => self.u8().map(u32::from),
-            1 => {
-                self.u8()?;
-                self.take(2)
-                    .map(|s| u32::from(u16::from_le_bytes([s[0], s[1]])))
-            }
-            2 => {
-                self.take(2)?;
-                self.u32()
-            }
-            _ => None,
-        }
-    }
-    fn localized_text(&mut self) -> Option<String> {
-        let mask = self.u8()?;
-        if mask & 1 != 0 {
-            self.string()?;
-        }
-        if mask & 2 != 0 {
-            return self.string();
-        }
-        Some(String::new())
-    }
-    fn response_header(&mut self) -> Option<u32> {
-        self.take(8)?; // timestamp
-        self.u32()?; // request handle
-        let status = self.u32()?;
-        if self.u8()? != 0 {
-            return None; // diagnostic info: never asked for
-        }
-        let n = self.i32()?;
-        for _ in 0..n.clamp(0, 64) {
-            self.string()?;
-        }
-        self.node_id()?;
-        if self.u8()? & 1 != 0 {
-            self.bytes()?;
-        }
-        Some(status)
-    }
-    fn string_array(&mut self) -> Option<Vec<String>> {
-        let n = self.i32()?;
-        let mut v = Vec::new();
-        for _ in 0..n.clamp(0, 64) {
-            v.push(self.string()?);
-        }
-        Some(v)
+    match ua::parse_chunk(b) {
+        Ok((rest, _)) => Frame::Complete(b.len() - rest.len()),
+        Err(ParseError::Incomplete(_)) => Frame::NeedMore,
+        Err(e) => Frame::Invalid(format!("OPC UA: {e}")),
     }
 }
 
-/// One endpoint.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub(crate) struct Endpoint {
-    pub(crate) url: String,
-    pub(crate) mode: u32,
-    pub(crate) policy: String,
-    pub(crate) token_types: Vec<u32>,
-    pub(crate) application_uri: String,
-    pub(crate) product_uri: String,
-    pub(crate) application_name: String,
+/// The message type and body of one framed chunk.
+fn chunk(raw: &[u8]) -> PResult<([u8; 3], &[u8])> {
+    let (_, c) = ua::parse_chunk(raw).map_err(|e| ProbeError::Garbage(format!("OPC UA: {e}")))?;
+    Ok((c.msg_type.0, c.body))
 }
 
-pub(crate) fn parse_endpoints(msg: &[u8]) -> Option<(u32, Vec<Endpoint>)> {
-    let mut r = R { b: msg, p: 8 };
-    r.take(16)?; // channel, token, sequence, request id
-    let type_id = r.node_id()?;
-    let status = r.response_header()?;
-    if type_id != 431 {
-        return Some((status.max(1), Vec::new()));
+fn text(b: Option<&[u8]>) -> String {
+    b.map(|x| String::from_utf8_lossy(x).into_owned())
+        .unwrap_or_default()
+}
+
+fn policy_name(uri: Option<&[u8]>) -> String {
+    let uri = uri.unwrap_or_default();
+    match SecurityPolicy::from_uri(uri) {
+        SecurityPolicy::Other => text(Some(uri))
+            .rsplit('#')
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
+        p => p.name().to_owned(),
     }
-    let n = r.i32()?;
-    let mut out = Vec::new();
-    for _ in 0..n.clamp(0, 64) {
-        let mut e = Endpoint {
-            url: r.string()?,
-            ..Endpoint::default()
-        };
-        e.application_uri = r.string()?;
-        e.product_uri = r.string()?;
-        e.application_name = r.localized_text()?;
-        r.u32()?; // application type
-        r.string()?; // gateway server uri
-        r.string()?; // discovery profile uri
-        r.string_array()?; // discovery urls
-        r.bytes()?; // server certificate
-        e.mode = r.u32()?;
-        e.policy = r.string()?;
-        let t = r.i32()?;
-        for _ in 0..t.clamp(0, 64) {
-            r.string()?; // policy id
-            e.token_types.push(r.u32()?);
-            r.string()?;
-            r.string()?;
-            r.string()?;
-        }
-        r.string()?; // transport profile
-        r.u8()?; // security level
-        out.push(e);
-    }
-    Some((status, out))
 }
 
 fn mode_name(m: u32) -> &'static str {
-    match m {
-        1 => "None",
-        2 => "Sign",
-        3 => "SignAndEncrypt",
-        _ => "Invalid",
-    }
+    ua::security_mode_name(m).unwrap_or("Invalid")
 }
 
 fn token_name(t: u32) -> &'static str {
-    match t {
-        0 => "Anonymous",
-        1 => "UserName",
-        2 => "Certificate",
-        3 => "IssuedToken",
-        _ => "Unknown",
-    }
+    ua::user_token_type_name(t).unwrap_or("Unknown")
 }
 
 pub(crate) async fn probe(ctx: &Ctx, mut c: Conn, svc: &mut Service) -> PResult<()> {
@@ -298,41 +168,66 @@ pub(crate) async fn probe(ctx: &Ctx, mut c: Conn, svc: &mut Service) -> PResult<
         c.close().await;
         return Ok(());
     }
-    let mut r = R { b: &opn, p: 8 };
-    let channel = r.u32().unwrap_or(0);
-    let _ = r.string();
-    let _ = r.bytes();
-    let _ = r.bytes();
-    r.take(8);
-    let _ = r.node_id();
-    let _ = r.response_header();
-    r.u32(); // server protocol version
-    r.u32(); // channel id
-    let token = r.u32().unwrap_or(0);
-    let msg = c
-        .exchange(&get_endpoints(channel, token, &url), split)
-        .await?;
-    let _ = c.send(&close_secure_channel(channel, token)).await;
-    c.close().await;
-    let (status, eps) = parse_endpoints(&msg)
-        .ok_or_else(|| ProbeError::Garbage("unreadable GetEndpoints response".into()))?;
-    if status != 0 {
-        svc.note = Some(format!("GetEndpoints status {status:#010x}"));
+    let (kind, body) = chunk(&opn)?;
+    if &kind != b"OPN" {
+        return Err(ProbeError::Garbage(
+            "answer to OpenSecureChannel is not OPN".into(),
+        ));
     }
+    let h =
+        ua::parse_opn_header(body).map_err(|e| ProbeError::Garbage(format!("OPC UA OPN: {e}")))?;
+    let opened =
+        ua::parse_body(h.body).map_err(|e| ProbeError::Garbage(format!("OPC UA OPN: {e}")))?;
+    let Detail::OpenResponse {
+        channel_id,
+        token_id,
+        ..
+    } = opened.detail
+    else {
+        return Err(ProbeError::Garbage(
+            "OPN without an OpenSecureChannelResponse".into(),
+        ));
+    };
+    svc.fact("none_channel_accepted", true);
+    let msg = c
+        .exchange(&get_endpoints(channel_id, token_id, &url), split)
+        .await?;
+    let _ = c.send(&close_secure_channel(channel_id, token_id)).await;
+    c.close().await;
+    let (kind, body) = chunk(&msg)?;
+    if &kind != b"MSG" {
+        return Err(ProbeError::Garbage(
+            "answer to GetEndpoints is not MSG".into(),
+        ));
+    }
+    let sym = ua::parse_symmetric_header(body)
+        .map_err(|e| ProbeError::Garbage(format!("OPC UA MSG: {e}")))?;
+    let resp =
+        ua::parse_body(sym.body).map_err(|e| ProbeError::Garbage(format!("OPC UA MSG: {e}")))?;
+    if let Some(st) = resp.service_result.filter(|s| s.0 != 0) {
+        svc.note = Some(format!("GetEndpoints status {:#010x}", st.0));
+    }
+    let Detail::Endpoints(eps, total) = resp.detail else {
+        return Err(ProbeError::Garbage(
+            "MSG is not a GetEndpoints response".into(),
+        ));
+    };
     let mut modes = BTreeSet::new();
     let mut policies = BTreeSet::new();
     let mut tokens = BTreeSet::new();
     for e in &eps {
-        modes.insert(mode_name(e.mode));
-        policies.insert(e.policy.rsplit('#').next().unwrap_or_default().to_owned());
-        for t in &e.token_types {
-            tokens.insert(token_name(*t));
+        modes.insert(mode_name(e.security_mode));
+        policies.insert(policy_name(e.policy_uri));
+        for t in 0..32u32 {
+            if e.user_token_types & (1 << t) != 0 {
+                tokens.insert(token_name(t));
+            }
         }
-        svc.ident("application_uri", e.application_uri.clone());
-        svc.ident("product_uri", e.product_uri.clone());
-        svc.ident("product", e.application_name.clone());
+        svc.ident("application_uri", text(e.application_uri));
+        svc.ident("product_uri", text(e.product_uri));
+        svc.ident("product", text(e.application_name));
     }
-    svc.fact("endpoints", eps.len());
+    svc.fact("endpoints", total);
     svc.fact("security_modes", modes.iter().copied().collect::<Vec<_>>());
     svc.fact(
         "security_policies",

@@ -113,7 +113,10 @@ pub(crate) async fn probe(ctx: &Ctx, mut c: Conn, svc: &mut Service) -> PResult<
                 let idx = u16::from_be_bytes([rec[0], rec[1]]);
                 match idx {
                     1 => svc.ident("order_number", text(&rec[2..22])),
-                    6 => svc.ident("hardware_version", format!("{}.{}", rec[26], rec[27])),
+                    6 => svc.ident(
+                        "hardware_version",
+                        u16::from_be_bytes([rec[26], rec[27]]).to_string(),
+                    ),
                     7 => svc.ident("version", format!("V{}.{}.{}", rec[25], rec[26], rec[27])),
                     _ => {}
                 }
