@@ -60,7 +60,7 @@ pub(crate) fn parse_i_am(a: &[u8]) -> Option<(u32, u32)> {
     }
 }
 
-/// The character-string value of a ReadProperty ComplexACK with this invoke id.
+/// The character-string value of a `ReadProperty` `ComplexACK` with this invoke id.
 pub(crate) fn parse_string_ack(a: &[u8], invoke: u8) -> Option<String> {
     let apdu = bn::parse_apdu(a).ok()?;
     if apdu.invoke_id != Some(invoke) {

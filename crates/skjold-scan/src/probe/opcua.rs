@@ -2,7 +2,7 @@
 //! channel every server must accept for `GetEndpoints`), `GetEndpoints`, `CloseSecureChannel`. The
 //! endpoints give the security modes, policies and user token types offered. No session is
 //! created and no node is read or written. Answers are framed and decoded with
-//! `skjold_proto::opcua` (chunks, OPN and symmetric headers, GetEndpoints response).
+//! `skjold_proto::opcua` (chunks, OPN and symmetric headers, `GetEndpoints` response).
 
 use super::Ctx;
 use crate::model::Service;
