@@ -29,7 +29,7 @@ fn ftp(addr: &str, open: bool) -> Log {
                     let cmd = line.trim_end().to_owned();
                     lg.lock().unwrap().push(cmd.clone());
                     let reply: &[u8] = if let Some(u) = cmd.strip_prefix("USER ") {
-                        user = u.to_owned();
+                        u.clone_into(&mut user);
                         b"331 Please specify the password.\r\n"
                     } else if let Some(p) = cmd.strip_prefix("PASS ") {
                         if open && (user == "anonymous" || (user == "admin" && p == "admin")) {
