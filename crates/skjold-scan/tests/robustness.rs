@@ -209,3 +209,31 @@ fn weak_suite_accepted() {
         serde_json::json!(["TLS_RSA_WITH_3DES_EDE_CBC_SHA"])
     );
 }
+
+#[test]
+fn rate_limit_spaces_connections() {
+    let cfg = |rate| Config {
+        target_specs: vec!["127.0.77.50".into()],
+        targets: target::expand(&["127.0.77.50".into()]).unwrap(),
+        ports: engine::parse_ports("40001-40011").unwrap(),
+        udp: vec![],
+        intrusive: false,
+        creds: vec![],
+        concurrency: 512,
+        rate,
+        timeout: Duration::from_millis(1000),
+    };
+    // 11 connections at 20 per second: 10 gaps of 50 ms.
+    let t0 = Instant::now();
+    let r = engine::scan_blocking(cfg(Some(20.0))).unwrap();
+    let limited = t0.elapsed();
+    assert_eq!(r.stats.tcp_probes, 11);
+    assert!(limited >= Duration::from_millis(480), "{limited:?}");
+    let t0 = Instant::now();
+    engine::scan_blocking(cfg(None)).unwrap();
+    assert!(
+        t0.elapsed() < Duration::from_millis(400),
+        "{:?}",
+        t0.elapsed()
+    );
+}

@@ -37,7 +37,7 @@ pub(crate) async fn telnet(ctx: &Ctx, mut c: Conn, svc: &mut Service) -> PResult
     c.peek_banner(ctx.timeout.min(Duration::from_millis(1500)))
         .await?;
     // Read a little more: prompts often follow the negotiation.
-    let _ = c.peek_banner(Duration::from_millis(150)).await;
+    let _ = c.peek_banner(Duration::from_millis(50)).await;
     if c.buf.is_empty() {
         svc.note = Some("Telnet port open, nothing sent by the server".into());
         c.close().await;

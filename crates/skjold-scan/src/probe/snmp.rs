@@ -63,3 +63,26 @@ pub(crate) async fn probe(ctx: &Ctx, svc: &mut Service) -> PResult<()> {
     svc.fact("community_public", true);
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn reads_sys_descr_from_a_get_response() {
+        // The request turned into a GetResponse whose value is an OCTET STRING.
+        let mut vb = vec![0x06, 8];
+        vb.extend_from_slice(&super::SYS_DESCR);
+        vb.extend_from_slice(&[0x04, 9]);
+        vb.extend_from_slice(b"RTU-5 fw1");
+        let mut resp = vec![0x30, 0x00, 0x02, 1, 1, 0x04, 6];
+        resp.extend_from_slice(b"public");
+        resp.extend_from_slice(&[0xA2, 0x00]);
+        resp.extend_from_slice(&vb);
+        assert_eq!(super::parse(&resp).as_deref(), Some("RTU-5 fw1"));
+        assert_eq!(
+            super::parse(&super::get_sysdescr()),
+            None,
+            "a request has no value"
+        );
+        assert_eq!(super::parse(&resp[..resp.len() - 3]), None, "truncated");
+    }
+}
