@@ -221,7 +221,7 @@ fn rate_limit_spaces_connections() {
         creds: vec![],
         concurrency: 512,
         rate,
-        timeout: Duration::from_millis(1000),
+        timeout: Duration::from_secs(1),
     };
     // 11 connections at 20 per second: 10 gaps of 50 ms.
     let t0 = Instant::now();
