@@ -34,6 +34,8 @@ pub mod modbus;
 pub mod mqtt;
 pub mod opcua;
 mod reader;
+pub mod remote;
+pub mod tls;
 
 /// Why a parser did not return a unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

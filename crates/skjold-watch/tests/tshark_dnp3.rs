@@ -20,7 +20,8 @@ use serde_json::Value;
 
 const OPENICS_WHY: &str = "OpenICS corpus of deliberately malformed CROB operate requests \
     (one per frame). Each breaks the object header or its size: range codes 3-5, which IEEE 1815 \
-    defines as start and stop virtual addresses (two fields; tshark 4.0 reads one absolute \
+    defines as start and stop virtual addresses (two fields, as Zeek's DNP3 analyzer also reads \
+    them; tshark 4.0 reads one absolute \
     address); reserved range codes 10 and 12-15, after which the number of objects is unknown \
     (Skjold stops walking and flags `reserved_range_code`; tshark goes on and reads the CROB \
     octets as more headers); or objects that leave 1-2 octets at the end of the fragment (tshark \
