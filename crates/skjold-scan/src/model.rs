@@ -125,6 +125,8 @@ pub struct CertInfo {
     pub hostname_match: Option<bool>,
     /// Serial number, hex.
     pub serial: String,
+    /// SHA-1 fingerprint of the DER certificate, colon hex (as browsers show it).
+    pub fingerprint_sha1: String,
 }
 
 /// One open port with what the scanner learnt about it.

@@ -2,11 +2,16 @@
 //! connection per protocol version offered, reading the `ServerHello` (negotiated version and
 //! suite) and, up to TLS 1.2, the Certificate message in clear; then `ClientHellos` offering only
 //! weak suites. No handshake is completed: the scanner closes after the server's first flight.
-//! The leaf certificate is parsed with `x509-parser`.
+//! Records, handshake messages, `ServerHello` and `Certificate` are parsed with
+//! `skjold_proto::tls`; the leaf certificate is summarised by
+//! `skjold_proto::tls::certificate_summary`, its names (subjectAltName, CN) read with
+//! `x509-parser`.
 
 use super::Ctx;
 use crate::model::{CertInfo, Service, TlsInfo};
 use crate::net::{Conn, Frame, PResult, ProbeError};
+use skjold_proto::tls as ptls;
+use skjold_proto::ParseError;
 use std::collections::BTreeSet;
 
 /// Protocol versions probed, oldest first: (wire value, name).
@@ -71,6 +76,9 @@ pub(crate) const WEAK_SUITES: [(u16, &str); 26] = [
 pub(crate) fn suite_name(s: u16) -> String {
     if let Some(w) = WEAK_SUITES.iter().find(|w| w.0 == s) {
         return w.1.to_owned();
+    }
+    if let Some(n) = ptls::cipher_name(s) {
+        return n.to_owned();
     }
     let n = match s {
         0xc02b => "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
@@ -200,17 +208,11 @@ pub(crate) fn requests() -> Vec<Vec<u8>> {
 }
 
 fn split_record(b: &[u8]) -> Frame {
-    if b.len() < 5 {
-        return Frame::NeedMore;
+    match ptls::parse_record_header(b) {
+        Ok(h) => Frame::Complete(5 + h.len),
+        Err(ParseError::Incomplete(_)) => Frame::NeedMore,
+        Err(e) => Frame::Invalid(format!("TLS: {e}")),
     }
-    if !(0x14..=0x18).contains(&b[0]) || b[1] != 3 {
-        return Frame::Invalid("not a TLS record".into());
-    }
-    let len = usize::from(u16::from_be_bytes([b[3], b[4]]));
-    if len > 18_432 {
-        return Frame::Invalid("TLS record too long".into());
-    }
-    Frame::Complete(5 + len)
 }
 
 /// What the server answered to one `ClientHello`.
@@ -226,26 +228,13 @@ pub(crate) struct Hello {
     pub(crate) alert: Option<u8>,
 }
 
-/// Parses a `ServerHello` body (after the 4-byte handshake header).
+/// (negotiated version, suite) of a `ServerHello` body (after the 4-byte handshake header).
 fn parse_server_hello(b: &[u8]) -> Option<(u16, u16)> {
-    let mut ver = u16::from_be_bytes([*b.first()?, *b.get(1)?]);
-    let sid = usize::from(*b.get(34)?);
-    let p = 35 + sid;
-    let suite = u16::from_be_bytes([*b.get(p)?, *b.get(p + 1)?]);
-    let mut q = p + 3;
-    if let (Some(a), Some(c)) = (b.get(q), b.get(q + 1)) {
-        let end = (q + 2 + usize::from(u16::from_be_bytes([*a, *c]))).min(b.len());
-        q += 2;
-        while q + 4 <= end {
-            let kind = u16::from_be_bytes([b[q], b[q + 1]]);
-            let len = usize::from(u16::from_be_bytes([b[q + 2], b[q + 3]]));
-            if kind == 0x002b && len == 2 && q + 6 <= end {
-                ver = u16::from_be_bytes([b[q + 4], b[q + 5]]);
-            }
-            q += 4 + len;
-        }
-    }
-    Some((ver, suite))
+    let sh = ptls::parse_server_hello(b).ok()?;
+    Some((
+        sh.selected_version.unwrap_or(sh.legacy_version).0,
+        sh.cipher,
+    ))
 }
 
 /// Sends one `ClientHello` and reads the server's first flight.
@@ -275,38 +264,30 @@ pub(crate) async fn hello(ctx: &Ctx, version: u16, suites: &[u16]) -> PResult<He
         }
         // Walk complete handshake messages.
         let mut done = false;
-        while hs.len() >= 4 {
-            let len = (usize::from(hs[1]) << 16) | (usize::from(hs[2]) << 8) | usize::from(hs[3]);
-            if hs.len() < 4 + len {
-                break;
-            }
-            let body = &hs[4..4 + len];
-            match hs[0] {
+        loop {
+            let (used, msg_type, body) = match ptls::parse_handshake_message(&hs) {
+                Ok((rest, m)) => (hs.len() - rest.len(), m.msg_type.0, m.body.to_vec()),
+                Err(ParseError::Incomplete(_)) => break,
+                Err(e) => return Err(ProbeError::Garbage(format!("TLS handshake: {e}"))),
+            };
+            match msg_type {
                 2 => {
-                    let (v, s) = parse_server_hello(body)
-                        .ok_or_else(|| ProbeError::Garbage("short ServerHello".into()))?;
+                    let (v, s) = parse_server_hello(&body)
+                        .ok_or_else(|| ProbeError::Garbage("unreadable ServerHello".into()))?;
                     out.version = Some(v);
                     out.suite = s;
-                    if v >= 0x0304 {
-                        done = true;
-                    }
+                    done = v >= 0x0304;
                 }
                 11 => {
-                    // certificate_list<0..2^24-1>, each ASN.1Cert<1..2^24-1>
-                    if body.len() >= 6 {
-                        let l = (usize::from(body[3]) << 16)
-                            | (usize::from(body[4]) << 8)
-                            | usize::from(body[5]);
-                        if let Some(der) = body.get(6..6 + l) {
-                            out.cert = Some(der.to_vec());
-                        }
-                    }
+                    out.cert = ptls::parse_certificate_list(&body)
+                        .ok()
+                        .and_then(|l| l.first().map(|c| c.to_vec()));
                     done = true;
                 }
                 14 => done = true,
                 _ => {}
             }
-            hs.drain(..4 + len);
+            hs.drain(..used);
             if done {
                 break;
             }
@@ -320,37 +301,6 @@ pub(crate) async fn hello(ctx: &Ctx, version: u16, suites: &[u16]) -> PResult<He
     }
     c.close().await;
     Ok(out)
-}
-
-fn bits_of(bytes: &[u8]) -> u32 {
-    let mut b = bytes;
-    while let [0, rest @ ..] = b {
-        b = rest;
-    }
-    match b.first() {
-        None => 0,
-        Some(f) => (b.len() as u32) * 8 - f.leading_zeros(),
-    }
-}
-
-fn sig_name(oid: &str) -> String {
-    match oid {
-        "1.2.840.113549.1.1.4" => "md5WithRSAEncryption",
-        "1.2.840.113549.1.1.5" => "sha1WithRSAEncryption",
-        "1.2.840.113549.1.1.11" => "sha256WithRSAEncryption",
-        "1.2.840.113549.1.1.12" => "sha384WithRSAEncryption",
-        "1.2.840.113549.1.1.13" => "sha512WithRSAEncryption",
-        "1.2.840.113549.1.1.10" => "rsassaPss",
-        "1.2.840.10045.4.1" => "ecdsa-with-SHA1",
-        "1.2.840.10045.4.3.2" => "ecdsa-with-SHA256",
-        "1.2.840.10045.4.3.3" => "ecdsa-with-SHA384",
-        "1.2.840.10045.4.3.4" => "ecdsa-with-SHA512",
-        "1.3.101.112" => "ED25519",
-        "1.3.101.113" => "ED448",
-        "1.2.840.10040.4.3" => "dsa-with-sha1",
-        other => return other.to_owned(),
-    }
-    .to_owned()
 }
 
 /// Whether `host` matches a certificate name (one leading `*.` label wildcard).
@@ -368,29 +318,8 @@ pub(crate) fn name_matches(pattern: &str, host: &str) -> bool {
 /// Reads the fields the checks need from a DER certificate.
 pub(crate) fn cert_info(der: &[u8], hostname: Option<&str>, now_unix: i64) -> Option<CertInfo> {
     use x509_parser::prelude::*;
+    let sum = ptls::certificate_summary(der).ok()?;
     let (_, cert) = X509Certificate::from_der(der).ok()?;
-    let v = cert.validity();
-    let spki = cert.public_key();
-    let (key_type, key_bits) = match spki.parsed() {
-        Ok(x509_parser::public_key::PublicKey::RSA(r)) => ("RSA".to_owned(), bits_of(r.modulus)),
-        Ok(x509_parser::public_key::PublicKey::EC(p)) => (
-            "EC".to_owned(),
-            (p.data().len().saturating_sub(1) / 2 * 8) as u32,
-        ),
-        Ok(x509_parser::public_key::PublicKey::DSA(y)) => ("DSA".to_owned(), bits_of(y)),
-        _ => {
-            let oid = spki.algorithm.algorithm.to_id_string();
-            let t = match oid.as_str() {
-                "1.3.101.112" => "Ed25519",
-                "1.3.101.113" => "Ed448",
-                _ => "unknown",
-            };
-            (
-                t.to_owned(),
-                (spki.subject_public_key.data.len() * 8) as u32,
-            )
-        }
-    };
     let mut names = Vec::new();
     if let Ok(Some(san)) = cert.subject_alternative_name() {
         for n in &san.value.general_names {
@@ -398,7 +327,7 @@ pub(crate) fn cert_info(der: &[u8], hostname: Option<&str>, now_unix: i64) -> Op
                 GeneralName::DNSName(d) => names.push((*d).to_owned()),
                 GeneralName::IPAddress(ip) => match ip.len() {
                     4 => {
-                        names.push(std::net::Ipv4Addr::new(ip[0], ip[1], ip[2], ip[3]).to_string());
+                        names.push(std::net::Ipv4Addr::new(ip[0], ip[1], ip[2], ip[3]).to_string())
                     }
                     16 => {
                         let mut a = [0u8; 16];
@@ -423,19 +352,20 @@ pub(crate) fn cert_info(der: &[u8], hostname: Option<&str>, now_unix: i64) -> Op
     let pool = if san.is_empty() { &names } else { &san };
     let hostname_match = hostname.map(|h| pool.iter().any(|n| name_matches(n, h)));
     Some(CertInfo {
-        subject: cert.subject().to_string(),
-        issuer: cert.issuer().to_string(),
-        not_before: crate::time::rfc3339(v.not_before.timestamp()),
-        not_after: crate::time::rfc3339(v.not_after.timestamp()),
-        expired: v.not_after.timestamp() < now_unix,
-        not_yet_valid: v.not_before.timestamp() > now_unix,
-        self_signed: cert.subject().as_raw() == cert.issuer().as_raw(),
-        key_type,
-        key_bits,
-        signature_algorithm: sig_name(&cert.signature_algorithm.algorithm.to_id_string()),
+        subject: sum.subject,
+        issuer: sum.issuer,
+        not_before: crate::time::rfc3339(sum.not_before_unix),
+        not_after: crate::time::rfc3339(sum.not_after_unix),
+        expired: sum.not_after_unix < now_unix,
+        not_yet_valid: sum.not_before_unix > now_unix,
+        self_signed: sum.self_signed,
+        key_type: sum.key_type.to_owned(),
+        key_bits: u32::try_from(sum.key_bits).unwrap_or(u32::MAX),
+        signature_algorithm: sum.signature_algorithm,
         names,
         hostname_match,
-        serial: cert.raw_serial_as_string(),
+        serial: sum.serial,
+        fingerprint_sha1: sum.fingerprint,
     })
 }
 
@@ -542,7 +472,5 @@ mod tests {
         assert!(!name_matches("*.plant.local", "a.plc1.plant.local"));
         assert!(!name_matches("*.plant.local", "plant.local"));
         assert!(name_matches("PLC1.plant.local.", "plc1.plant.local"));
-        assert_eq!(bits_of(&[0, 0x80, 0]), 16);
-        assert_eq!(bits_of(&[0x01, 0]), 9);
     }
 }
