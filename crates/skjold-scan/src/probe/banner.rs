@@ -1,35 +1,52 @@
 //! Banner identification for SSH, Telnet and FTP (read what the server sends first), plus
 //! anonymous FTP and FTP default credentials under `--intrusive` only: a login attempt is a
-//! credential attempt (SPEC §8), so without `--intrusive` no USER command is ever sent.
+//! credential attempt (SPEC §8), so without `--intrusive` no USER command is ever sent. SSH
+//! identification lines and FTP replies are parsed with `skjold_proto::remote`.
 
 use super::Ctx;
 use crate::model::Service;
-use crate::net::{Conn, PResult, ProbeError};
+use crate::net::{Conn, Frame, PResult, ProbeError};
+use skjold_proto::remote::ftp::{self, ReplyLine};
+use skjold_proto::remote::ssh;
+use skjold_proto::ParseError;
 use std::time::Duration;
 
-/// SSH: the server's identification string `SSH-2.0-software comment`.
-pub(crate) async fn ssh(_ctx: &Ctx, mut c: Conn, svc: &mut Service) -> PResult<()> {
-    // RFC 4253 allows lines before the identification string.
-    for _ in 0..5 {
-        let line = c.line().await?;
-        if let Some(rest) = line.strip_prefix("SSH-") {
-            svc.ident("banner", line.clone());
-            let mut parts = rest.splitn(2, '-');
-            let proto = parts.next().unwrap_or_default();
-            svc.fact("ssh_protocol", proto);
-            let software = parts.next().unwrap_or_default();
-            let (soft, comment) = software.split_once(' ').unwrap_or((software, ""));
-            svc.ident("software", soft);
-            svc.ident("comment", comment);
-            if let Some((p, v)) = soft.split_once('_') {
-                svc.ident("product", p);
-                svc.ident("version", v);
-            }
-            c.close().await;
-            return Ok(());
-        }
+fn split_ssh(b: &[u8]) -> Frame {
+    match ssh::find_ident(b) {
+        Ok((rest, _, _)) => Frame::Complete(b.len() - rest.len()),
+        Err(ParseError::Incomplete(_)) => Frame::NeedMore,
+        Err(e) => Frame::Invalid(format!("SSH: {e}")),
     }
-    Err(ProbeError::Garbage("no SSH identification string".into()))
+}
+
+/// SSH: the server's identification string `SSH-2.0-software comment` (parsed with
+/// `skjold_proto::remote::ssh`, which skips the lines RFC 4253 allows before it).
+pub(crate) async fn ssh(_ctx: &Ctx, mut c: Conn, svc: &mut Service) -> PResult<()> {
+    let raw = c.frame(split_ssh).await?;
+    c.close().await;
+    let (_, _, id) = ssh::find_ident(&raw).map_err(|e| ProbeError::Garbage(format!("SSH: {e}")))?;
+    let software = crate::net::printable(id.software);
+    svc.ident(
+        "banner",
+        format!(
+            "SSH-{}-{software}{}",
+            crate::net::printable(id.proto_version),
+            id.comments
+                .map(|c| format!(" {}", crate::net::printable(c)))
+                .unwrap_or_default()
+        ),
+    );
+    svc.fact("ssh_protocol", crate::net::printable(id.proto_version));
+    svc.ident(
+        "comment",
+        id.comments.map(crate::net::printable).unwrap_or_default(),
+    );
+    if let Some((p, v)) = software.split_once('_') {
+        svc.ident("product", p);
+        svc.ident("version", v);
+    }
+    svc.ident("software", software);
+    Ok(())
 }
 
 /// Telnet: option negotiation (IAC sequences) and any login prompt. Nothing is sent.
@@ -66,27 +83,34 @@ pub(crate) async fn telnet(ctx: &Ctx, mut c: Conn, svc: &mut Service) -> PResult
     Ok(())
 }
 
-fn ftp_code(line: &str) -> Option<u16> {
-    line.get(..3).and_then(|s| s.parse().ok())
-}
-
-/// Reads a (possibly multi-line) FTP reply; returns code and text.
+/// Reads a (possibly multi-line) FTP reply (lines parsed with `skjold_proto::remote::ftp`);
+/// returns code and text.
 async fn ftp_reply(c: &mut Conn) -> PResult<(u16, String)> {
     let first = c.line().await?;
-    let code = ftp_code(&first)
-        .ok_or_else(|| ProbeError::Garbage(format!("not an FTP reply: {first}")))?;
-    let mut text = first.clone();
-    if first.as_bytes().get(3) == Some(&b'-') {
+    let ReplyLine::Code { code, more, text } = ftp::parse_reply(first.as_bytes()) else {
+        return Err(ProbeError::Garbage(format!("not an FTP reply: {first}")));
+    };
+    let mut all = crate::net::printable(text);
+    if more {
         for _ in 0..50 {
             let l = c.line().await?;
-            text.push(' ');
-            text.push_str(&l);
-            if ftp_code(&l) == Some(code) && l.as_bytes().get(3) == Some(&b' ') {
-                break;
+            if let ReplyLine::Code {
+                code: c2,
+                more: false,
+                text,
+            } = ftp::parse_reply(l.as_bytes())
+            {
+                if c2 == code {
+                    all.push(' ');
+                    all.push_str(&crate::net::printable(text));
+                    break;
+                }
             }
+            all.push(' ');
+            all.push_str(&l);
         }
     }
-    Ok((code, text))
+    Ok((code, all))
 }
 
 async fn ftp_login(ctx: &Ctx, user: &str, pass: &str) -> PResult<bool> {
@@ -113,7 +137,7 @@ async fn ftp_login(ctx: &Ctx, user: &str, pass: &str) -> PResult<bool> {
 /// FTP: the 220 greeting; under `--intrusive` anonymous login and default credentials.
 pub(crate) async fn ftp(ctx: &Ctx, mut c: Conn, svc: &mut Service) -> PResult<()> {
     let (code, text) = ftp_reply(&mut c).await?;
-    svc.ident("banner", text.get(4..).unwrap_or_default().to_owned());
+    svc.ident("banner", text);
     svc.fact("greeting_code", code);
     let _ = c.send(b"QUIT\r\n").await;
     c.close().await;

@@ -1,10 +1,11 @@
-//! HTTP identification: `GET /` and `HEAD`-free parsing of the status line, `Server`,
-//! `WWW-Authenticate` (authentication scheme) and the page title. Under `--intrusive` a
-//! `401 Basic` page gets a few default credentials.
+//! HTTP identification: `GET /`, then the status, `Server`, `WWW-Authenticate`
+//! (authentication scheme; head parsed with `skjold_proto::remote::http`) and the page title.
+//! Under `--intrusive` a `401 Basic` page gets a few default credentials.
 
 use super::Ctx;
 use crate::model::Service;
 use crate::net::{Conn, Frame, PResult, ProbeError};
+use skjold_proto::remote::http as phttp;
 use std::fmt::Write as _;
 
 const MAX_PAGE: usize = 32 * 1024;
@@ -76,26 +77,17 @@ pub(crate) struct Answer {
     pub(crate) title: Option<String>,
 }
 
+/// Parses an answer: the head with `skjold_proto::remote::http`, the title from the body.
 pub(crate) fn parse(raw: &[u8]) -> Option<Answer> {
-    let end = find(raw, b"\r\n\r\n").unwrap_or(raw.len());
-    let head = String::from_utf8_lossy(&raw[..end]);
-    let mut lines = head.lines();
-    let status_line = lines.next()?;
-    let status = status_line.split_whitespace().nth(1)?.parse().ok()?;
+    let (body, resp) = phttp::parse_response(raw).ok()?;
+    let text = |v: Option<&[u8]>| v.map(crate::net::printable);
     let mut a = Answer {
-        status,
-        ..Answer::default()
+        status: resp.status,
+        server: text(resp.headers.server),
+        www_authenticate: text(resp.headers.www_authenticate),
+        title: None,
     };
-    for l in lines {
-        if let Some((k, v)) = l.split_once(':') {
-            match k.trim().to_ascii_lowercase().as_str() {
-                "server" => a.server = Some(v.trim().to_owned()),
-                "www-authenticate" => a.www_authenticate = Some(v.trim().to_owned()),
-                _ => {}
-            }
-        }
-    }
-    let body = String::from_utf8_lossy(raw.get(end..).unwrap_or_default());
+    let body = String::from_utf8_lossy(body);
     let lower = body.to_ascii_lowercase();
     if let Some(s) = lower.find("<title") {
         if let Some(gt) = lower[s..].find('>') {
@@ -141,8 +133,8 @@ pub(crate) async fn probe(ctx: &Ctx, mut c: Conn, svc: &mut Service) -> PResult<
     let scheme = a
         .www_authenticate
         .as_deref()
-        .and_then(|w| w.split_whitespace().next())
-        .map(str::to_owned);
+        .map(|w| crate::net::printable(phttp::auth_scheme(w.as_bytes())))
+        .filter(|s| !s.is_empty());
     if let Some(s) = &scheme {
         svc.fact("auth_scheme", s.clone());
     }
