@@ -327,7 +327,7 @@ pub(crate) fn cert_info(der: &[u8], hostname: Option<&str>, now_unix: i64) -> Op
                 GeneralName::DNSName(d) => names.push((*d).to_owned()),
                 GeneralName::IPAddress(ip) => match ip.len() {
                     4 => {
-                        names.push(std::net::Ipv4Addr::new(ip[0], ip[1], ip[2], ip[3]).to_string())
+                        names.push(std::net::Ipv4Addr::new(ip[0], ip[1], ip[2], ip[3]).to_string());
                     }
                     16 => {
                         let mut a = [0u8; 16];
