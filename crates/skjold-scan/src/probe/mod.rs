@@ -339,3 +339,58 @@ pub(crate) async fn identify_udp(ctx: &Ctx, proto: Proto) -> Option<Service> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Service;
+
+    /// Deterministic xorshift bytes, biased towards the protocols' magic values so inputs get
+    /// past the first checks.
+    fn inputs() -> Vec<Vec<u8>> {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let prefixes: [&[u8]; 8] = [
+            b"",
+            &[3, 0, 0, 40, 2, 0xF0, 0x80, 0x32, 7],
+            &[0x63, 0, 40, 0, 0, 0, 0, 0],
+            &[0x81, 0x0A, 0, 30, 1, 0],
+            &[0x30, 40, 2, 1, 1, 4, 6],
+            &[0x16, 3, 3, 0, 60, 2, 0, 0, 56, 3, 3],
+            b"HTTP/1.1 200 OK\r\n",
+            &[0x60, 0x45, 0x5A, 0x17],
+        ];
+        let mut v = Vec::new();
+        for i in 0..20_000 {
+            let p = prefixes[i % prefixes.len()];
+            let n = (next() % 96) as usize;
+            let mut b = p.to_vec();
+            b.extend((0..n).map(|_| next() as u8));
+            v.push(b);
+        }
+        v
+    }
+
+    #[test]
+    fn own_response_parsers_never_panic() {
+        for b in inputs() {
+            let _ = s7::szl_records(&b);
+            let mut s = Service::new(1, Transport::Tcp, "x");
+            let _ = enip::parse_reply(&b, &mut s);
+            let _ = snmp::parse(&b);
+            let _ =
+                bacnet::apdu(&b).map(|a| (bacnet::parse_i_am(a), bacnet::parse_string_ack(a, 1)));
+            let _ = coap::parse(&b);
+            let _ = http::parse(&b);
+            let _ = tls::cert_info(&b, Some("a.b"), 0);
+            let _ = crate::safety::is_read_only("s7comm", &b);
+            let _ = crate::safety::is_read_only("opcua", &b);
+            let _ = crate::safety::is_read_only("bacnet", &b);
+        }
+    }
+}

@@ -63,7 +63,7 @@ fn split_tpkt(b: &[u8]) -> Frame {
 }
 
 /// The data part of an S7 userdata response with its SZL records: (record length, records).
-fn szl_records(pdu: &[u8]) -> Option<(usize, &[u8])> {
+pub(crate) fn szl_records(pdu: &[u8]) -> Option<(usize, &[u8])> {
     // TPKT 4 + COTP DT 3, then the S7 header.
     let s7 = pdu.get(7..)?;
     if s7.first() != Some(&0x32) || s7.get(1) != Some(&7) {
