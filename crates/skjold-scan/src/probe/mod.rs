@@ -348,12 +348,12 @@ mod tests {
     /// Deterministic xorshift bytes, biased towards the protocols' magic values so inputs get
     /// past the first checks.
     fn inputs() -> Vec<Vec<u8>> {
-        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
         let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
         };
         let prefixes: [&[u8]; 8] = [
             b"",
