@@ -338,3 +338,41 @@ pub fn scan_blocking(cfg: Config) -> std::io::Result<ScanReport> {
     rt.block_on(run(cfg.clone(), col.clone()));
     Ok(report(&cfg, &col, started, t0.elapsed(), false))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn port_lists() {
+        let p = parse_ports("502,5020/modbus,8000-8002,502").unwrap();
+        let got: Vec<(u16, &str)> = p.iter().map(|s| (s.port, s.proto.name())).collect();
+        assert_eq!(
+            got,
+            [
+                (502, "modbus"),
+                (5020, "modbus"),
+                (8000, "unknown"),
+                (8001, "unknown"),
+                (8002, "unknown")
+            ]
+        );
+        assert_eq!(
+            parse_ports("default").unwrap().len(),
+            probe::DEFAULT_TCP.len()
+        );
+        assert_eq!(
+            parse_ports("default,1102/s7").unwrap().len(),
+            probe::DEFAULT_TCP.len() + 1
+        );
+        for bad in ["", "0", "9-1", "70000", "80/gopher", "a"] {
+            assert!(parse_ports(bad).is_err(), "{bad}");
+        }
+        assert!(Config::default_udp(false)
+            .iter()
+            .all(|p| p.proto != Proto::Snmp));
+        assert!(Config::default_udp(true)
+            .iter()
+            .any(|p| p.proto == Proto::Snmp));
+    }
+}

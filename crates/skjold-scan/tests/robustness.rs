@@ -237,3 +237,33 @@ fn rate_limit_spaces_connections() {
         t0.elapsed()
     );
 }
+
+#[test]
+fn unknown_port_banner_is_classified() {
+    let l = TcpListener::bind("127.0.77.51:40100").unwrap();
+    std::thread::spawn(move || {
+        for s in l.incoming() {
+            if let Ok(mut s) = s {
+                let _ = s.write_all(b"SSH-2.0-OpenSSH_7.4\r\n");
+                std::thread::sleep(Duration::from_millis(300));
+            }
+        }
+    });
+    let r = engine::scan_blocking(Config {
+        target_specs: vec!["127.0.77.51".into()],
+        targets: target::expand(&["127.0.77.51".into()]).unwrap(),
+        ports: engine::parse_ports("40100").unwrap(),
+        udp: vec![],
+        intrusive: false,
+        creds: vec![],
+        concurrency: 8,
+        rate: None,
+        timeout: Duration::from_secs(1),
+    })
+    .unwrap();
+    let s = &r.hosts[0].services[0];
+    assert_eq!(s.protocol, "ssh");
+    assert_eq!(s.identity["banner"], "SSH-2.0-OpenSSH_7.4");
+    let ids: Vec<&str> = r.findings.iter().map(|f| f.id.as_str()).collect();
+    assert_eq!(ids, ["SCAN-030@127.0.77.51:40100/tcp"]);
+}
