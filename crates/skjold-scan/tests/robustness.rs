@@ -242,11 +242,9 @@ fn rate_limit_spaces_connections() {
 fn unknown_port_banner_is_classified() {
     let l = TcpListener::bind("127.0.77.51:40100").unwrap();
     std::thread::spawn(move || {
-        for s in l.incoming() {
-            if let Ok(mut s) = s {
-                let _ = s.write_all(b"SSH-2.0-OpenSSH_7.4\r\n");
-                std::thread::sleep(Duration::from_millis(300));
-            }
+        for mut s in l.incoming().flatten() {
+            let _ = s.write_all(b"SSH-2.0-OpenSSH_7.4\r\n");
+            std::thread::sleep(Duration::from_millis(300));
         }
     });
     let r = engine::scan_blocking(Config {
