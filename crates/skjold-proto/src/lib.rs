@@ -12,6 +12,13 @@
 //! - [`bacnet`]: BACnet/IP (ASHRAE 135 Annex J): BVLC, NPDU, APDU and the tag grammar.
 //! - [`opcua`]: OPC UA binary (UA TCP, OPC 10000-6): message headers, security headers, services.
 //! - [`coap`]: CoAP (RFC 7252) messages and options.
+//! - [`s7comm`]: TPKT (RFC 1006), COTP (ISO 8073), S7comm and the S7comm-plus header.
+//! - [`enip`]: EtherNet/IP encapsulation, Common Packet Format and CIP (paths, services,
+//!   Multiple Service Packet, Unconnected Send, identity).
+//! - [`tls`]: TLS records and handshakes (through `tls-parser`), certificate summaries (through
+//!   `x509-parser`) and the JA4 fingerprint.
+//! - [`remote`]: remote access and plaintext management: Telnet, FTP, HTTP/1.x, SSH banners,
+//!   RDP connection requests, VNC/RFB and TeamViewer handshakes.
 //!
 //! Every parser follows the same progress contract (as sawp's `Parse`): it returns the bytes left
 //! over and the parsed unit, or a [`ParseError`] where [`ParseError::Incomplete`] only means
@@ -29,13 +36,15 @@
 pub mod bacnet;
 pub mod coap;
 pub mod dnp3;
+pub mod enip;
 pub mod iec104;
 pub mod modbus;
 pub mod mqtt;
 pub mod opcua;
-mod reader;
 pub mod remote;
+pub mod s7comm;
 pub mod tls;
+mod reader;
 
 /// Why a parser did not return a unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
