@@ -468,4 +468,9 @@ fn snap7_server() {
     let s = only_service(&r);
     assert_eq!(s.protocol, "s7comm");
     assert_eq!(s.fact_bool("setup_accepted"), Some(true));
+    // SZL 0x0011 (module identification) as python-snap7 serves it.
+    assert_eq!(
+        s.identity.get("order_number").map(String::as_str),
+        Some("6ES7 315-2EH14-0AB0")
+    );
 }

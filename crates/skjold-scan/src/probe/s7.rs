@@ -3,12 +3,14 @@
 //! versions) and 0x001C (component identification: PLC name, module name, serial number). No
 //! other S7 function (no read/write variable, no download, no start/stop) is ever sent.
 //!
-//! No S7comm parser had been merged into `skjold-proto` when this was written: the minimal
-//! response fields are read here.
+//! Answers are parsed with `skjold_proto::s7comm` (TPKT, COTP, S7 header and parameters,
+//! userdata data, SZL records).
 
 use super::Ctx;
 use crate::model::Service;
 use crate::net::{Conn, Frame, PResult, ProbeError};
+use skjold_proto::s7comm::{self as s7p, CotpType, Param};
+use skjold_proto::ParseError;
 
 /// COTP connection request to destination TSAP `dst` (0x0102: rack 0 slot 2; 0x0101: slot 1).
 pub(crate) fn cotp_cr(dst: u16) -> Vec<u8> {
@@ -49,94 +51,98 @@ pub(crate) fn requests() -> Vec<Vec<u8>> {
 }
 
 fn split_tpkt(b: &[u8]) -> Frame {
-    if b.len() < 4 {
-        return Frame::NeedMore;
+    match s7p::parse_tpkt(b) {
+        Ok((rest, _)) => Frame::Complete(b.len() - rest.len()),
+        Err(ParseError::Incomplete(_)) => Frame::NeedMore,
+        Err(e) => Frame::Invalid(format!("TPKT: {e}")),
     }
-    if b[0] != 3 || b[1] != 0 {
-        return Frame::Invalid("not a TPKT header".into());
-    }
-    let len = usize::from(u16::from_be_bytes([b[2], b[3]]));
-    if len < 7 {
-        return Frame::Invalid("TPKT length below 7".into());
-    }
-    Frame::Complete(len)
 }
 
-/// The data part of an S7 userdata response with its SZL records: (record length, records).
-pub(crate) fn szl_records(pdu: &[u8]) -> Option<(usize, &[u8])> {
-    // TPKT 4 + COTP DT 3, then the S7 header.
-    let s7 = pdu.get(7..)?;
-    if s7.first() != Some(&0x32) || s7.get(1) != Some(&7) {
+/// The COTP TPDU type of a framed TPKT packet.
+fn cotp_kind(pkt: &[u8]) -> Option<CotpType> {
+    let (_, tpdu) = s7p::parse_tpkt(pkt).ok()?;
+    s7p::parse_cotp(tpdu).ok().map(|c| c.kind)
+}
+
+/// The S7 PDU carried by a framed TPKT/COTP DT packet.
+fn s7_pdu(pkt: &[u8]) -> Option<s7p::S7Pdu<'_>> {
+    let (_, tpdu) = s7p::parse_tpkt(pkt).ok()?;
+    let c = s7p::parse_cotp(tpdu).ok()?;
+    if c.kind != CotpType::DT {
         return None;
     }
-    let plen = usize::from(u16::from_be_bytes([*s7.get(6)?, *s7.get(7)?]));
-    let data = s7.get(10 + plen..)?;
-    if data.first() != Some(&0xFF) {
+    s7p::parse_s7(c.data).ok()
+}
+
+/// The SZL records of a userdata response.
+pub(crate) fn szl_records(pkt: &[u8]) -> Option<Vec<&[u8]>> {
+    let pdu = s7_pdu(pkt)?;
+    let d = s7p::parse_userdata_data(pdu.data)?;
+    if d.return_code != 0xFF {
         return None;
     }
-    // return code, transport size, length(2), SZL id(2), index(2), record length(2), count(2)
-    let rec_len = usize::from(u16::from_be_bytes([*data.get(8)?, *data.get(9)?]));
-    let count = usize::from(u16::from_be_bytes([*data.get(10)?, *data.get(11)?]));
-    let recs = data.get(12..)?;
-    let n = (rec_len * count).min(recs.len());
-    Some((rec_len, &recs[..n]))
+    let szl = s7p::parse_szl(d.payload)?;
+    Some(szl.iter().collect())
 }
 
 fn text(b: &[u8]) -> String {
-    crate::net::printable(b.split(|c| *c == 0).next().unwrap_or_default())
+    crate::net::printable(s7p::szl_text(b))
 }
 
 pub(crate) async fn probe(ctx: &Ctx, mut c: Conn, svc: &mut Service) -> PResult<()> {
     let mut cc = c.exchange(&cotp_cr(0x0102), split_tpkt).await?;
-    if cc.get(5) != Some(&0xD0) {
+    if cotp_kind(&cc) != Some(CotpType::CC) {
         c.close().await;
         c = Conn::open(ctx.addr, ctx.timeout).await?;
         cc = c.exchange(&cotp_cr(0x0101), split_tpkt).await?;
     }
-    if cc.get(5) != Some(&0xD0) {
+    if cotp_kind(&cc) != Some(CotpType::CC) {
         return Err(ProbeError::Garbage("COTP connection not confirmed".into()));
     }
     let setup = c.exchange(&SETUP, split_tpkt).await?;
-    if setup.get(7) != Some(&0x32) || setup.get(8) != Some(&3) {
-        return Err(ProbeError::Garbage(
-            "S7 setup communication not acknowledged".into(),
-        ));
-    }
-    if let (Some(a), Some(b)) = (setup.get(25), setup.get(26)) {
-        svc.fact("pdu_size", u16::from_be_bytes([*a, *b]));
+    let pdu = s7_pdu(&setup).ok_or_else(|| ProbeError::Garbage("not an S7 PDU".into()))?;
+    match (pdu.rosctr.0, &pdu.param, pdu.error_class) {
+        (3, Param::Setup { pdu_length, .. }, None | Some(0)) => svc.fact("pdu_size", *pdu_length),
+        _ => {
+            return Err(ProbeError::Garbage(
+                "S7 setup communication not acknowledged".into(),
+            ))
+        }
     }
     svc.fact("setup_accepted", true);
     svc.fact("auth_required", false);
     if let Ok(r) = c.exchange(&read_szl(2, 0x0011, 0), split_tpkt).await {
-        if let Some((len, recs)) = szl_records(&r) {
-            for rec in recs.chunks(len.max(1)).filter(|x| x.len() >= 28) {
-                let idx = u16::from_be_bytes([rec[0], rec[1]]);
-                match idx {
-                    1 => svc.ident("order_number", text(&rec[2..22])),
-                    6 => svc.ident(
-                        "hardware_version",
-                        u16::from_be_bytes([rec[26], rec[27]]).to_string(),
-                    ),
-                    7 => svc.ident("version", format!("V{}.{}.{}", rec[25], rec[26], rec[27])),
-                    _ => {}
+        for rec in szl_records(&r).unwrap_or_default() {
+            let Some(m) = s7p::parse_module_id(rec) else {
+                continue;
+            };
+            match m.index {
+                1 => svc.ident("order_number", text(m.order_number)),
+                6 => svc.ident("hardware_version", m.ausbe.unwrap_or(0).to_string()),
+                7 => {
+                    // Firmware: 'V' and the major in Ausbg, minor and patch in Ausbe.
+                    if let (Some(g), Some(e)) = (m.ausbg, m.ausbe) {
+                        svc.ident("version", format!("V{}.{}.{}", g & 0xFF, e >> 8, e & 0xFF));
+                    }
                 }
+                _ => {}
             }
         }
     }
     if let Ok(r) = c.exchange(&read_szl(3, 0x001C, 0), split_tpkt).await {
-        if let Some((len, recs)) = szl_records(&r) {
-            for rec in recs.chunks(len.max(1)).filter(|x| x.len() >= 2) {
-                let idx = u16::from_be_bytes([rec[0], rec[1]]);
-                let t = text(&rec[2..]);
-                match idx {
-                    1 => svc.ident("name", t),
-                    2 => svc.ident("module", t),
-                    3 => svc.ident("plant_id", t),
-                    4 => svc.ident("copyright", t),
-                    5 => svc.ident("serial", t),
-                    7 => svc.ident("product", t),
-                    _ => {}
-                }
+        for rec in szl_records(&r).unwrap_or_default() {
+            let Some((idx, body)) = s7p::parse_component_id(rec) else {
+                continue;
+            };
+            let t = text(body);
+            match idx {
+                1 => svc.ident("name", t),
+                2 => svc.ident("module", t),
+                3 => svc.ident("plant_id", t),
+                4 => svc.ident("copyright", t),
+                5 => svc.ident("serial", t),
+                7 => svc.ident("product", t),
+                _ => {}
             }
         }
     }
