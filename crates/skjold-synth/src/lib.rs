@@ -18,6 +18,7 @@
 
 mod modbus;
 mod mqtt;
+mod ot;
 mod packet;
 mod pcap;
 mod plant;
@@ -41,7 +42,7 @@ pub const MAX_DEVICES: u32 = 50_000;
 pub enum SynthError {
     #[error("writing the capture failed")]
     Io(#[from] std::io::Error),
-    #[error("unknown protocol {0:?} in --mix (known: modbus, mqtt)")]
+    #[error("unknown protocol {0:?} in --mix (known: all, modbus, mqtt, {known})", known = ot_names())]
     UnknownProtocol(String),
     #[error("--mix names no protocol")]
     EmptyMix,
@@ -49,11 +50,23 @@ pub enum SynthError {
     Devices(u32),
 }
 
+fn ot_names() -> String {
+    let mut names: Vec<&str> = ot::Proto::ALL
+        .iter()
+        .filter(|p| **p != ot::Proto::EnipUdp)
+        .map(|p| p.name())
+        .collect();
+    names.sort_unstable();
+    names.join(", ")
+}
+
 /// Which protocols the plant speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Mix {
     pub modbus: bool,
     pub mqtt: bool,
+    /// The other protocols of `--mix all`, one bit each (see [`Mix::protocols`]).
+    pub others: u32,
 }
 
 impl Default for Mix {
@@ -61,30 +74,78 @@ impl Default for Mix {
         Self {
             modbus: true,
             mqtt: true,
+            others: 0,
         }
+    }
+}
+
+impl Mix {
+    /// Every protocol the generator knows: Modbus/TCP, MQTT, DNP3, IEC-104,
+    /// S7comm, S7comm-plus, EtherNet/IP (TCP and UDP), BACnet/IP, OPC UA, CoAP,
+    /// TLS, SSH, FTP, HTTP, Telnet, RDP and VNC.
+    #[must_use]
+    pub fn all() -> Self {
+        Self {
+            modbus: true,
+            mqtt: true,
+            others: ot::Proto::ALL.iter().fold(0, |m, p| m | p.bit()),
+        }
+    }
+
+    /// Names of the protocols in this mix (`enip-udp` is EtherNet/IP's UDP `ListIdentity`).
+    #[must_use]
+    pub fn protocols(&self) -> Vec<&'static str> {
+        let mut v = Vec::new();
+        if self.modbus {
+            v.push("modbus");
+        }
+        if self.mqtt {
+            v.push("mqtt");
+        }
+        v.extend(
+            ot::Proto::ALL
+                .iter()
+                .filter(|p| self.others & p.bit() != 0)
+                .map(|p| p.name()),
+        );
+        v
+    }
+
+    fn is_empty(self) -> bool {
+        !self.modbus && !self.mqtt && self.others == 0
     }
 }
 
 impl FromStr for Mix {
     type Err = SynthError;
 
-    /// Comma-separated protocol names, e.g. `modbus,mqtt`.
+    /// Comma-separated protocol names, e.g. `modbus,mqtt`, `dnp3,tls` or `all`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let mut mix = Self {
             modbus: false,
             mqtt: false,
+            others: 0,
         };
         for name in s.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-            match name.to_ascii_lowercase().as_str() {
+            let lower = name.to_ascii_lowercase();
+            match lower.as_str() {
+                "all" => mix = Self::all(),
                 "modbus" => mix.modbus = true,
                 "mqtt" => mix.mqtt = true,
-                _ => return Err(SynthError::UnknownProtocol(name.to_owned())),
+                "enip" => mix.others |= ot::Proto::Enip.bit() | ot::Proto::EnipUdp.bit(),
+                other => {
+                    let proto = ot::Proto::ALL
+                        .iter()
+                        .find(|p| p.name() == other && **p != ot::Proto::EnipUdp)
+                        .ok_or_else(|| SynthError::UnknownProtocol(name.to_owned()))?;
+                    mix.others |= proto.bit();
+                }
             }
         }
-        if mix.modbus || mix.mqtt {
-            Ok(mix)
-        } else {
+        if mix.is_empty() {
             Err(SynthError::EmptyMix)
+        } else {
+            Ok(mix)
         }
     }
 }
@@ -95,7 +156,8 @@ pub struct Config {
     /// Number of packets to write; met exactly unless it is too small to open
     /// a single session (about 10 packets).
     pub packets: u64,
-    /// Field devices: with both protocols, 60 % PLCs and 40 % MQTT sensors.
+    /// Field devices: with both protocols only, 60 % PLCs and 40 % MQTT sensors;
+    /// with more protocols, shared evenly with at least one device per protocol.
     pub devices: u32,
     /// Seed of the deterministic PRNG.
     pub seed: u64,
@@ -118,7 +180,7 @@ impl Config {
         if self.devices == 0 || self.devices > MAX_DEVICES {
             return Err(SynthError::Devices(self.devices));
         }
-        if !self.mix.modbus && !self.mix.mqtt {
+        if self.mix.is_empty() {
             return Err(SynthError::EmptyMix);
         }
         Ok(())

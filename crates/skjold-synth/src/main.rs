@@ -1,6 +1,6 @@
 //! `skjold-synth`: command-line front end writing a synthetic plant capture to a pcap file.
 //!
-//! Usage: `skjold-synth --out FILE [--packets N] [--devices N] [--seed N] [--mix modbus,mqtt]`.
+//! Usage: `skjold-synth --out FILE [--packets N] [--devices N] [--seed N] [--mix modbus,mqtt|all]`.
 //! N accepts `_` separators and a `k`/`M` suffix (`--packets 20M`).
 #![forbid(unsafe_code)]
 
@@ -11,16 +11,20 @@ use std::process::ExitCode;
 use skjold_synth::{write_pcap, Config, Mix};
 
 const USAGE: &str = "\
-skjold-synth: write a synthetic Modbus/TCP + MQTT plant capture (pcap, Ethernet)
+skjold-synth: write a synthetic plant capture (pcap, Ethernet): Modbus/TCP + MQTT,
+or with --mix all every protocol of skjold watch
 
 Usage: skjold-synth --out FILE [options]
 
 Options:
   --out FILE       capture to write (required)
   --packets N      number of packets [default: 100000]; accepts 250k, 20M, 1_000_000
-  --devices N      field devices: 60% Modbus PLCs, 40% MQTT sensors [default: 20]
+  --devices N      devices: 60% Modbus PLCs, 40% MQTT sensors; with more protocols
+                   an even share per protocol, at least one each [default: 20]
   --seed N         PRNG seed; the same options give the same file [default: 1]
-  --mix LIST       protocols, comma-separated: modbus,mqtt [default: modbus,mqtt]
+  --mix LIST       protocols, comma-separated, or all [default: modbus,mqtt]:
+                   modbus mqtt dnp3 iec104 s7comm s7commplus enip (TCP + UDP)
+                   bacnet opcua coap tls ssh ftp http telnet rdp vnc
   -h, --help       this text
 ";
 
@@ -97,14 +101,18 @@ fn main() -> ExitCode {
             let secs = (s.last_us - s.first_us) as f64 / 1e6;
             eprintln!(
                 "skjold-synth: wrote {out}: {} packets, {} frame bytes, {secs:.1} s of traffic; \
-                 {} PLCs, {} sensors, {} masters, {} Modbus and {} MQTT sessions",
+                 {} PLCs, {} sensors, {} masters, {} Modbus and {} MQTT sessions; \
+                 {} other devices with {} sessions ({})",
                 s.packets,
                 s.frame_bytes,
                 s.plant.plcs,
                 s.plant.sensors,
                 s.plant.masters,
                 s.plant.modbus_sessions,
-                s.plant.mqtt_sessions
+                s.plant.mqtt_sessions,
+                s.plant.other_devices,
+                s.plant.other_sessions,
+                config.mix.protocols().join(",")
             );
             ExitCode::SUCCESS
         }
@@ -151,7 +159,9 @@ mod tests {
         );
         assert!(!c.mix.modbus && c.mix.mqtt);
         assert!(parse_args(&args("--packets 5")).is_err());
-        assert!(parse_args(&args("--out x --mix modbus,dnp3")).is_err());
+        assert!(parse_args(&args("--out x --mix modbus,profinet")).is_err());
+        let (all, _) = parse_args(&args("--out x --mix all")).unwrap().unwrap();
+        assert_eq!(all.mix, skjold_synth::Mix::all());
         assert!(parse_args(&args("--help")).unwrap().is_none());
     }
 }

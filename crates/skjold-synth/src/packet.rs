@@ -107,6 +107,51 @@ pub(crate) fn build_tcp_frame(out: &mut Vec<u8>, seg: &Segment<'_>) {
     }
 }
 
+/// Writes the Ethernet + IPv4 + UDP frame of one datagram into `out` (cleared first).
+pub(crate) fn build_udp_frame(
+    out: &mut Vec<u8>,
+    src: Addr,
+    dst: Addr,
+    ip_id: u16,
+    ttl: u8,
+    payload: &[u8],
+) {
+    out.clear();
+    out.extend_from_slice(&dst.mac);
+    out.extend_from_slice(&src.mac);
+    out.extend_from_slice(&ETHERTYPE_IPV4.to_be_bytes());
+    let ip_start = out.len();
+    let total16 = u16::try_from(28 + payload.len()).expect("datagram fits IPv4");
+    out.extend_from_slice(&[0x45, 0x00]);
+    out.extend_from_slice(&total16.to_be_bytes());
+    out.extend_from_slice(&ip_id.to_be_bytes());
+    out.extend_from_slice(&0x4000u16.to_be_bytes());
+    out.extend_from_slice(&[ttl, 17, 0, 0]);
+    out.extend_from_slice(&src.ip);
+    out.extend_from_slice(&dst.ip);
+    let ip_sum = checksum_finish(checksum_add(0, &out[ip_start..ip_start + 20]));
+    out[ip_start + 10..ip_start + 12].copy_from_slice(&ip_sum.to_be_bytes());
+    let udp_start = out.len();
+    let udp_len = total16 - 20;
+    out.extend_from_slice(&src.port.to_be_bytes());
+    out.extend_from_slice(&dst.port.to_be_bytes());
+    out.extend_from_slice(&udp_len.to_be_bytes());
+    out.extend_from_slice(&[0, 0]);
+    out.extend_from_slice(payload);
+    let mut sum = checksum_add(0, &src.ip);
+    sum = checksum_add(sum, &dst.ip);
+    sum += 17 + u32::from(udp_len);
+    sum = checksum_add(sum, &out[udp_start..]);
+    let mut udp_sum = checksum_finish(sum);
+    if udp_sum == 0 {
+        udp_sum = 0xFFFF;
+    }
+    out[udp_start + 6..udp_start + 8].copy_from_slice(&udp_sum.to_be_bytes());
+    if out.len() < MIN_FRAME {
+        out.resize(MIN_FRAME, 0);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

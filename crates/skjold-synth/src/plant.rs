@@ -18,7 +18,8 @@ use std::collections::{BinaryHeap, VecDeque};
 
 use crate::modbus::{self, Read};
 use crate::mqtt;
-use crate::packet::{build_tcp_frame, Addr, Segment, ACK, FIN, PSH, SYN};
+use crate::ot::{OtApp, Proto};
+use crate::packet::{build_tcp_frame, build_udp_frame, Addr, Segment, ACK, FIN, PSH, SYN};
 use crate::rng::XorShift;
 use crate::{Config, SynthError};
 
@@ -133,6 +134,12 @@ pub enum Role {
     Broker,
     /// MQTT client publishing telemetry.
     Sensor,
+    /// Field device speaking another OT protocol (RTU, PLC, controller, OPC UA server).
+    Device,
+    /// IT server (web, TLS, SSH, FTP, RDP, VNC) on the plant network.
+    Server,
+    /// Engineering workstation: client of the IT/remote-access sessions.
+    Workstation,
 }
 
 /// A host of the plant, as seen on the wire.
@@ -213,9 +220,16 @@ struct MqttApp {
 }
 
 #[derive(Debug)]
+struct Other {
+    app: OtApp,
+    period_ms: u64,
+}
+
+#[derive(Debug)]
 enum App {
     Modbus(ModbusApp),
     Mqtt(MqttApp),
+    Other(Box<Other>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -244,13 +258,30 @@ struct Flow {
     close_len: u8,
     /// Extra exchanges (2 or 3 packets each) to spend the last of the budget.
     fillers: Vec<u8>,
+    /// A UDP conversation (no handshake, no teardown, no sequence numbers).
+    udp: bool,
 }
 
 impl Flow {
     fn min_close(&self) -> u8 {
         match self.app {
-            App::Modbus(_) => 3,
             App::Mqtt(_) => 4, // DISCONNECT + TCP close
+            App::Other(_) if self.udp => 0,
+            App::Modbus(_) | App::Other(_) => 3,
+        }
+    }
+
+    /// Messages with the delays of a conversation: quick within a direction, slower on a turn.
+    fn push_messages(plan: &mut Plan, msgs: Vec<(bool, Vec<u8>)>, rng: &mut XorShift) {
+        let mut last: Option<bool> = None;
+        for (from_client, payload) in msgs {
+            let delay = match last {
+                None => 0,
+                Some(prev) if prev == from_client => rng.range(20, 300),
+                Some(_) => rng.range(300, 8000),
+            };
+            last = Some(from_client);
+            plan.push(delay, from_client, PSH | ACK, payload);
         }
     }
 
@@ -306,6 +337,21 @@ impl Flow {
                 plan.push(rng.range(100, 2000), false, PSH | ACK, mqtt::suback(pid, 1));
                 plan.push(rng.range(200, 40_000), true, ACK, Vec::new());
             }
+            App::Other(o) => {
+                let msgs = o.app.open(rng);
+                if self.udp {
+                    plan.items.clear();
+                    plan.t = t;
+                    Self::push_messages(&mut plan, msgs, rng);
+                } else {
+                    let last = msgs.last().map(|m| m.0);
+                    plan.t += rng.range(100, 1500);
+                    Self::push_messages(&mut plan, msgs, rng);
+                    if let Some(from_client) = last {
+                        plan.push(rng.range(200, 40_000), !from_client, ACK, Vec::new());
+                    }
+                }
+            }
         }
         plan
     }
@@ -345,6 +391,23 @@ impl Flow {
                 );
                 if trailing_ack {
                     plan.push(rng.range(200, 40_000), true, ACK, Vec::new());
+                }
+            }
+            App::Other(o) => {
+                let mut msgs = o.app.exchange(rng);
+                if let Some(n) = len {
+                    // Fillers: exactly n messages, cut from as many exchanges as it takes.
+                    while msgs.len() < usize::from(n) {
+                        msgs.extend(o.app.exchange(rng));
+                    }
+                    msgs.truncate(usize::from(n));
+                    Self::push_messages(&mut plan, msgs, rng);
+                } else {
+                    let last = msgs.last().map(|m| m.0);
+                    Self::push_messages(&mut plan, msgs, rng);
+                    if let (false, true, Some(from_client)) = (self.udp, trailing_ack, last) {
+                        plan.push(rng.range(200, 40_000), !from_client, ACK, Vec::new());
+                    }
                 }
             }
             App::Mqtt(q) => {
@@ -413,6 +476,9 @@ impl Flow {
     /// Teardown of `len` packets: the client closes (MQTT after a DISCONNECT).
     fn plan_close(&mut self, t: u64, rng: &mut XorShift, len: u8) -> Plan {
         let mut plan = Plan::new(t);
+        if self.udp {
+            return plan;
+        }
         let mut tcp_len = len;
         if let App::Mqtt(_) = self.app {
             plan.push(0, true, PSH | ACK, mqtt::disconnect());
@@ -432,6 +498,7 @@ impl Flow {
         let period_ms = match &self.app {
             App::Modbus(m) => m.period_ms,
             App::Mqtt(q) => q.period_ms,
+            App::Other(o) => o.period_ms,
         };
         let jitter = period_ms * 1000 / 10;
         let due = self.started_exchange_at + period_ms * 1000 - jitter + rng.range(0, 2 * jitter);
@@ -447,6 +514,9 @@ pub struct PlantInfo {
     pub masters: usize,
     pub modbus_sessions: usize,
     pub mqtt_sessions: usize,
+    /// Devices and sessions (TCP connections or UDP conversations) of the other protocols.
+    pub other_devices: usize,
+    pub other_sessions: usize,
 }
 
 /// One generated frame: Ethernet bytes and capture time.
@@ -501,13 +571,34 @@ impl Generator {
         config.validate()?;
         let mut rng = XorShift::new(config.seed);
         let devices = config.devices as usize;
-        let (plcs, sensors) = match (config.mix.modbus, config.mix.mqtt) {
-            (true, true) => {
-                let p = (devices * 3).div_ceil(5);
-                (p, devices - p)
+        let others: Vec<Proto> = Proto::ALL
+            .iter()
+            .copied()
+            .filter(|p| config.mix.others & p.bit() != 0)
+            .collect();
+        // Devices per protocol when there are others: an even share, at least one.
+        let mut shares = Vec::new();
+        let (plcs, sensors) = if others.is_empty() {
+            match (config.mix.modbus, config.mix.mqtt) {
+                (true, true) => {
+                    let p = (devices * 3).div_ceil(5);
+                    (p, devices - p)
+                }
+                (true, false) => (devices, 0),
+                _ => (0, devices),
             }
-            (true, false) => (devices, 0),
-            _ => (0, devices),
+        } else {
+            let n = usize::from(config.mix.modbus) + usize::from(config.mix.mqtt) + others.len();
+            shares = (0..n)
+                .map(|k| (devices / n + usize::from(k < devices % n)).max(1))
+                .collect();
+            let p = if config.mix.modbus {
+                shares.remove(0)
+            } else {
+                0
+            };
+            let s = if config.mix.mqtt { shares.remove(0) } else { 0 };
+            (p, s)
         };
         let salt = rng.next_u32() & 0x00FF_FFFF;
         let mut hosts = Vec::new();
@@ -610,6 +701,7 @@ impl Generator {
                     }),
                     close_len: 0,
                     fillers: Vec::new(),
+                    udp: false,
                 });
                 info.modbus_sessions += 1;
             }
@@ -659,8 +751,78 @@ impl Generator {
                     }),
                     close_len: 0,
                     fillers: Vec::new(),
+                    udp: false,
                 });
                 info.mqtt_sessions += 1;
+            }
+        }
+        if !others.is_empty() {
+            // Field protocols are polled by the SCADA server, IT sessions come
+            // from an engineering workstation.
+            let scada = match masters.first() {
+                Some(&m) => m,
+                None => host(
+                    Role::Scada,
+                    host_mac(SCADA_OUI, 0, salt),
+                    [10, 10, 0, 10],
+                    64,
+                    64240,
+                    &mut rng,
+                ),
+            };
+            let workstation = host(
+                Role::Workstation,
+                host_mac(HMI_OUI, 7, salt),
+                [10, 10, 0, 30],
+                128,
+                65535,
+                &mut rng,
+            );
+            let mut next_ip = plcs + sensors;
+            for (proto, count) in others.iter().copied().zip(shares) {
+                for k in 0..count {
+                    let field = proto.field_device();
+                    let (oui, ttl, window) = if field {
+                        let model = rng.pick(PLC_MODELS);
+                        (model.oui, model.ttl, model.window)
+                    } else {
+                        (SCADA_OUI, 64, 64240)
+                    };
+                    let server = host(
+                        if field { Role::Device } else { Role::Server },
+                        host_mac(oui, next_ip, salt),
+                        field_ip(next_ip),
+                        ttl,
+                        window,
+                        &mut rng,
+                    );
+                    next_ip += 1;
+                    info.other_devices += 1;
+                    let (lo, hi) = proto.period_ms();
+                    let client_port = match proto {
+                        Proto::Bacnet => 47808,
+                        _ => rng.range(49152, 65535) as u16,
+                    };
+                    flows.push(Flow {
+                        client: if field { scada } else { workstation },
+                        server,
+                        client_port,
+                        server_port: proto.port(),
+                        client_next: rng.next_u32(),
+                        server_next: rng.next_u32(),
+                        queue: VecDeque::new(),
+                        phase: Phase::Idle,
+                        started_exchange_at: 0,
+                        app: App::Other(Box::new(Other {
+                            app: OtApp::new(proto, k as u32, &mut rng),
+                            period_ms: rng.range(lo, hi),
+                        })),
+                        close_len: 0,
+                        fillers: Vec::new(),
+                        udp: proto.udp(),
+                    });
+                    info.other_sessions += 1;
+                }
             }
         }
         let mut heap = BinaryHeap::with_capacity(flows.len());
@@ -741,7 +903,7 @@ impl Generator {
             } else {
                 flow.plan_step(t, &mut self.rng, None)
             };
-            let extra_reserve = if opening {
+            let extra_reserve = if opening && !flow.udp {
                 u64::from(flow.min_close()) + 1
             } else {
                 0
@@ -789,10 +951,23 @@ impl Generator {
         let budget = self.target - self.emitted - self.queued;
         debug_assert!(budget >= self.reserve);
         let open: Vec<usize> = (0..self.flows.len())
-            .filter(|&i| self.flows[i].phase == Phase::Open)
+            .filter(|&i| self.flows[i].phase == Phase::Open && !self.flows[i].udp)
+            .collect();
+        let open_udp: Vec<usize> = (0..self.flows.len())
+            .filter(|&i| self.flows[i].phase == Phase::Open && self.flows[i].udp)
             .collect();
         if open.is_empty() {
+            // Only UDP conversations: they need no teardown, so single
+            // datagrams spend the budget.
+            if !open_udp.is_empty() {
+                for n in 0..(budget - self.reserve) as usize {
+                    self.flows[open_udp[n % open_udp.len()]].fillers.push(1);
+                }
+            }
             return;
+        }
+        for &i in &open_udp {
+            self.flows[i].phase = Phase::Done;
         }
         for &i in &open {
             self.flows[i].close_len = self.flows[i].min_close() + 1;
@@ -838,6 +1013,25 @@ impl Generator {
         let (src_mac, src_ip, ip_id, ttl, window) =
             (src.mac, src.ip, src.ip_id, src.ttl, src.window);
         let dst = &self.hosts[dst_host];
+        if flow.udp {
+            build_udp_frame(
+                &mut self.frame,
+                Addr {
+                    mac: src_mac,
+                    ip: src_ip,
+                    port: src_port,
+                },
+                Addr {
+                    mac: dst.mac,
+                    ip: dst.ip,
+                    port: dst_port,
+                },
+                ip_id,
+                ttl,
+                &p.payload,
+            );
+            return;
+        }
         build_tcp_frame(
             &mut self.frame,
             &Segment {

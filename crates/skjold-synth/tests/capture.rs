@@ -203,8 +203,8 @@ fn hosts_use_real_vendor_ouis_and_distinct_addresses() {
 #[test]
 fn bad_configurations_are_rejected() {
     assert!(matches!(
-        "modbus,bacnet".parse::<Mix>(),
-        Err(SynthError::UnknownProtocol(p)) if p == "bacnet"
+        "modbus,profinet".parse::<Mix>(),
+        Err(SynthError::UnknownProtocol(p)) if p == "profinet"
     ));
     assert!(matches!(",".parse::<Mix>(), Err(SynthError::EmptyMix)));
     let zero = Config {
