@@ -4,6 +4,7 @@
 
 mod model_cmd;
 mod report;
+mod scan_cmd;
 mod watch_cmd;
 
 use clap::{Parser, Subcommand};
@@ -30,6 +31,10 @@ enum Command {
     ///
     /// Example: skjold model check plant.yaml --format html --out report.html --fail-on high
     Model(model_cmd::ModelCommand),
+    /// Active, read-only audit of IoT/OT devices against ETSI EN 303 645 and IEC 62443-3-3.
+    ///
+    /// Example: skjold scan 127.0.1.0/24 --udp --format html --out scan.html --fail-on high
+    Scan(scan_cmd::ScanArgs),
 }
 
 /// An error that maps to exit code 2 (bad usage or unreadable input).
@@ -56,6 +61,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Watch(args) => watch_cmd::run(&args),
         Command::Model(cmd) => model_cmd::run(cmd).map(|c| u8::try_from(c).unwrap_or(3)),
+        Command::Scan(args) => scan_cmd::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
