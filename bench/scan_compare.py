@@ -22,8 +22,8 @@ KEYS = {
     "s7": ["order_number", "module_name", "serial"],
     "enip": ["product_name"],
     "bacnet": ["vendor_name", "model_name", "object_name"],
-    "dnp3": [],
-    "iec104": [],
+    "dnp3": ["link_address"],
+    "iec104": ["testfr"],
     "opcua": ["application_name", "application_uri"],
     "mqtt": ["version"],
     "coap": ["well_known_core"],
@@ -39,6 +39,10 @@ def candidates(proto, expected):
     out = []
     for k in KEYS.get(proto, []):
         v = expected.get(k, "")
+        # Short values ("10", "con") are compared as whole JSON values, not substrings.
+        if proto in ("dnp3", "iec104") and v:
+            out.append(json.dumps(v) if proto == "dnp3" else '"testfr_con": true')
+            continue
         if len(v) >= 4:
             out.append(v)
             if proto == "ssh" and v.startswith("SSH-2.0-"):
@@ -50,8 +54,13 @@ def candidates(proto, expected):
                 out.append(v.split(" FTP server")[0])
             if proto in ("http", "https") and "/" in v:
                 out.append(v.split("/")[0])
+            if proto == "mqtt" and " version " in v:
+                out.append(v.split(" version ")[1])
             if proto == "coap":
                 out.append(v.split(",")[0])
+                first = v.split(",")[0]
+                if first.startswith("<") and ">" in first:
+                    out.append(first[1 : first.index(">")])
     return out
 
 
@@ -133,11 +142,20 @@ def main():
 
     def seen(run, addr, port, transports):
         if run == "skjold-scan":
+            # Only the service object of that port and transport, and only when Skjold
+            # identified it (no fall-back to the whole host: another service's banner must
+            # not count).
             host = find_host(skjold, addr)
             if host is None:
                 return ""
-            sub = find_port(host, port)
-            return json.dumps(sub if sub is not None else host)
+            subs = [
+                x
+                for x in host.get("services", [])
+                if x.get("port") == port
+                and x.get("transport") in transports
+                and x.get("status") == "identified"
+            ]
+            return "\n".join(json.dumps(x) for x in subs)
         t = runs[run]
         return "\n".join(t.get((addr, port, tr), "") for tr in transports)
 
