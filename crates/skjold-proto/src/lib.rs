@@ -41,10 +41,10 @@ pub mod iec104;
 pub mod modbus;
 pub mod mqtt;
 pub mod opcua;
+mod reader;
 pub mod remote;
 pub mod s7comm;
 pub mod tls;
-mod reader;
 
 /// Why a parser did not return a unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
