@@ -23,6 +23,9 @@ pub struct IdentityField {
     pub value: String,
     /// The protocol it came from (`modbus`, ...).
     pub source: &'static str,
+    /// Number of the packet that revealed it: the earliest value is kept, also when worker
+    /// threads' books are merged (so the inventory does not depend on `--threads`).
+    pub pcap_cnt: u64,
 }
 
 /// One device.
@@ -78,7 +81,16 @@ impl Asset {
         self.roles.extend(other.roles);
         self.protocols.extend(other.protocols);
         for (k, v) in other.identity {
-            self.identity.entry(k).or_insert(v);
+            match self.identity.entry(k) {
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    e.insert(v);
+                }
+                std::collections::btree_map::Entry::Occupied(mut e) => {
+                    if v.pcap_cnt < e.get().pcap_cnt {
+                        e.insert(v);
+                    }
+                }
+            }
         }
         self.first_seen = self.first_seen.min(other.first_seen);
         self.last_seen = self.last_seen.max(other.last_seen);
@@ -150,7 +162,7 @@ impl AssetBook {
         }
     }
 
-    /// An identity field of `p`, as revealed by `source`. The first value seen is kept.
+    /// An identity field of `p`, as revealed by `source`. The first value seen (lowest `pcap_cnt`) is kept.
     pub(crate) fn identity(
         &mut self,
         p: &Peer,
@@ -158,6 +170,7 @@ impl AssetBook {
         field: &'static str,
         value: &str,
         source: &'static str,
+        pcap_cnt: u64,
     ) {
         let value = value.trim_matches(|c: char| c.is_whitespace() || c == '\0');
         if value.is_empty() {
@@ -168,10 +181,21 @@ impl AssetBook {
             end -= 1;
         }
         if let Some(x) = self.entry(p, ts) {
-            x.identity.entry(field).or_insert_with(|| IdentityField {
+            let f = IdentityField {
                 value: value[..end].to_owned(),
                 source,
-            });
+                pcap_cnt,
+            };
+            match x.identity.entry(field) {
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    e.insert(f);
+                }
+                std::collections::btree_map::Entry::Occupied(mut e) => {
+                    if pcap_cnt < e.get().pcap_cnt {
+                        e.insert(f);
+                    }
+                }
+            }
         }
     }
 

@@ -250,6 +250,15 @@ enum Entry {
         orig_len: u32,
     },
     Decoded(PktHeader),
+    /// The capture clock fired at this frame (see `Worker::clock`).
+    Tick {
+        pcap_cnt: u64,
+        ts: u64,
+    },
+    /// End of input at this packet number: events logged when the flows are closed carry it.
+    End {
+        pcap_cnt: u64,
+    },
 }
 
 /// A batch for one worker thread: entries and their bytes.
@@ -338,6 +347,10 @@ impl Pool {
                                 r.frame(&p, *pcap_cnt, &mut |h, pl| w.packet(h, pl));
                             }
                             Entry::Decoded(h) => w.packet(h, bytes),
+                            Entry::Tick { pcap_cnt, ts } => {
+                                w.clock(*ts, *pcap_cnt);
+                            }
+                            Entry::End { pcap_cnt } => w.out.pcap_cnt = *pcap_cnt,
                         }
                     }
                     b.clear();
@@ -373,6 +386,18 @@ impl Pool {
 
     /// Route one frame; fragments go through `frag_reader` on this thread.
     fn dispatch(&mut self, p: &Packet<'_>, pcap_cnt: u64, frag_reader: &mut Reader) {
+        if self.local.clock(p.ts_micros, pcap_cnt) {
+            for i in 0..self.tx.len() {
+                self.send(
+                    i,
+                    Entry::Tick {
+                        pcap_cnt,
+                        ts: p.ts_micros,
+                    },
+                    &[],
+                );
+            }
+        }
         let raw = Entry::Raw {
             pcap_cnt,
             ts: p.ts_micros,
@@ -408,13 +433,17 @@ impl Pool {
     }
 
     /// Drain the remote workers; returns theirs and the local worker.
-    fn finish(mut self) -> (Vec<(Reader, Worker)>, Worker) {
+    fn finish(mut self, pcap_cnt: u64) -> (Vec<(Reader, Worker)>, Worker) {
+        for i in 0..self.tx.len() {
+            self.send(i, Entry::End { pcap_cnt }, &[]);
+        }
         for (i, b) in self.cur.drain(..).enumerate() {
             if !b.entries.is_empty() {
                 let _ = self.tx[i].send(b);
             }
         }
         self.tx.clear();
+        self.local.out.pcap_cnt = pcap_cnt;
         self.local.finish();
         let remote = self
             .handles
@@ -472,6 +501,7 @@ pub fn run_files(
             let summary = f.for_each(|item, pos| {
                 if let Item::Packet(p) = item {
                     pcap_cnt += 1;
+                    w.clock(p.ts_micros, pcap_cnt);
                     reader.frame(&p, pcap_cnt, &mut |h, pl| w.packet(h, pl));
                 }
                 tick += 1;
@@ -483,6 +513,7 @@ pub fn run_files(
             done_before += size;
             note_damage(&mut reader.stats, &mut damage, summary, progress);
         }
+        w.out.pcap_cnt = pcap_cnt;
         w.finish();
         workers = vec![w];
     } else {
@@ -503,7 +534,7 @@ pub fn run_files(
             done_before += size;
             note_damage(&mut reader.stats, &mut damage, summary, progress);
         }
-        let (pairs, local) = pool.finish();
+        let (pairs, local) = pool.finish(pcap_cnt);
         workers = Vec::with_capacity(pairs.len() + 1);
         workers.push(local);
         for (r, w) in pairs {
@@ -594,6 +625,7 @@ pub fn run_bytes(bytes: Vec<u8>, log: LogMask) -> Result<(Stats, usize), WatchEr
     let summary = f.for_each(|item, _| {
         if let Item::Packet(p) = item {
             pcap_cnt += 1;
+            w.clock(p.ts_micros, pcap_cnt);
             reader.frame(&p, pcap_cnt, &mut |h, pl| w.packet(h, pl));
         }
         ControlFlow::Continue(())
@@ -691,6 +723,7 @@ pub fn run_live(
     cap.for_each(|item| {
         if let Item::Packet(p) = item {
             pcap_cnt += 1;
+            w.clock(p.ts_micros, pcap_cnt);
             reader.frame(&p, pcap_cnt, &mut |h, pl| w.packet(h, pl));
         }
         if last_flush.elapsed() >= Duration::from_secs(1) {
@@ -709,6 +742,7 @@ pub fn run_live(
     if let Some(e) = io_err {
         return Err(e);
     }
+    w.out.pcap_cnt = pcap_cnt;
     w.finish();
     let mut workers = vec![w];
     finish(cfg, &sink, reader, &mut workers, started, Vec::new())

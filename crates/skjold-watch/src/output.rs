@@ -305,8 +305,14 @@ impl Output {
             Endpoint::Client => &flow.client,
             Endpoint::Server => &flow.server,
         };
-        self.assets
-            .identity(p, flow.first_seen, field, value, proto.name());
+        self.assets.identity(
+            p,
+            flow.first_seen,
+            field,
+            value,
+            proto.name(),
+            self.pcap_cnt,
+        );
     }
 
     /// Count one PDU of `proto`.

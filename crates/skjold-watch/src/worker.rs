@@ -147,9 +147,6 @@ impl Worker {
             L4Header::Udp { sport, dport } => (sport, dport, IPPROTO_UDP),
         };
         self.out.pcap_cnt = h.pcap_cnt;
-        if h.ts >= self.next_expire {
-            self.expire(h.ts);
-        }
         let (key, src_lo) = FlowKey::new(h.src, sport, h.dst, dport, proto, h.vlan);
         // A new SYN on a closed flow starts a new connection.
         let syn_only = matches!(h.l4, L4Header::Tcp { flags, .. } if flags.has(TcpFlags::SYN) && !flags.has(TcpFlags::ACK));
@@ -252,6 +249,20 @@ impl Worker {
                 self.out.assets.role(&st.meta.server, first, p.name(), sr);
             }
         }
+    }
+
+    /// The capture clock, called for every frame in capture order before the frame is
+    /// processed: every `EXPIRE_EVERY` of capture time, idle flows are expired. The engine calls
+    /// it on one worker for every frame and forwards the ticks that fire to the other workers at
+    /// the same place in their input, so flows expire at the same points (and get the same
+    /// `flow_id`s) whatever the number of threads. Returns whether the tick fired.
+    pub(crate) fn clock(&mut self, ts: u64, pcap_cnt: u64) -> bool {
+        if ts < self.next_expire {
+            return false;
+        }
+        self.out.pcap_cnt = pcap_cnt;
+        self.expire(ts);
+        true
     }
 
     fn expire(&mut self, now: u64) {

@@ -267,6 +267,55 @@ fn two_threads_give_the_same_output_as_one_apart_from_order() {
     assert_eq!(s1, s2);
 }
 
+/// Regression: workers used to expire idle flows on their own packets' clock, so with
+/// `--threads N` a flow idle past its timeout could survive on a quiet worker (another
+/// `flow_id`), end-of-input events carried the worker's last packet number, and identity
+/// fields kept whichever worker's book was merged first. A 23-minute synthetic plant with every
+/// protocol (UDP flows expire after 120 s) must give the same output with 1, 2 and 3 threads.
+#[test]
+fn one_two_and_three_threads_agree_on_a_mixed_plant_with_idle_flow_expiry() {
+    let dir = tempfile::tempdir().unwrap();
+    let pcap = dir.path().join("mixed.pcap");
+    let cfg = skjold_synth::Config {
+        packets: 200_000,
+        devices: 40,
+        seed: 7,
+        mix: skjold_synth::Mix::all(),
+    };
+    let f = std::io::BufWriter::new(std::fs::File::create(&pcap).unwrap());
+    let s = skjold_synth::write_pcap(&cfg, f).unwrap();
+    assert!(
+        s.last_us - s.first_us > 600_000_000,
+        "capture spans the UDP idle timeout"
+    );
+    let outs: Vec<_> = (1..=3)
+        .map(|t| {
+            let o = dir.path().join(format!("t{t}"));
+            let n = t.to_string();
+            assert_eq!(
+                watch(std::slice::from_ref(&pcap), &o, &["--threads", &n])
+                    .status
+                    .code(),
+                Some(0)
+            );
+            o
+        })
+        .collect();
+    let eve1 = sorted_lines(&outs[0].join("eve.json"));
+    assert!(eve1.len() > 10_000);
+    for o in &outs[1..] {
+        assert!(
+            sorted_lines(&o.join("eve.json")) == eve1,
+            "{} differs",
+            o.display()
+        );
+        assert_eq!(
+            std::fs::read(outs[0].join("assets.json")).unwrap(),
+            std::fs::read(o.join("assets.json")).unwrap()
+        );
+    }
+}
+
 #[test]
 fn log_none_keeps_assets_and_summary_but_no_protocol_events() {
     let dir = tempfile::tempdir().unwrap();
