@@ -3,48 +3,9 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// Severity of a finding (SPEC §7), ordered from `Info` to `Critical`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    /// Informational.
-    Info,
-    /// Low.
-    Low,
-    /// Medium.
-    Medium,
-    /// High.
-    High,
-    /// Critical.
-    Critical,
-}
-
-impl Severity {
-    /// All severities from the highest.
-    pub const DESC: [Severity; 5] = [
-        Severity::Critical,
-        Severity::High,
-        Severity::Medium,
-        Severity::Low,
-        Severity::Info,
-    ];
-
-    /// Lower-case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Info => "info",
-            Self::Low => "low",
-            Self::Medium => "medium",
-            Self::High => "high",
-            Self::Critical => "critical",
-        }
-    }
-
-    /// Parses a lower-case name.
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::DESC.into_iter().find(|x| x.as_str() == s)
-    }
-}
+/// Severity of a finding (SPEC §7): the one type shared with `skjold model`, so `--fail-on`
+/// and the reports order and name severities the same way in both commands.
+pub use skjold_model::Severity;
 
 /// Transport of a service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
