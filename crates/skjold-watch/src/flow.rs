@@ -21,6 +21,14 @@ impl L4 {
             L4::Udp => "UDP",
         }
     }
+
+    /// Lower-case name (`tcp`, `udp`), the protocol of a flow whose application is unknown.
+    pub fn transport_name(self) -> &'static str {
+        match self {
+            L4::Tcp => "tcp",
+            L4::Udp => "udp",
+        }
+    }
 }
 
 /// One end of a flow.

@@ -4,7 +4,9 @@
 
 use crate::app::{AppProto, Dir, Endpoint};
 use crate::assets::AssetBook;
-use crate::flow::{FlowMeta, Peer};
+use crate::flow::{FlowMeta, Peer, L4};
+use skjold_detect::obs::{FlowRef, Host};
+use skjold_detect::{Obs, What};
 use crate::json::JsonWriter;
 use skjold_net::Ts;
 use std::collections::BTreeMap;
@@ -124,6 +126,10 @@ pub struct Output {
     pub(crate) pcap_cnt: u64,
     /// PDUs per protocol not yet folded into `stats.pdus` (an array: counted per PDU).
     pdu_counts: [u64; AppProto::ALL.len()],
+    /// Whether observations are collected for detection.
+    pub(crate) detect: bool,
+    /// Observations not yet handed to the detector.
+    pub(crate) obs: Vec<Obs>,
 }
 
 impl std::fmt::Debug for Output {
@@ -146,13 +152,17 @@ impl Output {
             assets: AssetBook::default(),
             pcap_cnt: 0,
             pdu_counts: [0; AppProto::ALL.len()],
+            detect: false,
+            obs: Vec::new(),
         }
     }
 
     /// An in-memory output logging everything, for unit tests.
     #[cfg(test)]
     pub(crate) fn for_tests() -> Output {
-        Output::new(LogMask::all(), None)
+        let mut o = Output::new(LogMask::all(), None);
+        o.detect = true;
+        o
     }
 
     /// The EVE lines kept in memory, parsed (unit tests).
@@ -272,6 +282,10 @@ impl Output {
         key.push('.');
         key.push_str(kind);
         self.stats.error(&key);
+        if self.detect {
+            let layer = if proto.is_some() { "app" } else { "stream" };
+            self.observe(ts, flow, from, proto, What::Anomaly { layer, kind });
+        }
         if !logged {
             return;
         }
@@ -313,6 +327,37 @@ impl Output {
             proto.name(),
             self.pcap_cnt,
         );
+    }
+
+    /// Queue an observation for detection (callers check `self.detect` first, to skip building
+    /// it when detection is off).
+    pub(crate) fn observe(
+        &mut self,
+        ts: Ts,
+        flow: &FlowMeta,
+        from: Dir,
+        proto: Option<AppProto>,
+        what: What,
+    ) {
+        let host = |p: &Peer| Host {
+            ip: p.ip,
+            port: p.port,
+            mac: p.mac,
+        };
+        let proto = proto.map_or(flow.l4.transport_name(), AppProto::name);
+        self.obs.push(Obs {
+            ts: ts.0,
+            pcap_cnt: self.pcap_cnt,
+            flow: Some(FlowRef {
+                flow_id: flow.flow_id,
+                client: host(&flow.client),
+                server: host(&flow.server),
+                tcp: flow.l4 == L4::Tcp,
+                proto,
+                from_client: from == Dir::ToServer,
+            }),
+            what,
+        });
     }
 
     /// Count one PDU of `proto`.

@@ -9,6 +9,7 @@ use skjold_net::decode::{TcpFlags, IPPROTO_TCP, IPPROTO_UDP};
 use skjold_net::flow::{FlowKey, FlowTable};
 use skjold_net::tcp::{self, Chunk, Stream};
 use skjold_net::Ts;
+use skjold_detect::What;
 use skjold_proto::Probe;
 use std::net::IpAddr;
 
@@ -177,6 +178,15 @@ impl Worker {
         );
         if inserted {
             self.out.stats.flows += 1;
+            if self.out.detect {
+                let dir = if src_lo == entry.val.client_is_lo {
+                    Dir::ToServer
+                } else {
+                    Dir::ToClient
+                };
+                self.out
+                    .observe(Ts(h.ts), &entry.val.meta, dir, None, What::FlowStart);
+            }
         }
         entry.last_seen = h.ts;
         let st = &mut entry.val;
@@ -457,6 +467,7 @@ fn feed(app: &mut App, meta: &FlowMeta, out: &mut Output, ts: Ts, dir: Dir, c: C
             Decision::NeedMore => start(app, by_port, l4),
             Decision::Proto(p) => start(app, p, l4),
         }
+        detected(app, meta, out, ts, dir);
         if matches!(app, App::Unknown) {
             return data.len();
         }
@@ -513,6 +524,13 @@ fn decide(by_port: Option<AppProto>, dir: Dir, l4: L4, data: &[u8]) -> Decision 
     }
 }
 
+/// Tell detection which protocol a flow speaks, once it is known.
+fn detected(app: &App, meta: &FlowMeta, out: &mut Output, ts: Ts, dir: Dir) {
+    if let (true, Some(p)) = (out.detect, app.proto()) {
+        out.observe(ts, meta, dir, Some(p), What::AppDetected);
+    }
+}
+
 fn start(app: &mut App, p: Option<AppProto>, l4: L4) {
     *app = match p {
         Some(proto) => App::Active {
@@ -533,6 +551,7 @@ fn datagram(app: &mut App, meta: &FlowMeta, out: &mut Output, ts: Ts, dir: Dir, 
             Decision::NeedMore => by_port,
         };
         start(app, p, L4::Udp);
+        detected(app, meta, out, ts, dir);
     }
     if let Some((state, proto)) = app.state() {
         let mut ctx = AppCtx {

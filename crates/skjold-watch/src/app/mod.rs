@@ -217,6 +217,21 @@ impl AppCtx<'_> {
         self.out.identity(self.flow, who, field, value, self.proto);
     }
 
+    /// Whether detection is on: states build observations only then.
+    pub(crate) fn detecting(&self) -> bool {
+        self.out.detect
+    }
+
+    /// Report an observation to detection (SPEC §3 alerts; `skjold-detect::obs`). `from` is
+    /// the direction of the PDU, or of the request for a transaction. Call only when
+    /// [`AppCtx::detecting`] is true (building an observation costs an allocation or two).
+    pub(crate) fn observe(&mut self, from: Dir, what: skjold_detect::What) {
+        if self.out.detect {
+            self.out
+                .observe(self.ts, self.flow, from, Some(self.proto), what);
+        }
+    }
+
     /// Count one parsed PDU of this protocol (for statistics).
     pub(crate) fn count_pdu(&mut self) {
         self.out.count_pdu(self.proto);

@@ -1,0 +1,81 @@
+//! Built-in detections, one file each. A file's `//!` paragraph is its user documentation: what
+//! it detects, why it matters, an example, references. Each file declares its [`Meta`] (id,
+//! severity, ATT&CK for ICS techniques, ETSI EN 303 645 and IEC 62443 references) and one type
+//! implementing [`Detection`].
+//!
+//! Detections marked `needs_baseline` run only with `--baseline`; the others run whenever
+//! detection is on (also while learning).
+
+use crate::alert::Meta;
+use crate::baseline::Baseline;
+use crate::dedup::Dedup;
+use crate::obs::Obs;
+use serde_json::{Map, Value};
+
+/// A built-in detection.
+pub(crate) trait Detection: Send {
+    /// Its fixed description.
+    fn meta(&self) -> &'static Meta;
+    /// Whether it compares traffic with a learned baseline (runs only with `--baseline`).
+    fn needs_baseline(&self) -> bool {
+        false
+    }
+    /// Look at one observation; report through `cx`.
+    fn check(&mut self, obs: &Obs, cx: &mut Cx<'_>);
+}
+
+/// What a detection may use while checking an observation.
+pub(crate) struct Cx<'a> {
+    /// The baseline, with `--baseline`.
+    pub(crate) baseline: Option<&'a Baseline>,
+    /// Deduplicating alert sink.
+    pub(crate) dedup: &'a mut Dedup,
+    /// Counters of detection limits hit (`summary.json` `errors`, as `detect.<name>`).
+    pub(crate) limits: &'a mut rustc_hash::FxHashMap<&'static str, u64>,
+}
+
+impl Cx<'_> {
+    /// Report one occurrence of `meta`'s cause `key` at `obs`. Within a window, occurrences of
+    /// the same `(sid, key)` are counted into one alert; `describe` (message and evidence) runs
+    /// only for the first.
+    pub(crate) fn alert(
+        &mut self,
+        meta: &'static Meta,
+        key: u64,
+        obs: &Obs,
+        describe: impl FnOnce() -> (String, Map<String, Value>),
+    ) {
+        self.dedup.hit(meta, key, obs, describe);
+    }
+
+    /// Count a detection limit hit (a bounded table was full).
+    pub(crate) fn limit(&mut self, what: &'static str) {
+        *self.limits.entry(what).or_default() += 1;
+    }
+}
+
+/// Hash of a dedup cause, from anything hashable.
+pub(crate) fn key<T: std::hash::Hash>(t: &T) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault};
+    BuildHasherDefault::<rustc_hash::FxHasher>::default().hash_one(t)
+}
+
+/// Evidence map builder.
+pub(crate) fn ev<const N: usize>(fields: [(&str, Value); N]) -> Map<String, Value> {
+    fields
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect()
+}
+
+/// Every built-in detection, fresh.
+pub(crate) fn all() -> Vec<Box<dyn Detection>> {
+    vec![
+        // Registered by the files of this directory; see `BUILTINS` for the list.
+    ]
+}
+
+/// Metadata of every built-in detection (for `--list-detections` and the docs test).
+pub fn catalogue() -> Vec<&'static Meta> {
+    all().iter().map(|d| d.meta()).collect()
+}

@@ -1,0 +1,147 @@
+//! The detector: observations in (in capture order), alerts out.
+
+use crate::alert::Alert;
+use crate::baseline::Baseline;
+use crate::builtin::{self, Cx, Detection};
+use crate::dedup::Dedup;
+use crate::learn::Learner;
+use crate::obs::Obs;
+use crate::rules::RuleSet;
+use rustc_hash::FxHashMap;
+
+/// What detection does in a run.
+#[derive(Clone, Debug, Default)]
+pub struct DetectConfig {
+    /// Compare with this baseline (`--baseline`).
+    pub baseline: Option<Baseline>,
+    /// Learn a baseline (`--learn`).
+    pub learn: bool,
+    /// Learn for this long (capture time, µs) from the first observation, then detect with
+    /// what was learned (`--learn-for`).
+    pub learn_for_us: Option<u64>,
+    /// User rules (`--rules`).
+    pub rules: Vec<RuleSet>,
+    /// Deduplication window (µs of capture time).
+    pub window_us: u64,
+}
+
+/// The detector.
+pub struct Detector {
+    builtins: Vec<Box<dyn Detection>>,
+    baseline: Option<Baseline>,
+    learner: Option<Learner>,
+    learn_until: Option<u64>,
+    learn_for_us: Option<u64>,
+    switched: Option<Baseline>,
+    rules: Vec<RuleSet>,
+    dedup: Dedup,
+    limits: FxHashMap<&'static str, u64>,
+    now: u64,
+}
+
+/// What a run of the detector produced besides its alerts.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// The learned baseline (`--learn`, or `--learn-for` when input ended while learning).
+    pub learned: Option<Baseline>,
+    /// Detection limits hit (`detect.<what>`).
+    pub limits: Vec<(String, u64)>,
+}
+
+impl std::fmt::Debug for Detector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Detector")
+            .field("builtins", &self.builtins.len())
+            .field("learning", &self.learner.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Detector {
+    /// A detector for `cfg`.
+    pub fn new(cfg: DetectConfig) -> Detector {
+        let learning = cfg.learn || cfg.learn_for_us.is_some();
+        Detector {
+            builtins: builtin::all(),
+            baseline: cfg.baseline,
+            learner: learning.then(Learner::default),
+            learn_until: None,
+            learn_for_us: cfg.learn_for_us,
+            switched: None,
+            rules: cfg.rules,
+            dedup: Dedup::new(cfg.window_us.max(1)),
+            limits: FxHashMap::default(),
+            now: 0,
+        }
+    }
+
+    /// Process a batch of observations. The batch is put in capture order first (by packet
+    /// number, then flow id: the order is the same whatever the number of worker threads that
+    /// produced it) and drained.
+    pub fn feed(&mut self, batch: &mut Vec<Obs>) {
+        batch.sort_by_key(|o| (o.pcap_cnt, o.flow.map_or(0, |f| f.flow_id)));
+        for o in batch.drain(..) {
+            self.one(&o);
+        }
+        self.dedup.advance(self.now);
+    }
+
+    fn one(&mut self, o: &Obs) {
+        self.now = self.now.max(o.ts);
+        if let Some(l) = &mut self.learner {
+            if let Some(span) = self.learn_for_us {
+                let until = *self.learn_until.get_or_insert(o.ts.saturating_add(span));
+                if o.ts >= until {
+                    let b = l.finish();
+                    self.baseline = Some(b.clone());
+                    self.switched = Some(b);
+                    self.learner = None;
+                }
+            }
+        }
+        if let Some(l) = &mut self.learner {
+            l.observe(o);
+        }
+        let learning = self.learner.is_some();
+        let mut cx = Cx {
+            baseline: if learning { None } else { self.baseline.as_ref() },
+            dedup: &mut self.dedup,
+            limits: &mut self.limits,
+        };
+        for d in &mut self.builtins {
+            if d.needs_baseline() && cx.baseline.is_none() {
+                continue;
+            }
+            d.check(o, &mut cx);
+        }
+        for r in &mut self.rules {
+            r.check(o, &mut self.dedup);
+        }
+    }
+
+    /// A baseline learned with `--learn-for` that detection has just switched to (once).
+    pub fn take_switched(&mut self) -> Option<Baseline> {
+        self.switched.take()
+    }
+
+    /// Alerts whose window has closed.
+    pub fn take_alerts(&mut self) -> Vec<Alert> {
+        self.dedup.take()
+    }
+
+    /// End of input: release every open alert; return them, the learned baseline and limits.
+    pub fn finish(&mut self) -> (Vec<Alert>, Outcome) {
+        self.dedup.flush();
+        let learned = self.learner.take().map(|l| l.finish());
+        let mut limits: Vec<(String, u64)> = self
+            .limits
+            .iter()
+            .map(|(k, v)| (format!("detect.{k}"), *v))
+            .collect();
+        if self.dedup.evicted > 0 {
+            limits.push(("detect.open_alerts".into(), self.dedup.evicted));
+        }
+        limits.sort();
+        (self.dedup.take(), Outcome { learned, limits })
+    }
+}
