@@ -87,7 +87,10 @@ impl Detector {
     }
 
     fn one(&mut self, o: &Obs) {
-        self.now = self.now.max(o.ts);
+        if o.ts > self.now {
+            self.now = o.ts;
+            self.dedup.advance(self.now);
+        }
         if let Some(l) = &mut self.learner {
             if let Some(span) = self.learn_for_us {
                 let until = *self.learn_until.get_or_insert(o.ts.saturating_add(span));

@@ -4,6 +4,9 @@
 //! second in live mode) it writes `eve.json`, `assets.json` and `summary.json` (SPEC §3).
 
 use crate::assets::{self, AssetBook};
+use crate::detect::{self, AlertLog, Detect, ObsMsg};
+use skjold_detect::obs::Arp as ArpObs;
+use skjold_detect::{DetectConfig, Obs, What};
 use crate::output::{EveSink, LogMask, Output, Stats};
 use crate::worker::{L4Header, PktHeader, Worker};
 use crossbeam_channel::{bounded, Receiver, Sender};
@@ -35,6 +38,10 @@ pub struct Config {
     pub max_flows: usize,
     /// TCP reassembly limits per direction.
     pub tcp: tcp::Limits,
+    /// Detection (`None`: off).
+    pub detect: Option<DetectConfig>,
+    /// Where a learned baseline is written (`--learn`, `--learn-for`).
+    pub learn_out: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -45,6 +52,8 @@ impl Default for Config {
             threads: 1,
             max_flows: 65_536,
             tcp: tcp::Limits::default(),
+            detect: None,
+            learn_out: None,
         }
     }
 }
@@ -97,6 +106,8 @@ pub struct RunResult {
     pub damage: Vec<Damage>,
     /// Capture time of the first and last packet (µs).
     pub span: Option<(u64, u64)>,
+    /// Alerts (detection on).
+    pub alerts: AlertLog,
 }
 
 /// Deliver the TCP or UDP packet in an IP payload; returns the IP protocol when it is neither
@@ -143,6 +154,10 @@ struct Reader {
     defrag: Defragmenter,
     stats: Stats,
     span: Option<(u64, u64)>,
+    /// Whether ARP observations are collected for detection.
+    detect: bool,
+    /// ARP observations not yet handed to the detector.
+    obs: Vec<Obs>,
 }
 
 impl Reader {
@@ -151,7 +166,15 @@ impl Reader {
             defrag: Defragmenter::default(),
             stats: Stats::default(),
             span: None,
+            detect: false,
+            obs: Vec::new(),
         }
+    }
+
+    fn detecting(detect: bool) -> Reader {
+        let mut r = Reader::new();
+        r.detect = detect;
+        r
     }
 
     /// Decode a frame and pass its transport packet to `deliver`.
@@ -178,7 +201,23 @@ impl Reader {
         };
         let ip = match d.net {
             Net::Ip(ip) => ip,
-            Net::Arp(_) => return self.other("arp"),
+            Net::Arp(a) => {
+                if self.detect {
+                    self.obs.push(Obs {
+                        ts: p.ts_micros,
+                        pcap_cnt,
+                        flow: None,
+                        what: What::Arp(ArpObs {
+                            op: a.op,
+                            sender_mac: a.sender_mac,
+                            sender_ip: a.sender_ip.into(),
+                            target_ip: a.target_ip.into(),
+                            gratuitous: a.sender_ip == a.target_ip,
+                        }),
+                    });
+                }
+                return self.other("arp");
+            }
             Net::Other(_) => return self.other("other"),
         };
         let mk = |l4| PktHeader {
@@ -259,6 +298,23 @@ enum Entry {
     End {
         pcap_cnt: u64,
     },
+    /// No packet: moves the worker's detection watermark to this packet number.
+    Mark {
+        pcap_cnt: u64,
+    },
+}
+
+impl Entry {
+    /// The packet number the entry belongs to.
+    fn pcap_cnt(&self) -> u64 {
+        match self {
+            Entry::Raw { pcap_cnt, .. }
+            | Entry::Tick { pcap_cnt, .. }
+            | Entry::End { pcap_cnt }
+            | Entry::Mark { pcap_cnt } => *pcap_cnt,
+            Entry::Decoded(h) => h.pcap_cnt,
+        }
+    }
 }
 
 /// A batch for one worker thread: entries and their bytes.
@@ -295,6 +351,10 @@ struct Pool {
     local: Worker,
     /// Flows (per mille of the hash space) processed by `local`.
     local_share: u64,
+    /// Observations to the detector thread (detection on).
+    det: Option<Sender<ObsMsg>>,
+    /// Frames dispatched since the local observations were last sent.
+    since_sent: u32,
 }
 
 /// How much of a worker's load the reader thread's own worker takes (reading the capture is
@@ -302,7 +362,8 @@ struct Pool {
 const LOCAL_WEIGHT: f64 = 0.5;
 
 impl Pool {
-    fn new(cfg: &Config, sink: &EveSink) -> Pool {
+    fn new(cfg: &Config, sink: &EveSink, det: Option<Sender<ObsMsg>>) -> Pool {
+        let detect = det.is_some();
         let remote = cfg.threads.saturating_sub(1).max(1);
         let share = LOCAL_WEIGHT / (remote as f64 + LOCAL_WEIGHT);
         let mut pool = Pool {
@@ -311,24 +372,28 @@ impl Pool {
             cur: vec![],
             handles: vec![],
             local: Worker::new(
-                Output::new(cfg.log, Some(sink.clone())),
+                Output::with_detect(cfg.log, Some(sink.clone()), detect),
                 (cfg.max_flows / cfg.threads).max(1),
                 cfg.tcp,
             ),
             local_share: (share * 1000.0).round() as u64,
+            det: det.clone(),
+            since_sent: 0,
         };
-        for _ in 0..remote {
+        for idx in 0..remote {
+            let det = det.clone();
             let (tx, rx) = bounded::<Batch>(8);
             let (btx, brx) = bounded::<Batch>(16);
             // --max-flows bounds the whole process: each worker keeps its share.
             let mut w = Worker::new(
-                Output::new(cfg.log, Some(sink.clone())),
+                Output::with_detect(cfg.log, Some(sink.clone()), detect),
                 (cfg.max_flows / cfg.threads).max(1),
                 cfg.tcp,
             );
-            let mut r = Reader::new();
+            let mut r = Reader::detecting(detect);
             pool.handles.push(std::thread::spawn(move || {
                 for mut b in rx {
+                    let last = b.entries.last().map_or(0, |(e, _, _)| e.pcap_cnt());
                     for (e, start, end) in &b.entries {
                         let bytes = &b.data[*start as usize..*end as usize];
                         match e {
@@ -351,12 +416,25 @@ impl Pool {
                                 w.clock(*ts, *pcap_cnt);
                             }
                             Entry::End { pcap_cnt } => w.out.pcap_cnt = *pcap_cnt,
+                            Entry::Mark { .. } => {}
                         }
                     }
                     b.clear();
                     let _ = btx.try_send(b);
+                    if let Some(d) = &det {
+                        // The next batch may still hold this packet number (a clock tick is
+                        // sent before its frame): everything below it is done.
+                        let mut v = std::mem::take(&mut w.out.obs);
+                        v.append(&mut r.obs);
+                        let _ = d.send((idx + 1, last.saturating_sub(1), v));
+                    }
                 }
                 w.finish();
+                if let Some(d) = &det {
+                    let mut v = std::mem::take(&mut w.out.obs);
+                    v.append(&mut r.obs);
+                    let _ = d.send((idx + 1, u64::MAX, v));
+                }
                 (r, w)
             }));
             pool.tx.push(tx);
@@ -432,8 +510,38 @@ impl Pool {
         }
     }
 
+    /// Send the local worker's and the reader's observations to the detector thread, every
+    /// 4,096 frames or when 512 are waiting (the watermark moves even without observations).
+    fn send_local_obs(&mut self, pcap_cnt: u64, reader: &mut Reader, force: bool) {
+        if self.det.is_none() {
+            return;
+        }
+        self.since_sent += 1;
+        let waiting = self.local.out.obs.len() + reader.obs.len();
+        let periodic = self.since_sent >= 4096;
+        if !(force || periodic || waiting >= 512) {
+            return;
+        }
+        self.since_sent = 0;
+        if periodic && !force {
+            // A remote worker given few frames would hold back the merge: every 4,096 frames
+            // each gets a mark and its partial batch.
+            for i in 0..self.tx.len() {
+                self.cur[i].push(Entry::Mark { pcap_cnt: pcap_cnt + 1 }, &[]);
+                let fresh = self.back[i].try_recv().unwrap_or_default();
+                let part = std::mem::replace(&mut self.cur[i], fresh);
+                let _ = self.tx[i].send(part);
+            }
+        }
+        let mut v = std::mem::take(&mut self.local.out.obs);
+        v.append(&mut reader.obs);
+        if let Some(d) = &self.det {
+            let _ = d.send((0, pcap_cnt, v));
+        }
+    }
+
     /// Drain the remote workers; returns theirs and the local worker.
-    fn finish(mut self, pcap_cnt: u64) -> (Vec<(Reader, Worker)>, Worker) {
+    fn finish(mut self, pcap_cnt: u64, reader: &mut Reader) -> (Vec<(Reader, Worker)>, Worker) {
         for i in 0..self.tx.len() {
             self.send(i, Entry::End { pcap_cnt }, &[]);
         }
@@ -445,6 +553,8 @@ impl Pool {
         self.tx.clear();
         self.local.out.pcap_cnt = pcap_cnt;
         self.local.finish();
+        self.send_local_obs(u64::MAX, reader, true);
+        self.det = None;
         let remote = self
             .handles
             .into_iter()
@@ -490,12 +600,16 @@ pub fn run_files(
     let mut readers: Vec<Reader> = Vec::new();
     let mut tick = 0u32;
     let mut pcap_cnt = 0u64;
+    let mut det = Detect::new(cfg.detect.as_ref(), cfg.learn_out.as_deref());
+    reader.detect = det.is_some();
+    let alerts;
     if cfg.threads <= 1 {
         let mut w = Worker::new(
-            Output::new(cfg.log, Some(sink.clone())),
+            Output::with_detect(cfg.log, Some(sink.clone()), det.is_some()),
             cfg.max_flows,
             cfg.tcp,
         );
+        let mut obs = Vec::new();
         for f in &mut files {
             let size = f.size();
             let summary = f.for_each(|item, pos| {
@@ -503,6 +617,11 @@ pub fn run_files(
                     pcap_cnt += 1;
                     w.clock(p.ts_micros, pcap_cnt);
                     reader.frame(&p, pcap_cnt, &mut |h, pl| w.packet(h, pl));
+                    if let Some(d) = &mut det {
+                        obs.append(&mut w.out.obs);
+                        obs.append(&mut reader.obs);
+                        d.pump(&mut obs, &mut w.out);
+                    }
                 }
                 tick += 1;
                 if tick % 65_536 == 0 {
@@ -515,15 +634,28 @@ pub fn run_files(
         }
         w.out.pcap_cnt = pcap_cnt;
         w.finish();
+        alerts = match det.take() {
+            Some(mut d) => {
+                obs.append(&mut w.out.obs);
+                d.pump(&mut obs, &mut w.out);
+                d.finish(&mut w.out)?
+            }
+            None => AlertLog::default(),
+        };
         workers = vec![w];
     } else {
-        let mut pool = Pool::new(cfg, &sink);
+        let remote = cfg.threads.saturating_sub(1).max(1);
+        let det_thread = det.take().map(|d| {
+            detect::spawn(d, Output::with_detect(cfg.log, Some(sink.clone()), true), remote + 1)
+        });
+        let mut pool = Pool::new(cfg, &sink, det_thread.as_ref().map(|(tx, _)| tx.clone()));
         for f in &mut files {
             let size = f.size();
             let summary = f.for_each(|item, pos| {
                 if let Item::Packet(p) = item {
                     pcap_cnt += 1;
                     pool.dispatch(&p, pcap_cnt, &mut reader);
+                    pool.send_local_obs(pcap_cnt, &mut reader, false);
                 }
                 tick += 1;
                 if tick % 65_536 == 0 {
@@ -534,19 +666,33 @@ pub fn run_files(
             done_before += size;
             note_damage(&mut reader.stats, &mut damage, summary, progress);
         }
-        let (pairs, local) = pool.finish(pcap_cnt);
-        workers = Vec::with_capacity(pairs.len() + 1);
+        let (pairs, local) = pool.finish(pcap_cnt, &mut reader);
+        workers = Vec::with_capacity(pairs.len() + 2);
         workers.push(local);
         for (r, w) in pairs {
             readers.push(r);
             workers.push(w);
         }
+        alerts = match det_thread {
+            Some((tx, h)) => {
+                drop(tx);
+                let (log, out) = h.join().map_err(|_| WatchError::Output {
+                    path: cfg.out_dir.join("eve.json"),
+                    source: std::io::Error::other("the detector thread panicked"),
+                })?;
+                let mut w = Worker::new(out, 1, cfg.tcp);
+                w.finish();
+                workers.push(w);
+                log?
+            }
+            None => AlertLog::default(),
+        };
     }
     progress.bytes(total, total);
     for r in readers {
         reader.absorb(r);
     }
-    let result = finish(cfg, &sink, reader, &mut workers, started, damage)?;
+    let result = finish(cfg, &sink, reader, &mut workers, started, damage, alerts)?;
     Ok(result)
 }
 
@@ -585,6 +731,7 @@ fn finish(
     workers: &mut [Worker],
     started: Instant,
     damage: Vec<Damage>,
+    alerts: AlertLog,
 ) -> Result<RunResult, WatchError> {
     let mut stats = reader.stats;
     let mut book = AssetBook::default();
@@ -609,6 +756,7 @@ fn finish(
         elapsed,
         damage,
         span: reader.span,
+        alerts,
     };
     write_snapshot(cfg, &result)?;
     Ok(result)
@@ -711,12 +859,14 @@ pub fn run_live(
     let mut cap = skjold_capture::LiveCapture::open(iface, filter)?;
     let started = Instant::now();
     let sink = open_eve(cfg)?;
-    let mut reader = Reader::new();
+    let mut det = Detect::new(cfg.detect.as_ref(), cfg.learn_out.as_deref());
+    let mut reader = Reader::detecting(det.is_some());
     let mut w = Worker::new(
-        Output::new(cfg.log, Some(sink.clone())),
+        Output::with_detect(cfg.log, Some(sink.clone()), det.is_some()),
         cfg.max_flows,
         cfg.tcp,
     );
+    let mut obs = Vec::new();
     let mut last_flush = Instant::now();
     let mut io_err = None;
     let mut pcap_cnt = 0;
@@ -725,6 +875,11 @@ pub fn run_live(
             pcap_cnt += 1;
             w.clock(p.ts_micros, pcap_cnt);
             reader.frame(&p, pcap_cnt, &mut |h, pl| w.packet(h, pl));
+            if let Some(d) = &mut det {
+                obs.append(&mut w.out.obs);
+                obs.append(&mut reader.obs);
+                d.pump(&mut obs, &mut w.out);
+            }
         }
         if last_flush.elapsed() >= Duration::from_secs(1) {
             last_flush = Instant::now();
@@ -744,8 +899,16 @@ pub fn run_live(
     }
     w.out.pcap_cnt = pcap_cnt;
     w.finish();
+    let alerts = match det {
+        Some(mut d) => {
+            obs.append(&mut w.out.obs);
+            d.pump(&mut obs, &mut w.out);
+            d.finish(&mut w.out)?
+        }
+        None => AlertLog::default(),
+    };
     let mut workers = vec![w];
-    finish(cfg, &sink, reader, &mut workers, started, Vec::new())
+    finish(cfg, &sink, reader, &mut workers, started, Vec::new(), alerts)
 }
 
 #[cfg(feature = "live")]
@@ -772,6 +935,7 @@ fn live_flush(
         elapsed: started.elapsed(),
         damage: Vec::new(),
         span: reader.span,
+        alerts: AlertLog::default(),
     };
     write_snapshot(cfg, &r)
 }

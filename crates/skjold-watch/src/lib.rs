@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod assets;
+mod detect;
 pub mod engine;
 pub mod flow;
 pub mod json;
@@ -14,5 +15,6 @@ mod worker;
 pub use app::AppProto;
 #[cfg(feature = "live")]
 pub use engine::run_live;
+pub use detect::AlertLog;
 pub use engine::{run_bytes, run_files, Config, NoProgress, Progress, RunResult, WatchError};
 pub use output::LogMask;

@@ -6,7 +6,7 @@ use crate::app::{AppProto, Dir, Endpoint};
 use crate::assets::AssetBook;
 use crate::flow::{FlowMeta, Peer, L4};
 use skjold_detect::obs::{FlowRef, Host};
-use skjold_detect::{Obs, What};
+use skjold_detect::{Alert, Obs, What};
 use crate::json::JsonWriter;
 use skjold_net::Ts;
 use std::collections::BTreeMap;
@@ -155,6 +155,13 @@ impl Output {
             detect: false,
             obs: Vec::new(),
         }
+    }
+
+    /// An output that also collects observations for detection when `detect`.
+    pub fn with_detect(mask: LogMask, sink: Option<EveSink>, detect: bool) -> Output {
+        let mut o = Output::new(mask, sink);
+        o.detect = detect;
+        o
     }
 
     /// An in-memory output logging everything, for unit tests.
@@ -327,6 +334,52 @@ impl Output {
             proto.name(),
             self.pcap_cnt,
         );
+    }
+
+    /// Write one alert (SPEC §3): the EVE header of the alert's flow (for ARP alerts, which have
+    /// none: `flow_id` 0, ports 0, `proto` `ARP`), then the `alert` object.
+    pub(crate) fn alert(&mut self, a: &Alert) {
+        let w = &mut self.w;
+        w.start_line();
+        w.set_ts("timestamp", Ts(a.ts));
+        match &a.flow {
+            Some(f) => {
+                let (src, dst) = (f.src(), f.dst());
+                w.set_uint("flow_id", f.flow_id);
+                if a.pcap_cnt > 0 {
+                    w.set_uint("pcap_cnt", a.pcap_cnt);
+                }
+                w.set_str("event_type", "alert");
+                w.set_ip("src_ip", src.ip);
+                w.set_uint("src_port", u64::from(src.port));
+                w.set_ip("dest_ip", dst.ip);
+                w.set_uint("dest_port", u64::from(dst.port));
+                w.set_str("proto", if f.tcp { "TCP" } else { "UDP" });
+                if f.proto != "tcp" && f.proto != "udp" {
+                    w.set_str("app_proto", f.proto);
+                }
+            }
+            None => {
+                w.set_uint("flow_id", 0);
+                if a.pcap_cnt > 0 {
+                    w.set_uint("pcap_cnt", a.pcap_cnt);
+                }
+                w.set_str("event_type", "alert");
+                if let Some(ip) = a.src_ip {
+                    w.set_ip("src_ip", ip);
+                }
+                w.set_uint("src_port", 0);
+                if let Some(ip) = a.dest_ip {
+                    w.set_ip("dest_ip", ip);
+                }
+                w.set_uint("dest_port", 0);
+                w.set_str("proto", "ARP");
+            }
+        }
+        let body = serde_json::to_vec(&a.eve_object()).unwrap_or_else(|_| b"{}".to_vec());
+        w.set_raw("alert", &body);
+        self.stats.alerts += 1;
+        self.finish_line();
     }
 
     /// Queue an observation for detection (callers check `self.detect` first, to skip building

@@ -95,7 +95,7 @@ pub(crate) fn print_summary(r: &RunResult, out: &Path) {
     if shown.len() > 10 {
         let _ = writeln!(o, "  ... {} more in assets.json", shown.len() - 10);
     }
-    let _ = writeln!(o, "\nAlerts: {}", s.alerts);
+    alert_lines(&mut o, r);
     let errs: Vec<_> = s.errors.iter().filter(|(_, v)| **v > 0).collect();
     if !errs.is_empty() {
         let _ = writeln!(o, "\nErrors and limits");
@@ -110,6 +110,48 @@ pub(crate) fn print_summary(r: &RunResult, out: &Path) {
         out.join("eve.json").display()
     );
     eprint!("{o}");
+}
+
+/// One plain-language line per alert, most severe first (at most 40; all are in eve.json).
+fn alert_lines(o: &mut String, r: &RunResult) {
+    let log = &r.alerts;
+    let _ = writeln!(
+        o,
+        "\nAlerts: {} (high {}, medium {}, low {})",
+        r.stats.alerts, log.by_severity[0], log.by_severity[1], log.by_severity[2]
+    );
+    let mut shown: Vec<_> = log.alerts.iter().collect();
+    shown.sort_by_key(|a| (a.meta.severity, a.ts));
+    for a in shown.iter().take(40) {
+        let level = match a.meta.severity {
+            1 => "HIGH",
+            2 => "MED ",
+            _ => "LOW ",
+        };
+        let times = if a.count > 1 {
+            format!(" (x{})", a.count)
+        } else {
+            String::new()
+        };
+        let ts = skjold_net_ts(a.ts);
+        let _ = writeln!(
+            o,
+            "  {level} {} [{}] {}{times}",
+            ts.get(11..19).unwrap_or(&ts),
+            a.meta.mitre.first().copied().unwrap_or(a.meta.name),
+            a.message
+        );
+    }
+    if log.total as usize > shown.len().min(40) {
+        let _ = writeln!(
+            o,
+            "  ... {} more in eve.json",
+            log.total as usize - shown.len().min(40)
+        );
+    }
+    if let Some(p) = &log.baseline_written {
+        let _ = writeln!(o, "Baseline written to {} (review it, then --baseline)", p.display());
+    }
 }
 
 fn skjold_net_ts(micros: u64) -> String {

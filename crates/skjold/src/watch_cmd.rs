@@ -4,6 +4,7 @@ use crate::report;
 use crate::UsageError;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
+use skjold_detect::{Baseline, DetectConfig, RuleSet};
 use skjold_watch::{AppProto, Config, LogMask};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -43,9 +44,94 @@ pub(crate) struct WatchArgs {
     #[arg(long, value_name = "N", default_value_t = 65_536)]
     max_flows: usize,
 
+    /// Learn a baseline of normal traffic and write it to this YAML file (review and edit it,
+    /// then detect with --baseline). Built-in detections that need no baseline still run.
+    #[arg(long, value_name = "BASELINE.yaml", conflicts_with = "baseline")]
+    learn: Option<PathBuf>,
+
+    /// Learn only for this long (capture time: 90s, 30m, 1h, 2d), write the --learn file, then
+    /// detect deviations from it for the rest of the run.
+    #[arg(long, value_name = "DURATION", requires = "learn")]
+    learn_for: Option<String>,
+
+    /// Detect deviations from this baseline (new assets, pairs, protocols, functions, writers,
+    /// addresses, values out of range, floods).
+    #[arg(long, value_name = "BASELINE.yaml")]
+    baseline: Option<PathBuf>,
+
+    /// User rules (YAML, docs/rules.md); may be given several times.
+    #[arg(long, value_name = "RULES.yaml")]
+    rules: Vec<PathBuf>,
+
+    /// Alerts of the same cause within this many seconds (capture time) are one alert with a
+    /// count.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    alert_window: u64,
+
+    /// Turn detection off (no alerts; protocol events, assets and summary only).
+    #[arg(long, conflicts_with_all = ["learn", "baseline", "rules"])]
+    no_detect: bool,
+
     /// Do not print the human summary on stderr.
     #[arg(long, short)]
     quiet: bool,
+}
+
+/// Parse a duration such as `90s`, `30m`, `1h`, `2d` (a bare number is seconds) into µs.
+fn parse_duration(s: &str) -> Result<u64, UsageError> {
+    let bad = || {
+        UsageError(format!(
+            "--learn-for: '{s}' is not a duration (examples: 90s, 30m, 1h, 2d)"
+        ))
+    };
+    let t = s.trim();
+    let (num, unit) = match t.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => t.split_at(i),
+        None => (t, "s"),
+    };
+    let n: u64 = num.parse().map_err(|_| bad())?;
+    let secs = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(bad()),
+    };
+    let us = n
+        .checked_mul(secs)
+        .and_then(|v| v.checked_mul(1_000_000))
+        .ok_or_else(bad)?;
+    if us == 0 {
+        return Err(bad());
+    }
+    Ok(us)
+}
+
+/// Build the detection settings from the flags: load the baseline and the rules (exit 2 with
+/// `file:line:column: what` when one is invalid).
+fn detect_config(a: &WatchArgs) -> Result<Option<DetectConfig>, UsageError> {
+    if a.no_detect {
+        return Ok(None);
+    }
+    if a.alert_window == 0 {
+        return Err(UsageError("--alert-window: must be at least 1 second".into()));
+    }
+    let baseline = match &a.baseline {
+        Some(p) => Some(Baseline::load(p).map_err(|e| UsageError(format!("--baseline: {e}")))?),
+        None => None,
+    };
+    let mut rules = Vec::new();
+    for p in &a.rules {
+        rules.push(RuleSet::load(p).map_err(|e| UsageError(format!("--rules: {e}")))?);
+    }
+    let learn_for_us = a.learn_for.as_deref().map(parse_duration).transpose()?;
+    Ok(Some(DetectConfig {
+        baseline,
+        learn: a.learn.is_some() && learn_for_us.is_none(),
+        learn_for_us,
+        rules,
+        window_us: a.alert_window.saturating_mul(1_000_000),
+    }))
 }
 
 fn parse_log(s: &str) -> Result<LogMask, UsageError> {
@@ -99,6 +185,8 @@ pub(crate) fn run(a: &WatchArgs) -> anyhow::Result<u8> {
         log,
         threads: a.threads,
         max_flows: a.max_flows,
+        detect: detect_config(a)?,
+        learn_out: a.learn.clone(),
         ..Config::default()
     };
     let result = if let Some(iface) = &a.live {
