@@ -163,6 +163,13 @@ pub enum BaselineError {
     },
 }
 
+/// 1-based line of the first occurrence of `needle` (0 when absent).
+fn find_line(text: &str, needle: &str) -> usize {
+    text.lines()
+        .position(|l| l.contains(needle))
+        .map_or(0, |i| i + 1)
+}
+
 impl Baseline {
     /// Read and validate a baseline file.
     pub fn load(path: &Path) -> Result<Baseline, BaselineError> {
@@ -185,12 +192,49 @@ impl Baseline {
                 message: e.to_string(),
             }
         })?;
+        for (i, p) in b.pairs.iter().enumerate() {
+            for pp in &p.protocols {
+                for (space, set) in pp.read.iter().chain(&pp.written) {
+                    if let Err(e) = crate::ranges::RangeSet::parse(set) {
+                        let at = find_line(text, set);
+                        return Err(BaselineError::Invalid {
+                            file: file.to_owned(),
+                            line: at,
+                            column: 1,
+                            message: format!(
+                                "pairs[{i}] ({} -> {}), {}: address set of '{space}': {e}",
+                                p.client, p.server, pp.protocol
+                            ),
+                        });
+                    }
+                }
+            }
+        }
+        for v in &b.variables {
+            if v.min
+                .partial_cmp(&v.max)
+                .is_none_or(|o| o == std::cmp::Ordering::Greater)
+            {
+                return Err(BaselineError::Invalid {
+                    file: file.to_owned(),
+                    line: find_line(text, &format!("address: {}", v.address)),
+                    column: 1,
+                    message: format!(
+                        "variable {} {} {}: min {} is above max {}",
+                        v.server, v.space, v.address, v.min, v.max
+                    ),
+                });
+            }
+        }
         if b.version != VERSION {
             return Err(BaselineError::Invalid {
                 file: file.to_owned(),
                 line: 1,
                 column: 1,
-                message: format!("version {} is not supported (expected {VERSION})", b.version),
+                message: format!(
+                    "version {} is not supported (expected {VERSION})",
+                    b.version
+                ),
             });
         }
         Ok(b)

@@ -9,11 +9,11 @@ use serde_json::{Map, Value};
 use std::collections::VecDeque;
 
 /// Open alerts kept at most; beyond it the oldest is released early (counted as a limit hit).
-pub const MAX_OPEN: usize = 10_000;
+pub(crate) const MAX_OPEN: usize = 10_000;
 
 /// The deduplicating alert sink.
 #[derive(Debug)]
-pub struct Dedup {
+pub(crate) struct Dedup {
     window_us: u64,
     open: FxHashMap<(u32, u64), usize>,
     /// Open alerts in opening order, with their keys; `None` once released.
@@ -22,12 +22,12 @@ pub struct Dedup {
     base: usize,
     ready: Vec<Alert>,
     /// Alerts released early because `MAX_OPEN` was reached.
-    pub evicted: u64,
+    pub(crate) evicted: u64,
 }
 
 impl Dedup {
     /// A sink with a window of `window_us` microseconds of capture time.
-    pub fn new(window_us: u64) -> Dedup {
+    pub(crate) fn new(window_us: u64) -> Dedup {
         Dedup {
             window_us,
             open: FxHashMap::default(),
@@ -102,7 +102,7 @@ impl Dedup {
     }
 
     /// Release the alerts whose window ended before `now` (µs).
-    pub fn advance(&mut self, now: u64) {
+    pub(crate) fn advance(&mut self, now: u64) {
         while let Some(Some((_, a))) = self.slots.front() {
             if a.ts.saturating_add(self.window_us) > now {
                 break;
@@ -117,14 +117,14 @@ impl Dedup {
     }
 
     /// Release everything (end of input).
-    pub fn flush(&mut self) {
+    pub(crate) fn flush(&mut self) {
         while !self.slots.is_empty() {
             self.release_oldest();
         }
     }
 
     /// Alerts released so far, in release order.
-    pub fn take(&mut self) -> Vec<Alert> {
+    pub(crate) fn take(&mut self) -> Vec<Alert> {
         std::mem::take(&mut self.ready)
     }
 }

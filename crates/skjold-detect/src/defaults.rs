@@ -3,7 +3,7 @@
 //! login used a default pair; the password itself never leaves the state.
 //!
 //! Sources: vendors' manuals as collected in public default-password lists (e.g. the CIRT.net
-//! and SecLists ICS lists); kept short on purpose: the pairs a plant engineer meets.
+//! and `SecLists` ICS lists); kept short on purpose: the pairs a plant engineer meets.
 
 /// `(user, password)` pairs; an empty user matches a password-only login (Telnet/VNC).
 pub const DEFAULTS: &[(&str, &str)] = &[

@@ -4,6 +4,7 @@ use crate::alert::Alert;
 use crate::baseline::Baseline;
 use crate::builtin::{self, Cx, Detection};
 use crate::dedup::Dedup;
+use crate::index::Index;
 use crate::learn::Learner;
 use crate::obs::Obs;
 use crate::rules::RuleSet;
@@ -28,7 +29,8 @@ pub struct DetectConfig {
 /// The detector.
 pub struct Detector {
     builtins: Vec<Box<dyn Detection>>,
-    baseline: Option<Baseline>,
+    baseline: Option<Index>,
+    margin: f64,
     learner: Option<Learner>,
     learn_until: Option<u64>,
     learn_for_us: Option<u64>,
@@ -63,7 +65,8 @@ impl Detector {
         let learning = cfg.learn || cfg.learn_for_us.is_some();
         Detector {
             builtins: builtin::all(),
-            baseline: cfg.baseline,
+            margin: cfg.baseline.as_ref().map_or(0.1, |b| b.margin),
+            baseline: cfg.baseline.as_ref().map(Index::new),
             learner: learning.then(Learner::default),
             learn_until: None,
             learn_for_us: cfg.learn_for_us,
@@ -95,8 +98,8 @@ impl Detector {
             if let Some(span) = self.learn_for_us {
                 let until = *self.learn_until.get_or_insert(o.ts.saturating_add(span));
                 if o.ts >= until {
-                    let b = l.finish();
-                    self.baseline = Some(b.clone());
+                    let b = l.finish(self.margin);
+                    self.baseline = Some(Index::new(&b));
                     self.switched = Some(b);
                     self.learner = None;
                 }
@@ -107,7 +110,11 @@ impl Detector {
         }
         let learning = self.learner.is_some();
         let mut cx = Cx {
-            baseline: if learning { None } else { self.baseline.as_ref() },
+            baseline: if learning {
+                None
+            } else {
+                self.baseline.as_ref()
+            },
             dedup: &mut self.dedup,
             limits: &mut self.limits,
         };
@@ -135,7 +142,12 @@ impl Detector {
     /// End of input: release every open alert; return them, the learned baseline and limits.
     pub fn finish(&mut self) -> (Vec<Alert>, Outcome) {
         self.dedup.flush();
-        let learned = self.learner.take().map(|l| l.finish());
+        let learned = self.learner.take().map(|l| {
+            if l.dropped > 0 {
+                *self.limits.entry("learn_tables_full").or_default() += l.dropped;
+            }
+            l.finish(self.margin)
+        });
         let mut limits: Vec<(String, u64)> = self
             .limits
             .iter()

@@ -3,14 +3,19 @@
 //! built-in detections (`builtin/`, one file each) and the user rules (`rules/`), and releases
 //! deduplicated [`alert::Alert`]s. Pure: no I/O besides loading rule and baseline files.
 
+// Detections name the client, the server and the flow `c`, `s`, `f` throughout.
+#![allow(clippy::many_single_char_names)]
+
 pub mod alert;
 pub mod baseline;
 pub mod builtin;
 mod dedup;
 pub mod defaults;
 mod detector;
+mod index;
 mod learn;
 pub mod obs;
+pub mod ranges;
 pub mod rules;
 
 pub use alert::{Alert, Meta};

@@ -123,15 +123,15 @@ impl Detect {
 /// its observations.
 pub(crate) type ObsMsg = (usize, u64, Vec<Obs>);
 
+/// What the detector thread returns: its alert log (or the error) and its output.
+pub(crate) type DetectorThread = std::thread::JoinHandle<(Result<AlertLog, WatchError>, Output)>;
+
 /// The detector thread of a multi-threaded run: merges `sources` streams in packet order.
 pub(crate) fn spawn(
     mut d: Detect,
     mut out: Output,
     sources: usize,
-) -> (
-    Sender<ObsMsg>,
-    std::thread::JoinHandle<(Result<AlertLog, WatchError>, Output)>,
-) {
+) -> (Sender<ObsMsg>, DetectorThread) {
     let (tx, rx): (Sender<ObsMsg>, Receiver<ObsMsg>) = crossbeam_channel::bounded(64);
     let h = std::thread::spawn(move || {
         let mut marks = vec![0u64; sources];

@@ -5,12 +5,12 @@
 
 use crate::assets::{self, AssetBook};
 use crate::detect::{self, AlertLog, Detect, ObsMsg};
-use skjold_detect::obs::Arp as ArpObs;
-use skjold_detect::{DetectConfig, Obs, What};
 use crate::output::{EveSink, LogMask, Output, Stats};
 use crate::worker::{L4Header, PktHeader, Worker};
 use crossbeam_channel::{bounded, Receiver, Sender};
 use skjold_capture::{CaptureError, CaptureFile, Damage, DamageKind, Item, LinkType, Packet};
+use skjold_detect::obs::Arp as ArpObs;
+use skjold_detect::{DetectConfig, Obs, What};
 use skjold_net::decode::{self, Net, Transport};
 use skjold_net::defrag::{DefragOutcome, Defragmenter};
 use skjold_net::tcp;
@@ -377,7 +377,7 @@ impl Pool {
                 cfg.tcp,
             ),
             local_share: (share * 1000.0).round() as u64,
-            det: det.clone(),
+            det: None,
             since_sent: 0,
         };
         for idx in 0..remote {
@@ -441,6 +441,7 @@ impl Pool {
             pool.back.push(brx);
             pool.cur.push(Batch::default());
         }
+        pool.det = det;
         pool
     }
 
@@ -527,7 +528,12 @@ impl Pool {
             // A remote worker given few frames would hold back the merge: every 4,096 frames
             // each gets a mark and its partial batch.
             for i in 0..self.tx.len() {
-                self.cur[i].push(Entry::Mark { pcap_cnt: pcap_cnt + 1 }, &[]);
+                self.cur[i].push(
+                    Entry::Mark {
+                        pcap_cnt: pcap_cnt + 1,
+                    },
+                    &[],
+                );
                 let fresh = self.back[i].try_recv().unwrap_or_default();
                 let part = std::mem::replace(&mut self.cur[i], fresh);
                 let _ = self.tx[i].send(part);
@@ -646,7 +652,11 @@ pub fn run_files(
     } else {
         let remote = cfg.threads.saturating_sub(1).max(1);
         let det_thread = det.take().map(|d| {
-            detect::spawn(d, Output::with_detect(cfg.log, Some(sink.clone()), true), remote + 1)
+            detect::spawn(
+                d,
+                Output::with_detect(cfg.log, Some(sink.clone()), true),
+                remote + 1,
+            )
         });
         let mut pool = Pool::new(cfg, &sink, det_thread.as_ref().map(|(tx, _)| tx.clone()));
         for f in &mut files {
@@ -908,7 +918,15 @@ pub fn run_live(
         None => AlertLog::default(),
     };
     let mut workers = vec![w];
-    finish(cfg, &sink, reader, &mut workers, started, Vec::new(), alerts)
+    finish(
+        cfg,
+        &sink,
+        reader,
+        &mut workers,
+        started,
+        Vec::new(),
+        alerts,
+    )
 }
 
 #[cfg(feature = "live")]

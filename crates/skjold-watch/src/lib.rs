@@ -13,8 +13,8 @@ pub mod output;
 mod worker;
 
 pub use app::AppProto;
+pub use detect::AlertLog;
 #[cfg(feature = "live")]
 pub use engine::run_live;
-pub use detect::AlertLog;
 pub use engine::{run_bytes, run_files, Config, NoProgress, Progress, RunResult, WatchError};
 pub use output::LogMask;

@@ -5,9 +5,9 @@
 use crate::app::{AppProto, Dir, Endpoint};
 use crate::assets::AssetBook;
 use crate::flow::{FlowMeta, Peer, L4};
+use crate::json::JsonWriter;
 use skjold_detect::obs::{FlowRef, Host};
 use skjold_detect::{Alert, Obs, What};
-use crate::json::JsonWriter;
 use skjold_net::Ts;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -342,39 +342,36 @@ impl Output {
         let w = &mut self.w;
         w.start_line();
         w.set_ts("timestamp", Ts(a.ts));
-        match &a.flow {
-            Some(f) => {
-                let (src, dst) = (f.src(), f.dst());
-                w.set_uint("flow_id", f.flow_id);
-                if a.pcap_cnt > 0 {
-                    w.set_uint("pcap_cnt", a.pcap_cnt);
-                }
-                w.set_str("event_type", "alert");
-                w.set_ip("src_ip", src.ip);
-                w.set_uint("src_port", u64::from(src.port));
-                w.set_ip("dest_ip", dst.ip);
-                w.set_uint("dest_port", u64::from(dst.port));
-                w.set_str("proto", if f.tcp { "TCP" } else { "UDP" });
-                if f.proto != "tcp" && f.proto != "udp" {
-                    w.set_str("app_proto", f.proto);
-                }
+        if let Some(f) = &a.flow {
+            let (src, dst) = (f.src(), f.dst());
+            w.set_uint("flow_id", f.flow_id);
+            if a.pcap_cnt > 0 {
+                w.set_uint("pcap_cnt", a.pcap_cnt);
             }
-            None => {
-                w.set_uint("flow_id", 0);
-                if a.pcap_cnt > 0 {
-                    w.set_uint("pcap_cnt", a.pcap_cnt);
-                }
-                w.set_str("event_type", "alert");
-                if let Some(ip) = a.src_ip {
-                    w.set_ip("src_ip", ip);
-                }
-                w.set_uint("src_port", 0);
-                if let Some(ip) = a.dest_ip {
-                    w.set_ip("dest_ip", ip);
-                }
-                w.set_uint("dest_port", 0);
-                w.set_str("proto", "ARP");
+            w.set_str("event_type", "alert");
+            w.set_ip("src_ip", src.ip);
+            w.set_uint("src_port", u64::from(src.port));
+            w.set_ip("dest_ip", dst.ip);
+            w.set_uint("dest_port", u64::from(dst.port));
+            w.set_str("proto", if f.tcp { "TCP" } else { "UDP" });
+            if f.proto != "tcp" && f.proto != "udp" {
+                w.set_str("app_proto", f.proto);
             }
+        } else {
+            w.set_uint("flow_id", 0);
+            if a.pcap_cnt > 0 {
+                w.set_uint("pcap_cnt", a.pcap_cnt);
+            }
+            w.set_str("event_type", "alert");
+            if let Some(ip) = a.src_ip {
+                w.set_ip("src_ip", ip);
+            }
+            w.set_uint("src_port", 0);
+            if let Some(ip) = a.dest_ip {
+                w.set_ip("dest_ip", ip);
+            }
+            w.set_uint("dest_port", 0);
+            w.set_str("proto", "ARP");
         }
         let body = serde_json::to_vec(&a.eve_object()).unwrap_or_else(|_| b"{}".to_vec());
         w.set_raw("alert", &body);

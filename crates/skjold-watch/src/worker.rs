@@ -5,11 +5,11 @@
 use crate::app::{registry, AppCtx, AppProto, AppState, Dir};
 use crate::flow::{FlowMeta, Peer, L4};
 use crate::output::Output;
+use skjold_detect::What;
 use skjold_net::decode::{TcpFlags, IPPROTO_TCP, IPPROTO_UDP};
 use skjold_net::flow::{FlowKey, FlowTable};
 use skjold_net::tcp::{self, Chunk, Stream};
 use skjold_net::Ts;
-use skjold_detect::What;
 use skjold_proto::Probe;
 use std::net::IpAddr;
 

@@ -150,7 +150,11 @@ fn alert_lines(o: &mut String, r: &RunResult) {
         );
     }
     if let Some(p) = &log.baseline_written {
-        let _ = writeln!(o, "Baseline written to {} (review it, then --baseline)", p.display());
+        let _ = writeln!(
+            o,
+            "Baseline written to {} (review it, then --baseline)",
+            p.display()
+        );
     }
 }
 

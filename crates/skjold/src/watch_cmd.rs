@@ -114,7 +114,9 @@ fn detect_config(a: &WatchArgs) -> Result<Option<DetectConfig>, UsageError> {
         return Ok(None);
     }
     if a.alert_window == 0 {
-        return Err(UsageError("--alert-window: must be at least 1 second".into()));
+        return Err(UsageError(
+            "--alert-window: must be at least 1 second".into(),
+        ));
     }
     let baseline = match &a.baseline {
         Some(p) => Some(Baseline::load(p).map_err(|e| UsageError(format!("--baseline: {e}")))?),

@@ -6,9 +6,22 @@
 //! Detections marked `needs_baseline` run only with `--baseline`; the others run whenever
 //! detection is on (also while learning).
 
+mod flood;
+mod iec104_unknown_station;
+mod learned;
+mod measurement_out_of_range;
+mod new_asset;
+mod new_communication_pair;
+mod new_function_on_pair;
+mod new_protocol_on_pair;
+mod new_topic_published;
+mod unauthorized_write;
+mod value_out_of_range;
+mod write_outside_learned_addresses;
+
 use crate::alert::Meta;
-use crate::baseline::Baseline;
 use crate::dedup::Dedup;
+use crate::index::Index;
 use crate::obs::Obs;
 use serde_json::{Map, Value};
 
@@ -26,8 +39,8 @@ pub(crate) trait Detection: Send {
 
 /// What a detection may use while checking an observation.
 pub(crate) struct Cx<'a> {
-    /// The baseline, with `--baseline`.
-    pub(crate) baseline: Option<&'a Baseline>,
+    /// The compiled baseline, with `--baseline` (or after `--learn-for` switched).
+    pub(crate) baseline: Option<&'a Index>,
     /// Deduplicating alert sink.
     pub(crate) dedup: &'a mut Dedup,
     /// Counters of detection limits hit (`summary.json` `errors`, as `detect.<name>`).
@@ -62,16 +75,24 @@ pub(crate) fn key<T: std::hash::Hash>(t: &T) -> u64 {
 
 /// Evidence map builder.
 pub(crate) fn ev<const N: usize>(fields: [(&str, Value); N]) -> Map<String, Value> {
-    fields
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect()
+    fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
 }
 
 /// Every built-in detection, fresh.
 pub(crate) fn all() -> Vec<Box<dyn Detection>> {
     vec![
-        // Registered by the files of this directory; see `BUILTINS` for the list.
+        // Baseline detections (8200001-8200099): run with --baseline.
+        Box::new(new_asset::NewAsset),
+        Box::new(new_communication_pair::NewCommunicationPair),
+        Box::new(new_protocol_on_pair::NewProtocolOnPair),
+        Box::new(unauthorized_write::UnauthorizedWrite),
+        Box::new(write_outside_learned_addresses::WriteOutsideLearnedAddresses),
+        Box::new(value_out_of_range::ValueOutOfRange::default()),
+        Box::new(iec104_unknown_station::Iec104UnknownStation),
+        Box::new(flood::Flood::default()),
+        Box::new(new_function_on_pair::NewFunctionOnPair),
+        Box::new(new_topic_published::NewTopicPublished),
+        Box::new(measurement_out_of_range::MeasurementOutOfRange::default()),
     ]
 }
 

@@ -1,0 +1,94 @@
+//! A baseline compiled for detection: hash lookups by the observation's own keys. The
+//! baseline's strings are leaked once at load (a baseline is loaded once per process), so
+//! lookups with an observation's `&'static str` protocol and address space need no allocation.
+
+use crate::baseline::Baseline;
+use crate::ranges::RangeSet;
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::net::IpAddr;
+
+/// What one protocol did on one pair.
+#[derive(Debug, Default)]
+pub(crate) struct ProtoIndex {
+    pub(crate) functions: FxHashSet<u32>,
+    pub(crate) writes: bool,
+    pub(crate) written: FxHashMap<&'static str, RangeSet>,
+    pub(crate) names: FxHashSet<&'static str>,
+    pub(crate) max_ops_per_min: u64,
+}
+
+/// A process variable's allowed range.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct VarIndex {
+    pub(crate) min: f64,
+    pub(crate) max: f64,
+    pub(crate) seen: [f64; 2],
+}
+
+/// Key of a process variable: server, protocol, unit, space, address.
+pub(crate) type VarKey = (IpAddr, &'static str, Option<u32>, &'static str, u32);
+
+/// The compiled baseline.
+#[derive(Debug, Default)]
+pub(crate) struct Index {
+    pub(crate) assets: FxHashSet<IpAddr>,
+    /// Pair → highest new flows per minute.
+    pub(crate) pairs: FxHashMap<(IpAddr, IpAddr), u64>,
+    pub(crate) protos: FxHashMap<(IpAddr, IpAddr, &'static str), ProtoIndex>,
+    pub(crate) vars: FxHashMap<VarKey, VarIndex>,
+}
+
+fn leak(s: &str) -> &'static str {
+    Box::leak(s.to_owned().into_boxed_str())
+}
+
+impl Index {
+    /// Compile `b`. Address sets were validated by [`Baseline::parse`]; an unparsable one
+    /// (possible only for a baseline built in code) counts as empty.
+    pub(crate) fn new(b: &Baseline) -> Index {
+        let mut ix = Index::default();
+        for a in &b.assets {
+            ix.assets.insert(a.ip);
+        }
+        for p in &b.pairs {
+            ix.pairs.insert((p.client, p.server), p.max_flows_per_min);
+            for pp in &p.protocols {
+                let e = ProtoIndex {
+                    functions: pp.functions.keys().copied().collect(),
+                    writes: pp.writes,
+                    written: pp
+                        .written
+                        .iter()
+                        .map(|(k, v)| (leak(k), RangeSet::parse(v).unwrap_or_default()))
+                        .collect(),
+                    names: pp.names.iter().map(|n| leak(n)).collect(),
+                    max_ops_per_min: pp.max_ops_per_min,
+                };
+                ix.protos
+                    .insert((p.client, p.server, leak(&pp.protocol)), e);
+            }
+        }
+        for v in &b.variables {
+            ix.vars.insert(
+                (
+                    v.server,
+                    leak(&v.protocol),
+                    v.unit,
+                    leak(&v.space),
+                    v.address,
+                ),
+                VarIndex {
+                    min: v.min,
+                    max: v.max,
+                    seen: v.seen,
+                },
+            );
+        }
+        ix
+    }
+
+    /// Whether the pair is known in either orientation.
+    pub(crate) fn knows_pair(&self, a: IpAddr, b: IpAddr) -> bool {
+        self.pairs.contains_key(&(a, b)) || self.pairs.contains_key(&(b, a))
+    }
+}
