@@ -28,6 +28,14 @@
 //! function_code, function, category, objects [{group, variation, qualifier, prefix_code,
 //! range_code, start, stop, count}], complete, error?, objects_truncated?}`, and for responses
 //! `iin {indicators, raw}`.
+//!
+//! Detection (only when on): each request fragment but CONFIRM is one `Op` (unit: the link
+//! destination, `broadcast` for 0xFFFD-0xFFFF; space `gN`, first point index and count of its
+//! first object header): read, write, control (select/operate, with the analog output values of
+//! g41; restarts, initialize data/application as `reset_process`, start/stop application,
+//! disable unsolicited, file functions as `firmware`) or other. Analog inputs (g30, g32) of
+//! responses are `Op` reads from the outstation (unit: the link source), one per run of
+//! consecutive indices.
 
 use super::{AppCtx, AppState, Dir, Endpoint};
 use crate::flow::L4;
@@ -402,12 +410,12 @@ fn analog(group: u8, variation: u8, b: &[u8]) -> Option<(usize, f64)> {
         (41, 3) => (5, f32v(0)),
         (41, 4) => (9, f64v(0)),
         // Analog inputs: flags then value (variations 3 and 4 without flags).
-        (30, 1) | (32, 1) => (5, i32v(1)),
-        (30, 2) | (32, 2) => (3, i16v(1)),
+        (30 | 32, 1) => (5, i32v(1)),
+        (30 | 32, 2) => (3, i16v(1)),
         (30, 3) => (4, i32v(0)),
         (30, 4) => (2, i16v(0)),
-        (30, 5) | (32, 5) => (5, f32v(1)),
-        (30, 6) | (32, 6) => (9, f64v(1)),
+        (30 | 32, 5) => (5, f32v(1)),
+        (30 | 32, 6) => (9, f64v(1)),
         // Events with a time: flags, value, 6-octet time.
         (32, 3) => (11, i32v(1)),
         (32, 4) => (9, i16v(1)),

@@ -14,6 +14,12 @@
 //!
 //! Identity: the ASDU common address (station address) of the controlled station (the flow
 //! server) as `address`, from I frames in either direction (not the global address 65535).
+//!
+//! Detection (only when on): I-frame ASDUs but confirmations and terminations become `Op`s
+//! (unit: the common address, `broadcast` for 65535; space `ioa`): commands 45-51 and 58-64 are
+//! controls with their value, 100-102 reads, 105 a `reset_process` control, 110-112 writes,
+//! monitor types reads with their values, others `other`. A sequence (SQ=1) is one `Op` over
+//! consecutive addresses, otherwise one per object (at most [`MAX_OBJECTS`]).
 
 use super::{AppCtx, AppState, Dir, Endpoint};
 use crate::flow::L4;

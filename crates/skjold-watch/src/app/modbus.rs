@@ -32,6 +32,15 @@
 //!   `mei.objects: [{id, name, value}]` (response). Its objects 0-6 also update the server's
 //!   identity (`vendor`, `product_code`, `firmware`, `vendor_url`, `product`, `model`,
 //!   `user_application`).
+//!
+//! Detection (only when on): one `Op` per transaction when it is answered, evicted or closed
+//! unanswered (a response without request is not reported), from the client: reads 1-4, 20 and
+//! 24, writes 5, 6, 15, 16, 21, 22 and 23 (its written part), diagnostics 8 (sub-functions 1
+//! and 4 are controls `restart` and `listen_only`), identification 43/14 and 17, with the unit
+//! id (`broadcast` for unit 0 on a write or control), space (`coil`, `discrete_input`,
+//! `holding_register`, `input_register`), address, count, values (written ones, or the read ones
+//! from the response) and the exception code. `function_name` is the specification's name
+//! (`read_holding_registers`).
 
 use super::{AppCtx, AppState, Dir, Endpoint};
 use crate::json::JsonWriter;

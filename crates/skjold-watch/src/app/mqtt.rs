@@ -36,6 +36,13 @@
 //! one per burst), and `message_too_large` for a packet above [`HARD_CAP`] (16 MiB: far above
 //! any broker default, e.g. mosquitto's and EMQX's 1 MiB-256 MiB configurable limits used in
 //! OT deployments, while the protocol allows 256 MiB).
+//!
+//! Detection (only when on): CONNECT is an `Op` `connect`; when answered by CONNACK (or at the
+//! next CONNECT or at close, unanswered) it also gives `Credentials` (`mqtt_connect`, when a
+//! user name or password was sent; the password is read in place for the default-pair check
+//! and never kept) and a `Session` (anonymous without a user name). PUBLISH, both ways, is an
+//! `Op` `publish` with the topic and the payload's value when it is one number (text or JSON);
+//! SUBSCRIBE an `Op` `subscribe` with the first topic filter.
 
 use super::{AppCtx, AppState, Dir, Endpoint};
 use crate::json::JsonWriter;
@@ -419,6 +426,13 @@ fn publish_op(topic: &[u8], value: Option<f64>) -> Op {
 /// Payloads longer than this are not examined for a value.
 const MAX_VALUE_PAYLOAD: usize = 1024;
 
+/// The only number among JSON values, if exactly one is a number.
+fn single_number<'a>(members: impl Iterator<Item = &'a serde_json::Value>) -> Option<f64> {
+    let mut numbers = members.filter_map(serde_json::Value::as_f64);
+    let v = numbers.next()?;
+    numbers.next().is_none().then_some(v)
+}
+
 /// The number a payload carries: ASCII text of a number (`21.5`), or JSON with exactly one
 /// numeric value (`{"temp": 21.5, "unit": "C"}`, `[21.5]`). `None` otherwise.
 fn payload_value(payload: &[u8]) -> Option<f64> {
@@ -433,14 +447,9 @@ fn payload_value(payload: &[u8]) -> Option<f64> {
     if !matches!(first, b'{' | b'[') {
         return None;
     }
-    fn single<'a>(members: impl Iterator<Item = &'a serde_json::Value>) -> Option<f64> {
-        let mut numbers = members.filter_map(serde_json::Value::as_f64);
-        let v = numbers.next()?;
-        numbers.next().is_none().then_some(v)
-    }
     match serde_json::from_str::<serde_json::Value>(text).ok()? {
-        serde_json::Value::Object(m) => single(m.values()),
-        serde_json::Value::Array(a) => single(a.iter()),
+        serde_json::Value::Object(m) => single_number(m.values()),
+        serde_json::Value::Array(a) => single_number(a.iter()),
         _ => None,
     }
 }
