@@ -28,13 +28,23 @@
 //! function_code, function, category, objects [{group, variation, qualifier, prefix_code,
 //! range_code, start, stop, count}], complete, error?, objects_truncated?}`, and for responses
 //! `iin {indicators, raw}`.
+//!
+//! Detection (only when on): each request fragment but CONFIRM is one `Op` (unit: the link
+//! destination, `broadcast` for 0xFFFD-0xFFFF; space `gN`, first point index and count of its
+//! first object header): read, write, control (select/operate, with the analog output values of
+//! g41; restarts, initialize data/application as `reset_process`, start/stop application,
+//! disable unsolicited, file functions as `firmware`) or other. Analog inputs (g30, g32) of
+//! responses are `Op` reads from the outstation (unit: the link source), one per run of
+//! consecutive indices.
 
 use super::{AppCtx, AppState, Dir, Endpoint};
 use crate::flow::L4;
 use crate::json::JsonWriter;
+use skjold_detect::obs::{Control, Op, OpClass};
+use skjold_detect::What;
 use skjold_proto::dnp3::{
-    objects, parse_app, parse_frame, Frame, LinkHeader, ObjectHeader, Push, Reassembler,
-    MAX_USER_DATA,
+    objects, parse_app, parse_frame, Frame, FunctionCode, LinkHeader, ObjectHeader, Push,
+    Reassembler, MAX_USER_DATA,
 };
 use skjold_proto::{ParseError, Probe};
 
@@ -243,6 +253,9 @@ fn log_fragment(
     if headers > MAX_OBJECTS {
         ctx.anomaly(dir, "too_many_objects");
     }
+    if ctx.detecting() {
+        observe_fragment(dir, link, app.function, objs, ctx);
+    }
     if !ctx.log_enabled() {
         return;
     }
@@ -323,6 +336,192 @@ fn log_fragment(
     });
 }
 
+/// Analog values reported per response fragment, at most.
+const MAX_VALUES: usize = 256;
+
+/// What a request function does, and the device state change it asks for.
+fn class_of(f: FunctionCode) -> (OpClass, Option<Control>) {
+    match f.0 {
+        1 => (OpClass::Read, None),
+        2 => (OpClass::Write, None),
+        3..=6 | 31 => (OpClass::Control, None),
+        13 | 14 => (OpClass::Control, Some(Control::Restart)),
+        15 | 16 => (OpClass::Control, Some(Control::ResetProcess)),
+        17 => (OpClass::Control, Some(Control::Start)),
+        18 => (OpClass::Control, Some(Control::Stop)),
+        21 => (OpClass::Control, Some(Control::UnsolicitedDisable)),
+        25..=27 | 29 | 30 => (OpClass::Control, Some(Control::Firmware)),
+        _ => (OpClass::Other, None),
+    }
+}
+
+/// The address space of an object group (`g12`, `g41`...); `g` for a group the standard does
+/// not define.
+fn group_space(group: u8) -> &'static str {
+    macro_rules! groups {
+        ($($g:literal)*) => {
+            match group {
+                $($g => concat!("g", stringify!($g)),)*
+                _ => "g",
+            }
+        };
+    }
+    groups!(0 1 2 3 4 10 11 12 13 20 21 22 23 30 31 32 33 34 40 41 42 43 50 51 52 60 70 80 81 82
+        83 85 86 87 88 90 91 101 102 110 111 112 113 120 121 122)
+}
+
+/// Width of the index prefix of `h`'s objects (0: no prefix, the range gives the indices);
+/// `None` for size prefixes.
+fn index_width(h: &ObjectHeader) -> Option<usize> {
+    match h.prefix_code() {
+        0 => Some(0),
+        1 => Some(1),
+        2 => Some(2),
+        3 => Some(4),
+        _ => None,
+    }
+}
+
+fn le_index(b: &[u8]) -> u32 {
+    b.iter().rev().fold(0, |acc, &x| (acc << 8) | u32::from(x))
+}
+
+/// The first point index `h` addresses: the range start, or the first object's index prefix.
+fn first_index(h: &ObjectHeader, data: &[u8]) -> Option<u32> {
+    match index_width(h) {
+        Some(0) | None => h.start,
+        Some(w) => data.get(..w).map(le_index),
+    }
+}
+
+/// One analog object (after its prefix) of analog inputs (g30), analog input events (g32) or
+/// analog outputs (g41): its size in octets and its value.
+fn analog(group: u8, variation: u8, b: &[u8]) -> Option<(usize, f64)> {
+    let at = |o: usize, n: usize| b.get(o..o + n);
+    let i32v = |o| at(o, 4).map(|x| f64::from(i32::from_le_bytes([x[0], x[1], x[2], x[3]])));
+    let i16v = |o| at(o, 2).map(|x| f64::from(i16::from_le_bytes([x[0], x[1]])));
+    let f32v = |o| at(o, 4).map(|x| f64::from(f32::from_le_bytes([x[0], x[1], x[2], x[3]])));
+    let f64v =
+        |o| at(o, 8).map(|x| f64::from_le_bytes([x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]]));
+    let (size, value) = match (group, variation) {
+        // Analog outputs: value then control status.
+        (41, 1) => (5, i32v(0)),
+        (41, 2) => (3, i16v(0)),
+        (41, 3) => (5, f32v(0)),
+        (41, 4) => (9, f64v(0)),
+        // Analog inputs: flags then value (variations 3 and 4 without flags).
+        (30 | 32, 1) => (5, i32v(1)),
+        (30 | 32, 2) => (3, i16v(1)),
+        (30, 3) => (4, i32v(0)),
+        (30, 4) => (2, i16v(0)),
+        (30 | 32, 5) => (5, f32v(1)),
+        (30 | 32, 6) => (9, f64v(1)),
+        // Events with a time: flags, value, 6-octet time.
+        (32, 3) => (11, i32v(1)),
+        (32, 4) => (9, i16v(1)),
+        (32, 7) => (11, f32v(1)),
+        (32, 8) => (15, f64v(1)),
+        _ => return None,
+    };
+    Some((size, value?))
+}
+
+/// The analog values of `h`'s objects as runs of consecutive point indices:
+/// `(first index, values)`. Stops at the first object it cannot read, or when `budget` values
+/// were taken.
+fn analog_runs(h: &ObjectHeader, data: &[u8], budget: &mut usize) -> Vec<(u32, Vec<f64>)> {
+    let mut runs: Vec<(u32, Vec<f64>)> = Vec::new();
+    let Some(width) = index_width(h) else {
+        return runs;
+    };
+    let mut r = data;
+    let mut next = h.start;
+    for _ in 0..h.quantity() {
+        if *budget == 0 {
+            break;
+        }
+        let index = if width == 0 {
+            next
+        } else {
+            let Some(p) = r.get(..width) else { break };
+            r = r.get(width..).unwrap_or_default();
+            Some(le_index(p))
+        };
+        let Some(index) = index else { break };
+        let Some((size, value)) = analog(h.group, h.variation, r) else {
+            break;
+        };
+        r = r.get(size..).unwrap_or_default();
+        *budget -= 1;
+        match runs.last_mut() {
+            Some((first, values))
+                if u64::from(*first) + values.len() as u64 == u64::from(index) =>
+            {
+                values.push(value);
+            }
+            _ => runs.push((index, vec![value])),
+        }
+        next = index.checked_add(1);
+    }
+    runs
+}
+
+/// Report an application fragment to detection: a request as one [`Op`] (the space and first
+/// point of its first object header; analog output values of a control), and the analog
+/// inputs of a response as reads from the outstation. Confirmations are not reported.
+fn observe_fragment(
+    dir: Dir,
+    link: LinkHeader,
+    function: FunctionCode,
+    objs: &[u8],
+    ctx: &mut AppCtx<'_>,
+) {
+    if function.is_response() {
+        let mut budget = MAX_VALUES;
+        for o in objects(function, objs).map_while(Result::ok) {
+            if !matches!(o.header.group, 30 | 32) {
+                continue;
+            }
+            for (address, values) in analog_runs(&o.header, o.data, &mut budget) {
+                let op = Op {
+                    unit: Some(u32::from(link.source)),
+                    space: group_space(o.header.group),
+                    address: Some(address),
+                    count: values.len() as u32,
+                    values,
+                    ..Op::new(OpClass::Read, u32::from(function.0), function.name())
+                };
+                ctx.observe(dir, What::Op(op));
+            }
+        }
+        return;
+    }
+    if function == FunctionCode::CONFIRM {
+        return;
+    }
+    let (class, control) = class_of(function);
+    let mut op = Op {
+        unit: Some(u32::from(link.destination)),
+        broadcast: link.destination >= 0xfffd,
+        control,
+        ..Op::new(class, u32::from(function.0), function.name())
+    };
+    if let Some(Ok(o)) = objects(function, objs).next() {
+        let h = o.header;
+        op.space = group_space(h.group);
+        op.address = first_index(&h, o.data);
+        op.count = u32::try_from(h.quantity()).unwrap_or(u32::MAX);
+        if class == OpClass::Control && h.group == 41 {
+            let mut budget = MAX_VALUES;
+            if let Some((first, values)) = analog_runs(&h, o.data, &mut budget).into_iter().next() {
+                op.address = Some(first);
+                op.values = values;
+            }
+        }
+    }
+    ctx.observe(dir, What::Op(op));
+}
+
 fn log_object(w: &mut JsonWriter, h: &ObjectHeader, data: &[u8]) {
     w.start_object();
     w.set_uint("group", u64::from(h.group));
@@ -368,6 +567,8 @@ mod tests {
     use crate::app::{AppProto, Dir};
     use crate::flow::L4;
     use serde_json::Value;
+    use skjold_detect::obs::{Control, Op, OpClass};
+    use skjold_detect::What;
     use skjold_proto::dnp3::{build_frame, MAX_FRAME_LEN};
 
     type Harness = crate::app::testing::Harness<Dnp3State>;
@@ -623,6 +824,150 @@ mod tests {
         h.out.fold_pdus();
         assert_eq!(h.out.stats.pdus.get("dnp3"), Some(&1));
         assert!(format!("{:?}", h.out.assets).contains("\"1\""));
+    }
+
+    /// The operations reported to detection, with their direction (from the client?).
+    fn ops(h: &mut Harness) -> Vec<(bool, Op)> {
+        std::mem::take(&mut h.out.obs)
+            .into_iter()
+            .filter_map(|o| match o.what {
+                What::Op(op) => Some((o.flow.is_some_and(|f| f.from_client), op)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn operate_reports_the_point_and_the_analog_output_value() {
+        let mut h = harness();
+        // DIRECT_OPERATE g41v3 (float), qualifier 0x17 (1-octet index, 1-octet count): index
+        // 5 := 12.5, status 0.
+        let mut user = vec![0xc0, 0xc1, 5, 41, 3, 0x17, 1, 5];
+        user.extend_from_slice(&12.5f32.to_le_bytes());
+        user.push(0);
+        h.feed(Dir::ToServer, &frame(0xc4, 10, 1, &user));
+        // SELECT g12v1 (CROB), qualifier 0x28 (2-octet index and count): index 3, latch on.
+        let crob = [0x03, 1, 0xe8, 3, 0, 0, 0, 0, 0, 0, 0];
+        let mut user = vec![0xc0, 0xc2, 3, 12, 1, 0x28, 1, 0, 3, 0];
+        user.extend_from_slice(&crob);
+        h.feed(Dir::ToServer, &frame(0xc4, 10, 1, &user));
+        let ao = Op {
+            unit: Some(10),
+            space: "g41",
+            address: Some(5),
+            count: 1,
+            values: vec![12.5],
+            ..Op::new(OpClass::Control, 5, "direct_operate")
+        };
+        let crob = Op {
+            unit: Some(10),
+            space: "g12",
+            address: Some(3),
+            count: 1,
+            ..Op::new(OpClass::Control, 3, "select")
+        };
+        assert_eq!(ops(&mut h), vec![(true, ao), (true, crob)]);
+    }
+
+    #[test]
+    fn read_request_and_analog_inputs_of_the_response() {
+        let mut h = harness();
+        h.feed(Dir::ToServer, &frame(0xc4, 10, 1, &READ_CLASS));
+        // Response: g30v1 range 0..=1 (flags, i32): 100, -5; g32v2 with 1-octet indices 7, 9
+        // (flags, i16): 3, -4.
+        let mut user = vec![0xc0, 0xc1, 0x81, 0, 0, 30, 1, 0x00, 0, 1];
+        for v in [100i32, -5] {
+            user.push(1);
+            user.extend_from_slice(&v.to_le_bytes());
+        }
+        user.extend_from_slice(&[32, 2, 0x17, 2]);
+        for (i, v) in [(7u8, 3i16), (9, -4)] {
+            user.extend_from_slice(&[i, 1]);
+            user.extend_from_slice(&v.to_le_bytes());
+        }
+        h.feed(Dir::ToClient, &frame(0x44, 1, 10, &user));
+        // The master's confirmation is not an operation.
+        h.feed(Dir::ToServer, &frame(0xc4, 10, 1, &[0xc0, 0xc1, 0]));
+        let read = Op {
+            unit: Some(10),
+            space: "g60",
+            ..Op::new(OpClass::Read, 1, "read")
+        };
+        let ai = |space, address, values: Vec<f64>| Op {
+            unit: Some(10),
+            space,
+            address: Some(address),
+            count: values.len() as u32,
+            values,
+            ..Op::new(OpClass::Read, 129, "response")
+        };
+        assert_eq!(
+            ops(&mut h),
+            vec![
+                (true, read),
+                (false, ai("g30", 0, vec![100.0, -5.0])),
+                (false, ai("g32", 7, vec![3.0])),
+                (false, ai("g32", 9, vec![-4.0])),
+            ]
+        );
+    }
+
+    #[test]
+    fn restart_stop_unsolicited_disable_and_file_functions_are_controls() {
+        let mut h = harness();
+        h.feed(Dir::ToServer, &frame(0xc4, 10, 1, &[0xc0, 0xc3, 13]));
+        h.feed(Dir::ToServer, &frame(0xc4, 10, 1, &[0xc0, 0xc4, 18]));
+        h.feed(Dir::ToServer, &frame(0xc4, 10, 1, &[0xc0, 0xc5, 17]));
+        // Disable unsolicited classes 1-3, to the broadcast address.
+        h.feed(
+            Dir::ToServer,
+            &frame(
+                0xc4,
+                0xffff,
+                1,
+                &[0xc0, 0xc6, 21, 60, 2, 6, 60, 3, 6, 60, 4, 6],
+            ),
+        );
+        h.feed(Dir::ToServer, &frame(0xc4, 10, 1, &[0xc0, 0xc7, 27]));
+        h.feed(Dir::ToServer, &frame(0xc4, 10, 1, &[0xc0, 0xc8, 20]));
+        let got: Vec<_> = ops(&mut h).into_iter().map(|(_, o)| o).collect();
+        let ctl = |f, name, control| Op {
+            unit: Some(10),
+            control,
+            ..Op::new(OpClass::Control, f, name)
+        };
+        let disable = Op {
+            unit: Some(0xffff),
+            broadcast: true,
+            space: "g60",
+            control: Some(Control::UnsolicitedDisable),
+            ..Op::new(OpClass::Control, 21, "disable_unsolicited")
+        };
+        let enable = Op {
+            unit: Some(10),
+            ..Op::new(OpClass::Other, 20, "enable_unsolicited")
+        };
+        assert_eq!(
+            got,
+            vec![
+                ctl(13, "cold_restart", Some(Control::Restart)),
+                ctl(18, "stop_application", Some(Control::Stop)),
+                ctl(17, "start_application", Some(Control::Start)),
+                disable,
+                ctl(27, "delete_file", Some(Control::Firmware)),
+                enable,
+            ]
+        );
+    }
+
+    #[test]
+    fn detection_off_reports_nothing() {
+        let mut h = harness();
+        h.out.detect = false;
+        h.feed(Dir::ToServer, &frame(0xc4, 10, 1, &READ_CLASS));
+        h.feed(Dir::ToServer, &frame(0xc4, 10, 1, &[0xc0, 0xc3, 13]));
+        assert_eq!(dnp3(&h.events()).len(), 2, "still logged");
+        assert!(h.out.obs.is_empty());
     }
 
     proptest::proptest! {

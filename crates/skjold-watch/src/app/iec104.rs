@@ -14,12 +14,20 @@
 //!
 //! Identity: the ASDU common address (station address) of the controlled station (the flow
 //! server) as `address`, from I frames in either direction (not the global address 65535).
+//!
+//! Detection (only when on): I-frame ASDUs but confirmations and terminations become `Op`s
+//! (unit: the common address, `broadcast` for 65535; space `ioa`): commands 45-51 and 58-64 are
+//! controls with their value, 100-102 reads, 105 a `reset_process` control, 110-112 writes,
+//! monitor types reads with their values, others `other`. A sequence (SQ=1) is one `Op` over
+//! consecutive addresses, otherwise one per object (at most [`MAX_OBJECTS`]).
 
 use super::{AppCtx, AppState, Dir, Endpoint};
 use crate::flow::L4;
 use crate::json::JsonWriter;
+use skjold_detect::obs::{Control, Op, OpClass};
+use skjold_detect::What;
 use skjold_proto::iec104::{
-    decode, objects, parse_apdu, parse_asdu, Apci, Apdu, Asdu, Element, TypeId, Value,
+    decode, objects, parse_apdu, parse_asdu, Apci, Apdu, Asdu, Element, InfoObject, TypeId, Value,
 };
 use skjold_proto::{ParseError, Probe};
 
@@ -118,6 +126,9 @@ impl Iec104State {
             if usize::from(h.count) > MAX_OBJECTS {
                 ctx.anomaly(dir, "too_many_objects");
             }
+            if ctx.detecting() {
+                observe_asdu(dir, a, ctx);
+            }
         }
         if !ctx.log_enabled() {
             return;
@@ -162,6 +173,89 @@ impl AppState for Iec104State {
     }
 
     fn close(&mut self, _ctx: &mut AppCtx<'_>) {}
+}
+
+/// What an ASDU type does, and the device state change it asks for.
+fn class_of(t: TypeId) -> (OpClass, Option<Control>) {
+    match t.0 {
+        45..=51 | 58..=64 => (OpClass::Control, None),
+        100..=102 => (OpClass::Read, None),
+        105 => (OpClass::Control, Some(Control::ResetProcess)),
+        110..=112 => (OpClass::Write, None),
+        1..=40 if t.is_known() => (OpClass::Read, None),
+        _ => (OpClass::Other, None),
+    }
+}
+
+/// The number an information element carries (point state, step position, bitstring,
+/// measured value, counter reading, command or set-point value).
+fn value_of(e: &Element) -> Option<f64> {
+    Some(match e.value {
+        Value::Single { on } => f64::from(u8::from(on)),
+        Value::Double { state } => f64::from(state),
+        Value::Step { value, .. } => f64::from(value),
+        Value::Bits(b) => f64::from(b),
+        Value::Normalized(n) => f64::from(n) / 32768.0,
+        Value::Scaled(n) => f64::from(n),
+        Value::Float(f) => f64::from(f),
+        Value::Counter { value, .. } => f64::from(value),
+        Value::Qualifier(_) | Value::Empty | Value::Clock => return None,
+    })
+}
+
+/// Report an ASDU to detection: commands and system commands of the controlling station,
+/// monitor data of the controlled station (reads from the server direction), parameter loads.
+/// One [`Op`] per ASDU when its objects are a sequence (consecutive addresses), else one per
+/// information object (at most [`MAX_OBJECTS`]). Confirmations and terminations
+/// (`actcon`, `deactcon`, `actterm`) and the `unknown_*` refusals mirror a request and are not
+/// reported.
+fn observe_asdu(dir: Dir, a: &Asdu<'_>, ctx: &mut AppCtx<'_>) {
+    let h = a.header;
+    if matches!(h.cot.cause(), 7 | 9 | 10 | 44..=47) {
+        return;
+    }
+    let (class, control) = class_of(h.type_id);
+    let base = Op {
+        unit: Some(u32::from(h.common_address)),
+        broadcast: h.common_address == 0xffff,
+        control,
+        ..Op::new(class, u32::from(h.type_id.0), h.type_id.name())
+    };
+    let with_values = class != OpClass::Other;
+    let value = |o: &InfoObject<'_>| {
+        if with_values {
+            decode(h.type_id, o.element).as_ref().and_then(value_of)
+        } else {
+            None
+        }
+    };
+    let Ok((objs, _)) = objects(a) else {
+        ctx.observe(dir, What::Op(base));
+        return;
+    };
+    if h.sq {
+        let mut op = Op {
+            space: "ioa",
+            ..base
+        };
+        for o in objs {
+            op.address.get_or_insert(o.ioa);
+            op.count += 1;
+            op.values.extend(value(&o));
+        }
+        ctx.observe(dir, What::Op(op));
+    } else {
+        for o in objs.take(MAX_OBJECTS) {
+            let op = Op {
+                space: "ioa",
+                address: Some(o.ioa),
+                count: 1,
+                values: value(&o).into_iter().collect(),
+                ..base.clone()
+            };
+            ctx.observe(dir, What::Op(op));
+        }
+    }
 }
 
 fn log_apdu(w: &mut JsonWriter, apdu: &Apdu<'_>, asdu: Option<&Asdu<'_>>, length_ok: bool) {
@@ -296,6 +390,8 @@ mod tests {
     use super::{Iec104State, MAX_OBJECTS};
     use crate::app::{AppProto, Dir};
     use serde_json::Value;
+    use skjold_detect::obs::{Control, Op, OpClass};
+    use skjold_detect::What;
 
     type Harness = crate::app::testing::Harness<Iec104State>;
 
@@ -453,6 +549,131 @@ mod tests {
         let ev = h.events();
         assert_eq!(anomalies(&ev), vec!["malformed"]);
         assert_eq!(events(&ev)[0]["iec104"]["apci"]["u_function"], "testfr_act");
+    }
+
+    /// The operations reported to detection, with their direction (from the client?).
+    fn ops(h: &mut Harness) -> Vec<(bool, Op)> {
+        std::mem::take(&mut h.out.obs)
+            .into_iter()
+            .filter_map(|o| match o.what {
+                What::Op(op) => Some((o.flow.is_some_and(|f| f.from_client), op)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn setpoint_and_single_commands_are_controls_with_their_values() {
+        let mut h = harness();
+        // C_SE_NC_1 act, CA 7, IOA 4001 := 55.5, QOS 0.
+        let mut asdu = vec![50, 1, 6, 0, 7, 0, 0xa1, 0x0f, 0];
+        asdu.extend_from_slice(&55.5f32.to_le_bytes());
+        asdu.push(0);
+        h.feed(Dir::ToServer, &i_frame(&asdu));
+        // Its activation confirmation mirrors it: not reported.
+        asdu[2] = 7;
+        h.feed(Dir::ToClient, &i_frame(&asdu));
+        // C_SC_NA_1 act to the global address, IOA 5, on.
+        h.feed(
+            Dir::ToServer,
+            &i_frame(&[45, 1, 6, 0, 0xff, 0xff, 5, 0, 0, 0x01]),
+        );
+        let setpoint = Op {
+            unit: Some(7),
+            space: "ioa",
+            address: Some(4001),
+            count: 1,
+            values: vec![55.5],
+            ..Op::new(OpClass::Control, 50, "C_SE_NC_1")
+        };
+        let single = Op {
+            unit: Some(0xffff),
+            broadcast: true,
+            space: "ioa",
+            address: Some(5),
+            count: 1,
+            values: vec![1.0],
+            ..Op::new(OpClass::Control, 45, "C_SC_NA_1")
+        };
+        assert_eq!(ops(&mut h), vec![(true, setpoint), (true, single)]);
+    }
+
+    #[test]
+    fn monitor_values_are_reads_from_the_server_per_sequence_or_per_object() {
+        let mut h = harness();
+        // M_ME_NC_1, SQ=1, 2 floats from IOA 100: 1.5, 2.5 (QDS 0), spontaneous, CA 7.
+        let mut asdu = vec![13, 0x82, 3, 0, 7, 0, 100, 0, 0];
+        for v in [1.5f32, 2.5] {
+            asdu.extend_from_slice(&v.to_le_bytes());
+            asdu.push(0);
+        }
+        h.feed(Dir::ToClient, &i_frame(&asdu));
+        // M_SP_NA_1, SQ=0, IOA 10 on and IOA 20 off, interrogated.
+        h.feed(
+            Dir::ToClient,
+            &i_frame(&[1, 2, 20, 0, 7, 0, 10, 0, 0, 1, 20, 0, 0, 0]),
+        );
+        let read = |f, name, address, values: Vec<f64>| Op {
+            unit: Some(7),
+            space: "ioa",
+            address: Some(address),
+            count: values.len() as u32,
+            values,
+            ..Op::new(OpClass::Read, f, name)
+        };
+        assert_eq!(
+            ops(&mut h),
+            vec![
+                (false, read(13, "M_ME_NC_1", 100, vec![1.5, 2.5])),
+                (false, read(1, "M_SP_NA_1", 10, vec![1.0])),
+                (false, read(1, "M_SP_NA_1", 20, vec![0.0])),
+            ]
+        );
+    }
+
+    #[test]
+    fn interrogation_reset_process_and_clock_sync() {
+        let mut h = harness();
+        h.feed(Dir::ToServer, &i_frame(&[100, 1, 6, 0, 7, 0, 0, 0, 0, 20]));
+        h.feed(Dir::ToServer, &i_frame(&[105, 1, 6, 0, 7, 0, 0, 0, 0, 1]));
+        h.feed(
+            Dir::ToServer,
+            &i_frame(&[103, 1, 6, 0, 7, 0, 0, 0, 0, 0xd2, 0x1e, 6, 5, 4, 3, 21]),
+        );
+        let op = |class, f, name, control| Op {
+            unit: Some(7),
+            space: "ioa",
+            address: Some(0),
+            count: 1,
+            control,
+            ..Op::new(class, f, name)
+        };
+        assert_eq!(
+            ops(&mut h),
+            vec![
+                (true, op(OpClass::Read, 100, "C_IC_NA_1", None)),
+                (
+                    true,
+                    op(
+                        OpClass::Control,
+                        105,
+                        "C_RP_NA_1",
+                        Some(Control::ResetProcess)
+                    )
+                ),
+                (true, op(OpClass::Other, 103, "C_CS_NA_1", None)),
+            ]
+        );
+    }
+
+    #[test]
+    fn detection_off_reports_nothing() {
+        let mut h = harness();
+        h.out.detect = false;
+        h.feed(Dir::ToServer, &i_frame(&[45, 1, 6, 0, 7, 0, 5, 0, 0, 0x01]));
+        h.feed(Dir::ToClient, &i_frame(&[1, 1, 3, 0, 7, 0, 10, 0, 0, 1]));
+        assert_eq!(events(&h.events()).len(), 2, "still logged");
+        assert!(h.out.obs.is_empty());
     }
 
     proptest::proptest! {

@@ -32,11 +32,22 @@
 //!   `mei.objects: [{id, name, value}]` (response). Its objects 0-6 also update the server's
 //!   identity (`vendor`, `product_code`, `firmware`, `vendor_url`, `product`, `model`,
 //!   `user_application`).
+//!
+//! Detection (only when on): one `Op` per transaction when it is answered, evicted or closed
+//! unanswered (a response without request is not reported), from the client: reads 1-4, 20 and
+//! 24, writes 5, 6, 15, 16, 21, 22 and 23 (its written part), diagnostics 8 (sub-functions 1
+//! and 4 are controls `restart` and `listen_only`), identification 43/14 and 17, with the unit
+//! id (`broadcast` for unit 0 on a write or control), space (`coil`, `discrete_input`,
+//! `holding_register`, `input_register`), address, count, values (written ones, or the read ones
+//! from the response) and the exception code. `function_name` is the specification's name
+//! (`read_holding_registers`).
 
 use super::{AppCtx, AppState, Dir, Endpoint};
 use crate::json::JsonWriter;
+use skjold_detect::obs::{Control, Op, OpClass};
+use skjold_detect::What;
 use skjold_proto::modbus::{
-    device_object_name, parse_adu, plausible_header, Adu, Data, FunctionCode,
+    device_object_name, parse_adu, plausible_header, Adu, Data, DiagSubFunction, FunctionCode,
 };
 use skjold_proto::{Direction, ParseError, Probe};
 use std::collections::VecDeque;
@@ -110,6 +121,9 @@ impl ModbusState {
     /// Log a finished transaction and keep its buffers for reuse.
     fn finish(&mut self, tx: Tx, ctx: &mut AppCtx<'_>) {
         log_tx(&tx, ctx);
+        if ctx.detecting() {
+            observe_tx(&tx, ctx);
+        }
         for b in [tx.request, tx.response].into_iter().flatten() {
             if self.spare.len() < MAX_SPARE {
                 self.spare.push(b);
@@ -268,6 +282,9 @@ impl AppState for ModbusState {
     fn close(&mut self, ctx: &mut AppCtx<'_>) {
         while let Some(tx) = self.txs.pop_front() {
             log_tx(&tx, ctx);
+            if ctx.detecting() {
+                observe_tx(&tx, ctx);
+            }
         }
     }
 }
@@ -309,6 +326,124 @@ fn log_tx(tx: &Tx, ctx: &mut AppCtx<'_>) {
             w.close();
         }
     });
+}
+
+/// Report a transaction to detection as one [`Op`] (a response without its request is not
+/// reported: who asked is unknown).
+fn observe_tx(tx: &Tx, ctx: &mut AppCtx<'_>) {
+    let Some(Ok((_, req))) = tx
+        .request
+        .as_deref()
+        .map(|b| parse_adu(b, Direction::Request))
+    else {
+        return;
+    };
+    let resp = tx
+        .response
+        .as_deref()
+        .and_then(|b| parse_adu(b, Direction::Response).ok().map(|(_, a)| a));
+    ctx.observe(Dir::ToServer, What::Op(op_of(&req, resp.as_ref())));
+}
+
+/// The address space a function reads or writes.
+fn space_of(f: FunctionCode) -> &'static str {
+    match f.base().0 {
+        1 | 5 | 15 => "coil",
+        2 => "discrete_input",
+        3 | 6 | 16 | 22 | 23 => "holding_register",
+        4 => "input_register",
+        _ => "",
+    }
+}
+
+/// Registers as `u16` values, or the first `bits` packed bits (LSB first) as 0/1.
+fn numbers(bits: Option<usize>, data: &[u8]) -> Vec<f64> {
+    match bits {
+        Some(n) => (0..n.min(data.len() * 8))
+            .map(|i| f64::from(data.get(i / 8).copied().unwrap_or(0) >> (i % 8) & 1))
+            .collect(),
+        None => data
+            .chunks_exact(2)
+            .map(|p| f64::from(u16::from_be_bytes([p[0], p[1]])))
+            .collect(),
+    }
+}
+
+/// The protocol-neutral view of a request and its response (when seen).
+fn op_of(req: &Adu<'_>, resp: Option<&Adu<'_>>) -> Op {
+    let f = req.function.base();
+    let bits = is_bit_function(f);
+    let class = match f.0 {
+        1..=4 | 20 | 24 => OpClass::Read,
+        5 | 6 | 15 | 16 | 21..=23 => OpClass::Write,
+        8 => OpClass::Diagnostic,
+        17 => OpClass::Identify,
+        43 if matches!(req.data, Data::DeviceIdRequest { .. }) => OpClass::Identify,
+        _ => OpClass::Other,
+    };
+    let mut op = Op {
+        unit: Some(u32::from(req.header.unit_id)),
+        space: space_of(f),
+        ..Op::new(class, u32::from(f.0), f.name())
+    };
+    match req.data {
+        Data::ReadRequest { address, quantity } => {
+            op.address = Some(u32::from(address));
+            op.count = u32::from(quantity);
+            if let Some(Data::ReadResponse { values, .. }) = resp.map(|a| a.data) {
+                op.values = numbers(bits.then_some(usize::from(quantity)), values);
+            }
+        }
+        Data::WriteSingle { address, value } => {
+            op.address = Some(u32::from(address));
+            op.count = 1;
+            op.values = vec![if bits {
+                f64::from(u8::from(value == 0xff00))
+            } else {
+                f64::from(value)
+            }];
+        }
+        Data::WriteMultipleRequest {
+            address,
+            quantity,
+            values,
+            ..
+        } => {
+            op.address = Some(u32::from(address));
+            op.count = u32::from(quantity);
+            op.values = numbers(bits.then_some(usize::from(quantity)), values);
+        }
+        Data::MaskWrite { address, .. } => {
+            op.address = Some(u32::from(address));
+            op.count = 1;
+        }
+        Data::ReadWriteRequest {
+            write_address,
+            write_quantity,
+            values,
+            ..
+        } => {
+            op.address = Some(u32::from(write_address));
+            op.count = u32::from(write_quantity);
+            op.values = numbers(None, values);
+        }
+        Data::Diagnostic { sub_function, .. } => {
+            op.control = match sub_function {
+                DiagSubFunction::RESTART_COMMUNICATIONS => Some(Control::Restart),
+                DiagSubFunction::FORCE_LISTEN_ONLY => Some(Control::ListenOnly),
+                _ => None,
+            };
+            if op.control.is_some() {
+                op.class = OpClass::Control;
+            }
+        }
+        _ => {}
+    }
+    op.broadcast = req.header.unit_id == 0 && op.class.modifies();
+    if let Some(Data::Exception { code }) = resp.map(|a| a.data) {
+        op.exception = Some(u32::from(code.0));
+    }
+    op
 }
 
 /// Append `values` as an array of integers (registers) or booleans (bits, at most `bits`).
@@ -548,6 +683,8 @@ mod tests {
     use crate::app::{AppProto, Dir};
     use crate::output::Output;
     use serde_json::Value;
+    use skjold_detect::obs::{Control, Op, OpClass};
+    use skjold_detect::What;
 
     type Harness = crate::app::testing::Harness<ModbusState>;
 
@@ -857,6 +994,152 @@ mod tests {
         h.out.fold_pdus();
         assert_eq!(h.out.stats.pdus.get("modbus"), Some(&3));
         assert!(format!("{:?}", h.out.assets).contains("Acm"));
+    }
+
+    /// The operations reported to detection, with their direction (from the client?).
+    fn ops(h: &mut Harness) -> Vec<(bool, Op)> {
+        std::mem::take(&mut h.out.obs)
+            .into_iter()
+            .filter_map(|o| match o.what {
+                What::Op(op) => Some((o.flow.is_some_and(|f| f.from_client), op)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn read_transaction_is_one_op_with_the_read_values() {
+        let mut h = harness();
+        h.feed(Dir::ToServer, &RD_HOLD_REQ);
+        assert!(ops(&mut h).is_empty(), "reported when answered");
+        h.feed(Dir::ToClient, &RD_HOLD_RESP);
+        let want = Op {
+            unit: Some(17),
+            space: "holding_register",
+            address: Some(0x6b),
+            count: 3,
+            values: vec![555.0, 0.0, 100.0],
+            ..Op::new(OpClass::Read, 3, "read_holding_registers")
+        };
+        assert_eq!(ops(&mut h), vec![(true, want)]);
+        // Coils: only the requested bits.
+        h.feed(Dir::ToServer, &[0, 9, 0, 0, 0, 6, 1, 1, 0, 4, 0, 3]);
+        h.feed(Dir::ToClient, &[0, 9, 0, 0, 0, 4, 1, 1, 1, 0xfd]);
+        let got = ops(&mut h);
+        assert_eq!(got[0].1.space, "coil");
+        assert_eq!(got[0].1.values, vec![1.0, 0.0, 1.0]);
+    }
+
+    #[test]
+    fn writes_report_written_values_and_broadcast() {
+        let mut h = harness();
+        // Write single register 1 := 0x1234 to unit 0 (broadcast), never answered.
+        h.feed(Dir::ToServer, &[0, 1, 0, 0, 0, 6, 0, 6, 0, 1, 0x12, 0x34]);
+        // Write multiple coils at 19, 10 coils CD 01, answered.
+        h.feed(
+            Dir::ToServer,
+            &[0, 2, 0, 0, 0, 9, 1, 15, 0, 19, 0, 10, 2, 0xcd, 0x01],
+        );
+        h.feed(Dir::ToClient, &[0, 2, 0, 0, 0, 6, 1, 15, 0, 19, 0, 10]);
+        // 23: read 3 from 3, write 0x00ff at 14 (the written part is reported).
+        h.feed(
+            Dir::ToServer,
+            &[
+                0, 3, 0, 0, 0, 13, 1, 23, 0, 3, 0, 3, 0, 14, 0, 1, 2, 0, 0xff,
+            ],
+        );
+        h.feed(
+            Dir::ToClient,
+            &[0, 3, 0, 0, 0, 9, 1, 23, 6, 0, 1, 0, 2, 0, 3],
+        );
+        let coils = Op {
+            unit: Some(1),
+            space: "coil",
+            address: Some(19),
+            count: 10,
+            values: vec![1.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0],
+            ..Op::new(OpClass::Write, 15, "write_multiple_coils")
+        };
+        let rw = Op {
+            unit: Some(1),
+            space: "holding_register",
+            address: Some(14),
+            count: 1,
+            values: vec![255.0],
+            ..Op::new(OpClass::Write, 23, "read_write_multiple_registers")
+        };
+        assert_eq!(ops(&mut h), vec![(true, coils), (true, rw)]);
+        h.close();
+        let single = Op {
+            unit: Some(0),
+            space: "holding_register",
+            address: Some(1),
+            count: 1,
+            values: vec![f64::from(0x1234u16)],
+            broadcast: true,
+            ..Op::new(OpClass::Write, 6, "write_single_register")
+        };
+        assert_eq!(ops(&mut h), vec![(true, single)], "unanswered: at close");
+    }
+
+    #[test]
+    fn exceptions_diagnostics_controls_and_identification() {
+        let mut h = harness();
+        h.feed(Dir::ToServer, &[0, 3, 0, 0, 0, 6, 1, 1, 0, 0, 0, 8]);
+        h.feed(Dir::ToClient, &[0, 3, 0, 0, 0, 3, 1, 0x81, 2]);
+        // 8/4 force listen only, 8/1 restart communications, 8/0 echo.
+        h.feed(Dir::ToServer, &[0, 4, 0, 0, 0, 6, 1, 8, 0, 4, 0, 0]);
+        h.feed(Dir::ToServer, &[0, 5, 0, 0, 0, 6, 1, 8, 0, 1, 0, 0]);
+        h.feed(Dir::ToServer, &[0, 6, 0, 0, 0, 6, 1, 8, 0, 0, 0xa5, 0x37]);
+        // 43/14 read device identification, 17 report server id, 90 UMAS.
+        h.feed(Dir::ToServer, &[0, 7, 0, 0, 0, 5, 1, 43, 14, 1, 0]);
+        h.feed(Dir::ToServer, &[0, 8, 0, 0, 0, 2, 1, 17]);
+        h.feed(Dir::ToServer, &[0, 9, 0, 0, 0, 4, 1, 90, 0, 2]);
+        h.close();
+        let got: Vec<_> = ops(&mut h).into_iter().map(|(_, o)| o).collect();
+        let exc = Op {
+            unit: Some(1),
+            space: "coil",
+            address: Some(0),
+            count: 8,
+            exception: Some(2),
+            ..Op::new(OpClass::Read, 1, "read_coils")
+        };
+        let diag = |class, control| Op {
+            unit: Some(1),
+            control,
+            ..Op::new(class, 8, "diagnostics")
+        };
+        let plain = |class, f, name| Op {
+            unit: Some(1),
+            ..Op::new(class, f, name)
+        };
+        assert_eq!(
+            got,
+            vec![
+                exc,
+                diag(OpClass::Control, Some(Control::ListenOnly)),
+                diag(OpClass::Control, Some(Control::Restart)),
+                diag(OpClass::Diagnostic, None),
+                plain(OpClass::Identify, 43, "encapsulated_interface_transport"),
+                plain(OpClass::Identify, 17, "report_server_id"),
+                plain(OpClass::Other, 90, "umas"),
+            ]
+        );
+    }
+
+    #[test]
+    fn response_without_request_is_not_reported_and_detection_off_reports_nothing() {
+        let mut h = harness();
+        h.feed(Dir::ToClient, &RD_HOLD_RESP);
+        assert!(ops(&mut h).is_empty());
+        h.out.detect = false;
+        h.feed(Dir::ToServer, &RD_HOLD_REQ);
+        h.feed(Dir::ToClient, &RD_HOLD_RESP);
+        h.feed(Dir::ToServer, &[0, 1, 0, 0, 0, 6, 0, 6, 0, 1, 0x12, 0x34]);
+        h.close();
+        assert_eq!(modbus(&h.events()).len(), 3, "still logged");
+        assert!(h.out.obs.is_empty());
     }
 
     proptest::proptest! {

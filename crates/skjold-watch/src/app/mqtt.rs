@@ -36,9 +36,19 @@
 //! one per burst), and `message_too_large` for a packet above [`HARD_CAP`] (16 MiB: far above
 //! any broker default, e.g. mosquitto's and EMQX's 1 MiB-256 MiB configurable limits used in
 //! OT deployments, while the protocol allows 256 MiB).
+//!
+//! Detection (only when on): CONNECT is an `Op` `connect`; when answered by CONNACK (or at the
+//! next CONNECT or at close, unanswered) it also gives `Credentials` (`mqtt_connect`, when a
+//! user name or password was sent; the password is read in place for the default-pair check
+//! and never kept) and a `Session` (anonymous without a user name). PUBLISH, both ways, is an
+//! `Op` `publish` with the topic and the payload's value when it is one number (text or JSON);
+//! SUBSCRIBE an `Op` `subscribe` with the first topic filter.
 
 use super::{AppCtx, AppState, Dir, Endpoint};
 use crate::json::JsonWriter;
+use skjold_detect::defaults::is_default;
+use skjold_detect::obs::{Credentials, Op, OpClass, Session};
+use skjold_detect::What;
 use skjold_proto::mqtt::{
     parse_fixed_header, parse_packet, parse_publish_head, Body, FixedHeader, Flags, Packet,
     PacketType, PropValue, Properties, DEFAULT_LEVEL,
@@ -65,11 +75,21 @@ struct Side {
     resync: bool,
 }
 
+/// A CONNECT waiting for its CONNACK, kept only while detection is on. The password is not
+/// kept: only whether one was sent and whether the pair is a known default.
+#[derive(Debug)]
+struct PendingConnect {
+    user: Option<Box<str>>,
+    password: bool,
+    default: bool,
+}
+
 /// MQTT state of one flow.
 #[derive(Debug)]
 pub(crate) struct MqttState {
     level: u8,
     sides: [Side; 2],
+    pending: Option<PendingConnect>,
 }
 
 impl Default for MqttState {
@@ -77,6 +97,7 @@ impl Default for MqttState {
         MqttState {
             level: DEFAULT_LEVEL,
             sides: [Side::default(); 2],
+            pending: None,
         }
     }
 }
@@ -102,8 +123,98 @@ impl MqttState {
         Self::default()
     }
 
-    fn on_packet(&mut self, dir: Dir, p: &Packet<'_>, ctx: &mut AppCtx<'_>) {
+    /// Report a CONNECT that was answered (`accepted`) or never will be (`None`): its
+    /// credentials, when any were sent, and the session.
+    fn flush_connect(&mut self, accepted: Option<bool>, ctx: &mut AppCtx<'_>) {
+        let Some(c) = self.pending.take() else {
+            return;
+        };
+        let anonymous = c.user.is_none();
+        if c.user.is_some() || c.password {
+            ctx.observe(
+                Dir::ToServer,
+                What::Credentials(Credentials {
+                    user: c.user,
+                    cleartext: c.password,
+                    default: c.default,
+                    accepted,
+                    method: "mqtt_connect",
+                }),
+            );
+        }
+        ctx.observe(
+            Dir::ToServer,
+            What::Session(Session {
+                anonymous,
+                accepted,
+                security_mode: None,
+                security_policy: None,
+            }),
+        );
+    }
+
+    /// Report a packet to detection (only called when detection is on). `raw` is the whole
+    /// packet.
+    fn observe(&mut self, dir: Dir, p: &Packet<'_>, raw: &[u8], ctx: &mut AppCtx<'_>) {
+        match p.body {
+            Body::Connect(c) if dir == Dir::ToServer => {
+                self.flush_connect(None, ctx);
+                ctx.observe(dir, What::Op(Op::new(OpClass::Connect, 1, "connect")));
+                let user = c.username.map(|u| String::from_utf8_lossy(u).into());
+                // The password is the last field of a CONNECT: read it in place for the
+                // default-pair check (not when trailing bytes make its place uncertain).
+                let default = match c.password_len {
+                    Some(n) if !p.flags.contains(Flags::TRAILING_DATA) => {
+                        let n = usize::from(n);
+                        raw.len()
+                            .checked_sub(n + 2)
+                            .and_then(|at| raw.get(at..))
+                            .filter(|t| usize::from(u16::from_be_bytes([t[0], t[1]])) == n)
+                            .is_some_and(|t| {
+                                is_default(user.as_deref().unwrap_or(""), t.get(2..).unwrap_or(&[]))
+                            })
+                    }
+                    Some(_) => false,
+                    None => user.as_deref().is_some_and(|u| is_default(u, b"")),
+                };
+                self.pending = Some(PendingConnect {
+                    user,
+                    password: c.password_len.is_some(),
+                    default,
+                });
+            }
+            Body::ConnAck(c) if dir == Dir::ToClient => {
+                let accepted = if self.level >= 5 {
+                    c.return_code < 0x80
+                } else {
+                    c.return_code == 0
+                };
+                self.flush_connect(Some(accepted), ctx);
+            }
+            Body::Publish(pb) => {
+                ctx.observe(
+                    dir,
+                    What::Op(publish_op(pb.topic, payload_value(pb.payload))),
+                );
+            }
+            Body::Subscribe(s) => {
+                let mut op = Op::new(OpClass::Subscribe, 8, "subscribe");
+                op.name = s
+                    .filters
+                    .into_iter()
+                    .next()
+                    .map(|f| String::from_utf8_lossy(f.topic).into());
+                ctx.observe(dir, What::Op(op));
+            }
+            _ => {}
+        }
+    }
+
+    fn on_packet(&mut self, dir: Dir, p: &Packet<'_>, raw: &[u8], ctx: &mut AppCtx<'_>) {
         ctx.count_pdu();
+        if ctx.detecting() {
+            self.observe(dir, p, raw, ctx);
+        }
         if let Body::Connect(c) = p.body {
             if (3..=5).contains(&c.level) {
                 self.level = c.level;
@@ -149,6 +260,11 @@ impl MqttState {
             }
         }
         ctx.count_pdu();
+        if ctx.detecting() {
+            if let Some(h) = &head {
+                ctx.observe(dir, What::Op(publish_op(h.publish.topic, None)));
+            }
+        }
         if len > HARD_CAP {
             ctx.anomaly(dir, "message_too_large");
         }
@@ -258,8 +374,9 @@ impl AppState for MqttState {
             match parse_packet(rest, self.level, MAX_BUFFERED) {
                 Ok((after, p)) => {
                     self.sides[si].garbage = false;
-                    self.on_packet(dir, &p, ctx);
-                    off += rest.len() - after.len();
+                    let used = rest.len() - after.len();
+                    self.on_packet(dir, &p, rest.get(..used).unwrap_or_default(), ctx);
+                    off += used;
                 }
                 Err(ParseError::Incomplete(_)) => break,
                 Err(ParseError::TooLarge { len, .. }) => {
@@ -291,8 +408,49 @@ impl AppState for MqttState {
         side.resync = true;
     }
 
-    fn close(&mut self, _ctx: &mut AppCtx<'_>) {
-        // Every packet is logged as it is parsed: nothing is pending.
+    fn close(&mut self, ctx: &mut AppCtx<'_>) {
+        // Every packet is logged as it is parsed; only a CONNECT without answer is pending.
+        self.flush_connect(None, ctx);
+    }
+}
+
+/// A PUBLISH as an operation: the topic, and the payload's value when it is one number.
+fn publish_op(topic: &[u8], value: Option<f64>) -> Op {
+    Op {
+        name: Some(String::from_utf8_lossy(topic).into()),
+        values: value.into_iter().collect(),
+        ..Op::new(OpClass::Publish, 3, "publish")
+    }
+}
+
+/// Payloads longer than this are not examined for a value.
+const MAX_VALUE_PAYLOAD: usize = 1024;
+
+/// The only number among JSON values, if exactly one is a number.
+fn single_number<'a>(members: impl Iterator<Item = &'a serde_json::Value>) -> Option<f64> {
+    let mut numbers = members.filter_map(serde_json::Value::as_f64);
+    let v = numbers.next()?;
+    numbers.next().is_none().then_some(v)
+}
+
+/// The number a payload carries: ASCII text of a number (`21.5`), or JSON with exactly one
+/// numeric value (`{"temp": 21.5, "unit": "C"}`, `[21.5]`). `None` otherwise.
+fn payload_value(payload: &[u8]) -> Option<f64> {
+    if payload.len() > MAX_VALUE_PAYLOAD {
+        return None;
+    }
+    let text = std::str::from_utf8(payload).ok()?.trim();
+    let first = text.bytes().next()?;
+    if first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.') {
+        return text.parse::<f64>().ok().filter(|v| v.is_finite());
+    }
+    if !matches!(first, b'{' | b'[') {
+        return None;
+    }
+    match serde_json::from_str::<serde_json::Value>(text).ok()? {
+        serde_json::Value::Object(m) => single_number(m.values()),
+        serde_json::Value::Array(a) => single_number(a.iter()),
+        _ => None,
     }
 }
 
@@ -477,9 +635,11 @@ pub(crate) fn new_state(_l4: crate::flow::L4) -> Box<dyn AppState + Send> {
 
 #[cfg(test)]
 mod tests {
-    use super::{MqttState, HARD_CAP, MAX_BUFFERED};
+    use super::{payload_value, MqttState, HARD_CAP, MAX_BUFFERED};
     use crate::app::{AppProto, Dir};
     use serde_json::Value;
+    use skjold_detect::obs::{Credentials, Op, OpClass, Session};
+    use skjold_detect::What;
 
     type Harness = crate::app::testing::Harness<MqttState>;
 
@@ -775,6 +935,205 @@ mod tests {
             .collect();
         assert_eq!(kinds, vec![serde_json::json!("malformed")]);
         assert!(all.iter().any(|e| e["mqtt"]["pingreq"].is_object()));
+    }
+
+    /// The observations reported to detection, with their direction (from the client?).
+    fn obs(h: &mut Harness) -> Vec<(bool, What)> {
+        std::mem::take(&mut h.out.obs)
+            .into_iter()
+            .map(|o| (o.flow.is_some_and(|f| f.from_client), o.what))
+            .collect()
+    }
+
+    fn connect_op() -> (bool, What) {
+        (true, What::Op(Op::new(OpClass::Connect, 1, "connect")))
+    }
+
+    fn session(anonymous: bool, accepted: Option<bool>) -> (bool, What) {
+        (
+            true,
+            What::Session(Session {
+                anonymous,
+                accepted,
+                security_mode: None,
+                security_policy: None,
+            }),
+        )
+    }
+
+    fn creds(user: &str, default: bool, accepted: Option<bool>) -> (bool, What) {
+        (
+            true,
+            What::Credentials(Credentials {
+                user: Some(user.into()),
+                cleartext: true,
+                default,
+                accepted,
+                method: "mqtt_connect",
+            }),
+        )
+    }
+
+    /// A 3.1.1 CONNECT with a user name and password.
+    fn connect_with(user: &[u8], password: &[u8]) -> Vec<u8> {
+        let mut b = string(b"MQTT");
+        b.push(4);
+        b.push(0b1100_0010);
+        b.extend_from_slice(&60u16.to_be_bytes());
+        b.extend(string(b"hmi-1"));
+        b.extend(string(user));
+        b.extend(string(password));
+        packet(0x10, &b)
+    }
+
+    #[test]
+    fn authenticated_connect_reports_credentials_and_session_at_connack() {
+        let mut h = harness();
+        h.feed(Dir::ToServer, &connect_v311());
+        assert_eq!(
+            obs(&mut h),
+            vec![connect_op()],
+            "the rest waits for CONNACK"
+        );
+        h.feed(Dir::ToClient, &packet(0x20, &[0, 0]));
+        let got = obs(&mut h);
+        assert!(!format!("{got:?}").contains("s3cret"));
+        assert_eq!(
+            got,
+            vec![
+                creds("operator", false, Some(true)),
+                session(false, Some(true))
+            ]
+        );
+        // A default pair, refused (3.1.1 return code 5: not authorised).
+        h.feed(Dir::ToServer, &connect_with(b"admin", b"admin"));
+        h.feed(Dir::ToClient, &packet(0x20, &[0, 5]));
+        assert_eq!(
+            obs(&mut h),
+            vec![
+                connect_op(),
+                creds("admin", true, Some(false)),
+                session(false, Some(false))
+            ]
+        );
+        // A default user with another password is not a default pair.
+        h.feed(Dir::ToServer, &connect_with(b"admin", b"admin2"));
+        h.close();
+        assert_eq!(
+            obs(&mut h),
+            vec![
+                connect_op(),
+                creds("admin", false, None),
+                session(false, None)
+            ]
+        );
+    }
+
+    #[test]
+    fn anonymous_connect_reports_an_anonymous_session_without_credentials() {
+        let mut h = harness();
+        h.feed(Dir::ToServer, &connect_v5());
+        h.feed(Dir::ToClient, &packet(0x20, &[0, 0, 0]));
+        assert_eq!(obs(&mut h), vec![connect_op(), session(true, Some(true))]);
+        // Never answered: reported when the next CONNECT comes, then at close.
+        h.feed(Dir::ToServer, &connect_v5());
+        h.feed(Dir::ToServer, &connect_v5());
+        h.close();
+        assert_eq!(
+            obs(&mut h),
+            vec![
+                connect_op(),
+                session(true, None),
+                connect_op(),
+                session(true, None)
+            ]
+        );
+    }
+
+    #[test]
+    fn publish_both_ways_and_subscribe_are_operations_with_topic_and_value() {
+        let mut h = harness();
+        let publish = |topic: &[u8], payload: &[u8]| {
+            let mut p = string(topic);
+            p.extend_from_slice(payload);
+            packet(0x30, &p)
+        };
+        h.feed(Dir::ToServer, &publish(b"plant/pump1/setpoint", b" 42.5\n"));
+        h.feed(
+            Dir::ToClient,
+            &publish(b"plant/tank/level", br#"{"level": 3, "unit": "m"}"#),
+        );
+        h.feed(Dir::ToServer, &publish(b"plant/valve", b"open"));
+        let mut s = vec![0, 1];
+        s.extend(string(b"plant/#"));
+        s.push(1);
+        h.feed(Dir::ToServer, &packet(0x82, &s));
+        let op = |class, f, name, topic: &str, values: Vec<f64>| {
+            What::Op(Op {
+                name: Some(topic.into()),
+                values,
+                ..Op::new(class, f, name)
+            })
+        };
+        assert_eq!(
+            obs(&mut h),
+            vec![
+                (
+                    true,
+                    op(
+                        OpClass::Publish,
+                        3,
+                        "publish",
+                        "plant/pump1/setpoint",
+                        vec![42.5]
+                    )
+                ),
+                (
+                    false,
+                    op(
+                        OpClass::Publish,
+                        3,
+                        "publish",
+                        "plant/tank/level",
+                        vec![3.0]
+                    )
+                ),
+                (
+                    true,
+                    op(OpClass::Publish, 3, "publish", "plant/valve", vec![])
+                ),
+                (
+                    true,
+                    op(OpClass::Subscribe, 8, "subscribe", "plant/#", vec![])
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn payload_values_are_single_numbers_only() {
+        assert_eq!(payload_value(b"-1.25e2"), Some(-125.0));
+        assert_eq!(payload_value(b"[7]"), Some(7.0));
+        assert_eq!(payload_value(br#"{"a": 1, "b": 2}"#), None);
+        assert_eq!(payload_value(br#"{"a": "x"}"#), None);
+        assert_eq!(payload_value(b"NaN"), None);
+        assert_eq!(payload_value(b"12 volts"), None);
+        assert_eq!(payload_value(b""), None);
+    }
+
+    #[test]
+    fn detection_off_reports_nothing() {
+        let mut h = harness();
+        h.out.detect = false;
+        h.feed(Dir::ToServer, &connect_with(b"admin", b"admin"));
+        h.feed(Dir::ToClient, &packet(0x20, &[0, 0]));
+        let mut p = string(b"t");
+        p.extend_from_slice(b"1");
+        h.feed(Dir::ToServer, &packet(0x30, &p));
+        h.close();
+        assert_eq!(mqtt_events(&mut h).len(), 3, "still logged");
+        assert!(h.out.obs.is_empty());
+        assert!(h.st.pending.is_none(), "nothing kept for detection");
     }
 
     proptest::proptest! {
