@@ -135,6 +135,9 @@ pub struct Variable {
     /// Whether it was written (a setpoint) or only read (a measurement).
     #[serde(default)]
     pub written: bool,
+    /// Values learned from (informative).
+    #[serde(default)]
+    pub samples: u32,
 }
 
 /// A baseline file that could not be read.

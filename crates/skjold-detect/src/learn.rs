@@ -17,6 +17,10 @@ const MAX_VARS: usize = 200_000;
 const MAX_NAMES: usize = 100;
 const MAX_INTERVALS: usize = 512;
 const MAX_MACS: usize = 4;
+/// Values a variable needs before its range goes into the baseline: a range learned from one
+/// or two values is not a range (a setpoint written once would make any later change an
+/// alert); such variables stay out, and writes to them are judged by the address sets.
+pub(crate) const MIN_SAMPLES: u32 = 5;
 
 /// Requests per minute, and the highest minute.
 #[derive(Debug, Default, Clone)]
@@ -65,6 +69,7 @@ struct VarAcc {
     min: f64,
     max: f64,
     written: bool,
+    samples: u32,
 }
 
 type VarKey = (IpAddr, &'static str, Option<u32>, &'static str, u32);
@@ -196,6 +201,7 @@ impl Learner {
                 acc.min = acc.min.min(*v);
                 acc.max = acc.max.max(*v);
                 acc.written |= written;
+                acc.samples = acc.samples.saturating_add(1);
             } else if self.vars.len() < MAX_VARS {
                 self.vars.insert(
                     key,
@@ -203,6 +209,7 @@ impl Learner {
                         min: *v,
                         max: *v,
                         written,
+                        samples: 1,
                     },
                 );
             } else {
@@ -268,6 +275,7 @@ impl Learner {
         let variables = self
             .vars
             .iter()
+            .filter(|(_, v)| v.samples >= MIN_SAMPLES)
             .map(|((server, proto, unit, space, address), v)| {
                 let span = v.max - v.min;
                 let pad = if span > 0.0 {
@@ -285,6 +293,7 @@ impl Learner {
                     max: round3(v.max + pad),
                     seen: [v.min, v.max],
                     written: v.written,
+                    samples: v.samples,
                 }
             })
             .collect();

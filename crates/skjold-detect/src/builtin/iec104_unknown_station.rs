@@ -1,6 +1,6 @@
 //! `iec104_unknown_station` (8200007, severity 1): an IEC 60870-5-104 command (single,
 //! double, regulating-step, set-point or bitstring command, reset process) reached an
-//! outstation from a station that never controlled it in the baseline.
+//! outstation from a station that never spoke IEC-104 to it in the baseline.
 //!
 //! Why: IEC-104 has no authentication; an outstation executes a command from any station that
 //! completes the TCP handshake. In the 2016 attack on Ukraine's grid (Industroyer) IEC-104
@@ -9,7 +9,7 @@
 //! authentication), SR 2.1.
 //!
 //! Example: "127.0.1.66 sent IEC-104 command `C_SC_NA_1` to outstation 127.0.1.40 (ioa 5001) and
-//! is not a controlling station of it in the baseline". Runs with `--baseline`.
+//! never spoke IEC-104 to it in the baseline". Runs with `--baseline`.
 
 use super::learned::{flow_evidence, op_evidence};
 use super::{key, Cx, Detection};
@@ -44,8 +44,8 @@ impl Detection for Iec104UnknownStation {
             return;
         }
         let (c, s) = (f.client.ip, f.server.ip);
-        if ix.protos.get(&(c, s, "iec104")).is_some_and(|p| p.writes) {
-            return;
+        if ix.protos.contains_key(&(c, s, "iec104")) {
+            return; // a known station of this outstation: new_writer judges its first command
         }
         cx.alert(&META, key(&(c, s)), obs, || {
             let mut ev = flow_evidence(f);
@@ -53,7 +53,7 @@ impl Detection for Iec104UnknownStation {
             let ioa = op.address.map(|a| format!(" (ioa {a})")).unwrap_or_default();
             (
                 format!(
-                    "{c} sent IEC-104 command {} to outstation {s}{ioa} and is not a controlling station of it in the baseline",
+                    "{c} sent IEC-104 command {} to outstation {s}{ioa} and never spoke IEC-104 to it in the baseline",
                     op.function_name
                 ),
                 ev,

@@ -15,6 +15,7 @@ mod new_communication_pair;
 mod new_function_on_pair;
 mod new_protocol_on_pair;
 mod new_topic_published;
+mod new_writer;
 mod unauthorized_write;
 mod value_out_of_range;
 mod write_outside_learned_addresses;
@@ -93,6 +94,7 @@ pub(crate) fn all() -> Vec<Box<dyn Detection>> {
         Box::new(new_function_on_pair::NewFunctionOnPair),
         Box::new(new_topic_published::NewTopicPublished),
         Box::new(measurement_out_of_range::MeasurementOutOfRange::default()),
+        Box::new(new_writer::NewWriter),
     ]
 }
 
