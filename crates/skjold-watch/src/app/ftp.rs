@@ -378,6 +378,20 @@ mod tests {
         assert!(h.out.obs.is_empty(), "{:?}", h.out.obs);
     }
 
+    /// pyftpdlib server and `ftplib` client: a wrong password (530), then the right one (230).
+    #[test]
+    fn real_pyftpdlib_logins_are_observed() {
+        use crate::app::tls::tests::{feed_stream, peer_stream};
+        let mut h = Harness::with(FtpState::default(), AppProto::Ftp);
+        feed_stream(&mut h, peer_stream("ftp-pyftpdlib.pcap", 21, 0));
+        let c = credentials(&h);
+        assert_eq!(c.len(), 2, "{:?}", h.out.obs);
+        assert_eq!(c[0].user.as_deref(), Some("operator"));
+        assert_eq!(c[0].accepted, Some(false));
+        assert_eq!(c[1].accepted, Some(true));
+        assert!(c.iter().all(|c| c.cleartext && !c.default));
+    }
+
     #[test]
     fn auth_tls_stops_parsing_after_234() {
         let mut h = Harness::with(FtpState::default(), AppProto::Ftp);

@@ -487,6 +487,23 @@ mod tests {
         assert!(h.out.obs.is_empty(), "{:?}", h.out.obs);
     }
 
+    /// The `http-basic-auth` capture: a first connection without credentials, a second with
+    /// `operator`'s, accepted.
+    #[test]
+    fn real_basic_auth_capture_is_observed() {
+        use crate::app::tls::tests::{feed_stream, peer_stream};
+        let mut h = Harness::with(HttpState::default(), AppProto::Http);
+        feed_stream(&mut h, peer_stream("http-basic-auth.pcap", 80, 0));
+        assert!(credentials(&h).is_empty(), "{:?}", h.out.obs);
+        let mut h = Harness::with(HttpState::default(), AppProto::Http);
+        feed_stream(&mut h, peer_stream("http-basic-auth.pcap", 80, 1));
+        let c = credentials(&h);
+        assert_eq!(c.len(), 1, "{:?}", h.out.obs);
+        assert_eq!(c[0].user.as_deref(), Some("operator"));
+        assert_eq!(c[0].accepted, Some(true));
+        assert!(!c[0].default);
+    }
+
     #[test]
     fn backwards_oriented_flow_is_still_paired() {
         let mut h = Harness::with(HttpState::default(), AppProto::Http);

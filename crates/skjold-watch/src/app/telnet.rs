@@ -356,6 +356,19 @@ mod tests {
         assert!(h.st.password.is_empty());
     }
 
+    /// inetutils `telnetd` and client: `operator` logs in.
+    #[test]
+    fn real_inetutils_login_is_observed() {
+        use crate::app::tls::tests::{feed_stream, peer_stream};
+        let mut h = Harness::with(TelnetState::default(), AppProto::Telnet);
+        feed_stream(&mut h, peer_stream("telnet-inetutils.pcap", 23, 0));
+        let c = credentials(&h);
+        assert_eq!(c.len(), 1, "{:?}", h.out.obs);
+        assert_eq!(c[0].user.as_deref(), Some("operator"));
+        assert!(c[0].cleartext);
+        assert!(!c[0].default);
+    }
+
     #[test]
     fn probe_needs_two_negotiations() {
         assert_eq!(

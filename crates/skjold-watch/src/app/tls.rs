@@ -519,6 +519,74 @@ pub(crate) mod tests {
         hs_record(2, &b)
     }
 
+    /// The TCP payloads of connection `conn` (0 for the first) to `server_port` in a capture of
+    /// `tests/data/peers/` (real peers on loopback), in file order with the direction they
+    /// travelled; retransmitted bytes dropped.
+    pub(crate) fn peer_stream(file: &str, server_port: u16, conn: usize) -> Vec<(Dir, Vec<u8>)> {
+        use skjold_net::decode::{decode, transport, Net, Transport};
+        use std::ops::ControlFlow;
+        let path = format!(
+            "{}/../../tests/data/peers/{file}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let mut cap = skjold_capture::CaptureFile::open(std::path::Path::new(&path)).unwrap();
+        let mut out = Vec::new();
+        let mut next_seq: [Option<u32>; 2] = [None, None];
+        let mut clients: Vec<u16> = Vec::new();
+        cap.for_each(|item, _| {
+            let skjold_capture::Item::Packet(p) = item else {
+                return ControlFlow::Continue(());
+            };
+            let Ok(d) = decode(p.linktype.0, p.data) else {
+                return ControlFlow::Continue(());
+            };
+            let Net::Ip(ip) = d.net else {
+                return ControlFlow::Continue(());
+            };
+            let Transport::Tcp {
+                sport,
+                dport,
+                seq,
+                payload,
+                ..
+            } = transport(ip.proto, ip.payload)
+            else {
+                return ControlFlow::Continue(());
+            };
+            let (dir, i, client) = if dport == server_port {
+                (Dir::ToServer, 0, sport)
+            } else {
+                (Dir::ToClient, 1, dport)
+            };
+            if !clients.contains(&client) {
+                clients.push(client);
+            }
+            if clients.iter().position(|&c| c == client) != Some(conn) {
+                return ControlFlow::Continue(());
+            }
+            let skip = next_seq[i].map_or(0, |n| n.wrapping_sub(seq) as usize);
+            if payload.len() > skip && skip < 1 << 30 {
+                out.push((dir, payload[skip..].to_vec()));
+                next_seq[i] = Some(seq.wrapping_add(payload.len() as u32));
+            }
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+        out
+    }
+
+    /// Feed a real capture's stream as the TCP layer would (unconsumed bytes offered again).
+    pub(crate) fn feed_stream<S: AppState>(h: &mut Harness<S>, stream: Vec<(Dir, Vec<u8>)>) {
+        let mut bufs: [Vec<u8>; 2] = [Vec::new(), Vec::new()];
+        for (dir, bytes) in stream {
+            let b = &mut bufs[idx(dir)];
+            b.extend_from_slice(&bytes);
+            let n = h.feed(dir, b);
+            b.drain(..n);
+        }
+        h.close();
+    }
+
     fn harness() -> Harness<TlsState> {
         Harness::with(TlsState::default(), AppProto::Tls)
     }
@@ -679,6 +747,46 @@ pub(crate) mod tests {
         // Nothing more at the end of the flow.
         h.close();
         assert_eq!(tls_obs(&h).len(), 1);
+    }
+
+    /// The openssl `s_server`/`s_client` captures: TLS 1.0 and 1.2 with the expired self-signed
+    /// certificate, TLS 1.3 (certificate encrypted).
+    #[test]
+    fn real_openssl_handshakes_are_observed() {
+        let cases = [
+            ("tls-openssl-tls10.pcap", 0x0301, 0xc014, None, true),
+            (
+                "tls-openssl-tls12-selfsigned-expired.pcap",
+                0x0303,
+                0xc030,
+                Some("plc-01.plant.example"),
+                true,
+            ),
+            (
+                "tls-openssl-tls13.pcap",
+                0x0304,
+                0x1302,
+                Some("hmi.plant.example"),
+                false,
+            ),
+        ];
+        for (file, version, cipher, sni, with_cert) in cases {
+            let mut h = harness();
+            feed_stream(&mut h, peer_stream(file, 443, 0));
+            let obs = tls_obs(&h);
+            assert_eq!(obs.len(), 1, "{file}: {:?}", h.out.obs);
+            let t = &obs[0].1;
+            assert_eq!(t.version, Some(version), "{file}");
+            assert_eq!(t.cipher, Some(cipher), "{file}");
+            assert!(!t.weak_cipher, "{file}");
+            assert_eq!(t.sni.as_deref(), sni, "{file}");
+            assert_eq!(t.cert.is_some(), with_cert, "{file}");
+            if let Some(c) = &t.cert {
+                assert!(c.self_signed, "{file}");
+                assert_eq!(c.not_after, 1_609_459_200, "{file}: expired on 2021-01-01");
+                assert_eq!(c.key_bits, Some(2048), "{file}");
+            }
+        }
     }
 
     #[test]

@@ -467,6 +467,19 @@ mod tests {
         assert_eq!(sessions(&h).len(), 1);
     }
 
+    /// x11vnc without a password and a viewer: an anonymous session, accepted.
+    #[test]
+    fn real_x11vnc_session_without_password_is_observed() {
+        use crate::app::tls::tests::{feed_stream, peer_stream};
+        let mut h = Harness::with(VncState::default(), AppProto::Vnc);
+        feed_stream(&mut h, peer_stream("vnc-x11vnc.pcap", 5900, 0));
+        let s = sessions(&h);
+        assert_eq!(s.len(), 1, "{:?}", h.out.obs);
+        assert!(s[0].anonymous);
+        assert_eq!(s[0].accepted, Some(true));
+        assert_eq!(s[0].security_mode, Some("None"));
+    }
+
     #[test]
     fn rfb33_server_deciding_none_is_accepted_at_once() {
         let mut h = Harness::with(VncState::default(), AppProto::Vnc);
