@@ -149,6 +149,30 @@ pub fn cipher_name(id: u16) -> Option<&'static str> {
     tls_parser::TlsCipherSuite::from_id(id).map(|c| c.name)
 }
 
+/// Whether a cipher suite is weak (from `tls-parser`'s table): no encryption (NULL), export
+/// grade, anonymous key exchange (`DH_anon`, `ECDH_anon`: no server authentication), RC4, RC2,
+/// DES, 3DES or IDEA encryption, or an MD5 MAC. Unknown suites and GREASE are not called weak.
+pub fn weak_cipher(id: u16) -> bool {
+    use tls_parser::{TlsCipherAu, TlsCipherEnc, TlsCipherMac};
+    if is_grease(id) {
+        return false;
+    }
+    let Some(c) = tls_parser::TlsCipherSuite::from_id(id) else {
+        return false;
+    };
+    matches!(
+        c.enc,
+        TlsCipherEnc::Null
+            | TlsCipherEnc::Des
+            | TlsCipherEnc::TripleDes
+            | TlsCipherEnc::Rc2
+            | TlsCipherEnc::Rc4
+            | TlsCipherEnc::Idea
+    ) || c.mac == TlsCipherMac::HmacMd5
+        || c.au == TlsCipherAu::Null
+        || c.name.contains("EXPORT")
+}
+
 /// Name of a signature scheme (RFC 8446 §4.2.3 and the TLS 1.2 hash/signature pairs).
 pub fn signature_scheme_name(v: u16) -> &'static str {
     match v {

@@ -108,6 +108,18 @@ fn http_request_and_response_heads() {
     // admin:secret: only the user name comes out.
     assert_eq!(http::basic_user(auth), Some(b"admin".to_vec()));
     assert_eq!(http::basic_user(b"Bearer abc"), None);
+    // The checker sees both halves; the password never comes back.
+    let pair = http::with_basic_credentials(auth, |u, p| (u.to_vec(), p == b"secret"));
+    assert_eq!(pair, Some((b"admin".to_vec(), true)));
+    // A password holding a colon: only the first one separates (RFC 7617).
+    let colon = http::with_basic_credentials(b"Basic YTpiOmM=", |u, p| (u.to_vec(), p.to_vec()));
+    assert_eq!(colon, Some((b"a".to_vec(), b"b:c".to_vec())));
+    assert_eq!(http::with_basic_credentials(b"Bearer abc", |_, _| ()), None);
+    // No colon in the decoded text: not a Basic credential.
+    assert_eq!(
+        http::with_basic_credentials(b"Basic YWRtaW4=", |_, _| ()),
+        None
+    );
 
     let resp = b"HTTP/1.0 404 Not Found\nServer: Boa/0.94\n\n";
     let (rest, r) = http::parse_response(resp).unwrap();

@@ -305,3 +305,23 @@ fn unix_time_formatting() {
     assert_eq!(tls::format_unix(951_782_400), "2000-02-29T00:00:00");
     assert_eq!(tls::format_unix(-1), "1969-12-31T23:59:59");
 }
+
+#[test]
+fn weak_cipher_suites_follow_the_iana_table() {
+    // Strong: AES-GCM with ECDHE, TLS 1.3 AEAD, ECDHE-RSA AES-CBC with SHA-1 (0xc014).
+    for id in [0xc02f, 0xc030, 0x1301, 0x1302, 0xcca8, 0xc014, 0x002f] {
+        assert!(!tls::weak_cipher(id), "{id:#06x} called weak");
+    }
+    // Weak: NULL (0x0000, 0x0002, 0xc0b4 TLS 1.3 integrity only), EXPORT (0x0008), anonymous
+    // DH (0x0034) and ECDH (0xc018), RC4 (0x0005), DES (0x0009), 3DES (0x000a), IDEA
+    // (0x0007), MD5 MAC (0x0004 RC4-MD5, 0x0001 NULL-MD5).
+    for id in [
+        0x0000, 0x0002, 0xc0b4, 0x0008, 0x0034, 0xc018, 0x0005, 0x0009, 0x000a, 0x0007, 0x0004,
+        0x0001,
+    ] {
+        assert!(tls::weak_cipher(id), "{id:#06x} not called weak");
+    }
+    // Unknown and GREASE: not judged.
+    assert!(!tls::weak_cipher(0xfefe));
+    assert!(!tls::weak_cipher(0x0a0a));
+}

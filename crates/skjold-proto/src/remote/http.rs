@@ -308,6 +308,28 @@ pub fn basic_user(value: &[u8]) -> Option<Vec<u8>> {
     Some(decoded[..colon].to_vec())
 }
 
+/// Run `check` on the user name and password of a `Basic` credential (RFC 7617) and return
+/// its result; `None` for other schemes or undecodable values. The decoded password lives only
+/// for the call (its buffer is zeroed afterwards), so callers can test it (against a list of
+/// default passwords) without keeping it.
+pub fn with_basic_credentials<R>(value: &[u8], check: impl FnOnce(&[u8], &[u8]) -> R) -> Option<R> {
+    let (scheme, b64) = value.split_at(value.iter().position(|&b| b == b' ')?);
+    if !scheme.eq_ignore_ascii_case(b"basic") {
+        return None;
+    }
+    let b64 = trim(b64);
+    if b64.len() > 1024 {
+        return None;
+    }
+    let mut decoded = base64_decode(b64)?;
+    let result = decoded
+        .iter()
+        .position(|&b| b == b':')
+        .map(|colon| check(&decoded[..colon], &decoded[colon + 1..]));
+    decoded.fill(0);
+    result
+}
+
 fn base64_decode(s: &[u8]) -> Option<Vec<u8>> {
     let val = |c: u8| -> Option<u32> {
         Some(match c {

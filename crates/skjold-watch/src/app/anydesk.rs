@@ -98,5 +98,21 @@ mod certificate_tests {
         assert_eq!(a["self_signed"], true);
         assert_eq!(a["key_type"], "EC");
         assert_eq!(a["version"], "TLS 1.2");
+        // Detection sees the same handshake as a TLS observation on the AnyDesk flow.
+        let tls: Vec<_> = h
+            .out
+            .obs
+            .iter()
+            .filter_map(|o| match &o.what {
+                skjold_detect::What::Tls(t) => Some((o.flow.unwrap().proto, t.clone())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(tls.len(), 1, "{:?}", h.out.obs);
+        assert_eq!(tls[0].0, "anydesk");
+        let c = tls[0].1.cert.as_ref().expect("certificate");
+        assert_eq!(&*c.subject, "CN=AnyDesk Client");
+        assert!(c.self_signed);
+        assert_eq!(tls[0].1.version, Some(0x0303));
     }
 }

@@ -9,6 +9,11 @@
 //! becomes the server's `software` identity. After a `234` reply to `AUTH`, the control
 //! connection is TLS: the rest is skipped.
 //!
+//! Detection: a `PASS` command reports `Credentials` (method `ftp_pass`, cleartext, the user
+//! of the last `USER`, whether the pair is a known default) when its final reply arrives
+//! (`accepted`: 2xx yes, 4xx/5xx no, 3xx unknown) or, unanswered, at the flow's end. The
+//! password is compared with the default list when the command is read, then dropped.
+//!
 //! Anomaly kinds: `line_too_long` (no line end within 4096 bytes), `not_ftp_command`,
 //! `unsolicited_reply` (a reply with no command outstanding, after the greeting),
 //! `too_many_pending_commands` (more than 32 commands without reply; the oldest is logged
@@ -52,7 +57,11 @@ pub(crate) fn new_state(_l4: L4) -> Box<dyn AppState + Send> {
 #[derive(Debug, Clone)]
 struct Cmd {
     verb: String,
+    /// The argument; never kept for `PASS`.
     data: Option<String>,
+    /// For `PASS` while detecting: the user of the last `USER` and whether the pair is a known
+    /// default.
+    login: Option<(Option<Box<str>>, bool)>,
 }
 
 /// FTP state of one flow.
@@ -66,11 +75,30 @@ pub(crate) struct FtpState {
     auth_tls: bool,
     /// Encrypted after AUTH TLS: skip everything.
     tls: bool,
+    /// Argument of the last `USER` command (for credentials observations).
+    user: Option<Box<str>>,
 }
 
 impl FtpState {
     fn log(&mut self, ctx: &mut AppCtx<'_>, cmd: Option<&Cmd>, code: Option<u16>) {
         ctx.count_pdu();
+        if let Some((user, default)) = cmd.and_then(|c| c.login.as_ref()) {
+            if ctx.detecting() {
+                let accepted = code.and_then(|c| match c / 100 {
+                    2 => Some(true),
+                    4 | 5 => Some(false),
+                    _ => None,
+                });
+                let what = skjold_detect::What::Credentials(skjold_detect::obs::Credentials {
+                    user: user.clone(),
+                    cleartext: true,
+                    default: *default,
+                    accepted,
+                    method: "ftp_pass",
+                });
+                ctx.observe(Dir::ToServer, what);
+            }
+        }
         if !ctx.log_enabled() {
             return;
         }
@@ -131,7 +159,20 @@ impl FtpState {
             return;
         };
         let verb = String::from_utf8_lossy(cmd.verb).into_owned();
-        let data = cmd.arg.map(|a| String::from_utf8_lossy(a).into_owned());
+        let mut login = None;
+        let data = if cmd.is("PASS") {
+            if ctx.detecting() {
+                let user = self.user.as_deref().unwrap_or("");
+                let default = skjold_detect::defaults::is_default(user, cmd.arg.unwrap_or(b""));
+                login = Some((self.user.clone(), default));
+            }
+            None
+        } else {
+            cmd.arg.map(|a| String::from_utf8_lossy(a).into_owned())
+        };
+        if cmd.is("USER") && ctx.detecting() {
+            self.user = data.as_deref().map(Into::into);
+        }
         if cmd.is("AUTH") {
             self.auth_tls = true;
         }
@@ -140,7 +181,7 @@ impl FtpState {
             let old = self.pending.pop_front();
             self.log(ctx, old.as_ref(), None);
         }
-        self.pending.push_back(Cmd { verb, data });
+        self.pending.push_back(Cmd { verb, data, login });
     }
 
     fn reply_line(&mut self, line: &[u8], ctx: &mut AppCtx<'_>) {
@@ -263,6 +304,92 @@ mod tests {
         assert_eq!(f[1]["ftp"]["reply_code"], 331);
         assert_eq!(f[2]["ftp"]["pass_in_clear"], true);
         assert_eq!(f[2]["ftp"]["completion_code"][0], "530");
+    }
+
+    fn credentials(h: &Harness<FtpState>) -> Vec<skjold_detect::obs::Credentials> {
+        h.out
+            .obs
+            .iter()
+            .filter_map(|o| match &o.what {
+                skjold_detect::What::Credentials(c) => {
+                    assert!(o.flow.unwrap().from_client);
+                    Some(c.clone())
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn login(h: &mut Harness<FtpState>, user: &[u8], pass: &[u8]) {
+        h.feed(Dir::ToClient, b"220 (vsFTPd 3.0.3)\r\n");
+        h.feed(Dir::ToServer, &[b"USER ", user, b"\r\n"].concat());
+        h.feed(Dir::ToClient, b"331 Please specify the password.\r\n");
+        h.feed(Dir::ToServer, &[b"PASS ", pass, b"\r\n"].concat());
+    }
+
+    #[test]
+    fn accepted_default_login_is_reported_at_230() {
+        let mut h = Harness::with(FtpState::default(), AppProto::Ftp);
+        login(&mut h, b"admin", b"admin");
+        assert!(credentials(&h).is_empty(), "reported before the reply");
+        h.feed(Dir::ToClient, b"230 Login successful.\r\n");
+        let c = credentials(&h);
+        assert_eq!(c.len(), 1, "{:?}", h.out.obs);
+        assert_eq!(c[0].user.as_deref(), Some("admin"));
+        assert!(c[0].cleartext);
+        assert!(c[0].default);
+        assert_eq!(c[0].accepted, Some(true));
+        assert_eq!(c[0].method, "ftp_pass");
+        h.close();
+        assert_eq!(credentials(&h).len(), 1);
+    }
+
+    #[test]
+    fn refused_default_login_is_reported_at_530() {
+        let mut h = Harness::with(FtpState::default(), AppProto::Ftp);
+        login(&mut h, b"admin", b"admin");
+        h.feed(Dir::ToClient, b"530 Login incorrect.\r\n");
+        let c = credentials(&h);
+        assert_eq!(c.len(), 1, "{:?}", h.out.obs);
+        assert!(c[0].default);
+        assert_eq!(c[0].accepted, Some(false));
+    }
+
+    #[test]
+    fn unanswered_login_is_reported_at_close_and_other_passwords_are_not_default() {
+        let mut h = Harness::with(FtpState::default(), AppProto::Ftp);
+        login(&mut h, b"admin", b"c0rrect-h0rse");
+        // The password is not kept in the pending command.
+        assert!(!format!("{:?}", h.st).contains("c0rrect"), "{:?}", h.st);
+        h.close();
+        let c = credentials(&h);
+        assert_eq!(c.len(), 1, "{:?}", h.out.obs);
+        assert!(!c[0].default);
+        assert_eq!(c[0].accepted, None);
+    }
+
+    #[test]
+    fn no_credentials_observation_when_detection_is_off() {
+        let mut h = Harness::with(FtpState::default(), AppProto::Ftp);
+        h.out.detect = false;
+        login(&mut h, b"admin", b"admin");
+        h.feed(Dir::ToClient, b"230 Login successful.\r\n");
+        h.close();
+        assert!(h.out.obs.is_empty(), "{:?}", h.out.obs);
+    }
+
+    /// pyftpdlib server and `ftplib` client: a wrong password (530), then the right one (230).
+    #[test]
+    fn real_pyftpdlib_logins_are_observed() {
+        use crate::app::tls::tests::{feed_stream, peer_stream};
+        let mut h = Harness::with(FtpState::default(), AppProto::Ftp);
+        feed_stream(&mut h, peer_stream("ftp-pyftpdlib.pcap", 21, 0));
+        let c = credentials(&h);
+        assert_eq!(c.len(), 2, "{:?}", h.out.obs);
+        assert_eq!(c[0].user.as_deref(), Some("operator"));
+        assert_eq!(c[0].accepted, Some(false));
+        assert_eq!(c[1].accepted, Some(true));
+        assert!(c.iter().all(|c| c.cleartext && !c.default));
     }
 
     #[test]

@@ -12,6 +12,11 @@
 //! the connection closes. `Server` becomes the server's `software` identity, `User-Agent` the
 //! client's. After a `101 Switching Protocols` or a successful `CONNECT` the rest is skipped.
 //!
+//! Detection: a request with `Authorization: Basic` reports `Credentials` (method
+//! `http_basic`, cleartext, the user, whether the pair is a known default) with its response
+//! (`accepted` when the status is below 400) or, unanswered, at the flow's end. The password
+//! is decoded, compared with the default list and zeroed while the head is read.
+//!
 //! Anomaly kinds: `head_too_large` (no end of head within 16 KiB), `malformed_request`,
 //! `malformed_response`, `malformed_chunk`, `too_many_headers`, `malformed_header`,
 //! `unsolicited_response`, `too_many_pending_requests` (over 32 pipelined requests).
@@ -61,6 +66,8 @@ struct Req {
     content_type: Option<String>,
     auth_scheme: Option<String>,
     basic_user: Option<String>,
+    /// While detecting, for Basic credentials: whether the pair is a known default.
+    basic_default: Option<bool>,
 }
 
 /// Body framing state of one direction.
@@ -115,6 +122,9 @@ impl HttpState {
         resp: Option<&http::Response<'_>>,
         resp_dir: Dir,
     ) {
+        if let Some(r) = req {
+            Self::observe_credentials(ctx, r, resp.map(|p| p.status));
+        }
         if !ctx.log_enabled() {
             return;
         }
@@ -161,6 +171,24 @@ impl HttpState {
                 }
             }
         });
+    }
+
+    /// Report a request's Basic credentials with the response status, when there was one.
+    fn observe_credentials(ctx: &mut AppCtx<'_>, req: &Req, status: Option<u16>) {
+        let Some(default) = req.basic_default else {
+            return;
+        };
+        if !ctx.detecting() {
+            return;
+        }
+        let what = skjold_detect::What::Credentials(skjold_detect::obs::Credentials {
+            user: req.basic_user.as_deref().map(Into::into),
+            cleartext: true,
+            default,
+            accepted: status.map(|s| s < 400),
+            method: "http_basic",
+        });
+        ctx.observe(req.dir, what);
     }
 
     fn head_flags(dir: Dir, h: &http::Headers<'_>, ctx: &mut AppCtx<'_>) {
@@ -226,6 +254,11 @@ impl HttpState {
                     content_type: r.headers.content_type.map(s),
                     auth_scheme: auth.map(|a| s(http::auth_scheme(a))),
                     basic_user: auth.and_then(http::basic_user).map(|u| s(&u)),
+                    basic_default: auth.filter(|_| ctx.detecting()).and_then(|a| {
+                        http::with_basic_credentials(a, |user, password| {
+                            skjold_detect::defaults::is_default(&s(user), password)
+                        })
+                    }),
                 };
                 if let Some(ua) = &req.user_agent {
                     ctx.identity(sender, "software", ua);
@@ -366,6 +399,109 @@ mod tests {
         assert!(ev
             .iter()
             .any(|e| e["anomaly"]["event"] == "unsolicited_response"));
+    }
+
+    fn credentials(h: &Harness<HttpState>) -> Vec<skjold_detect::obs::Credentials> {
+        h.out
+            .obs
+            .iter()
+            .filter_map(|o| match &o.what {
+                skjold_detect::What::Credentials(c) => {
+                    assert!(o.flow.unwrap().from_client);
+                    Some(c.clone())
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// `GET /` with `Authorization: Basic admin:admin`.
+    const ADMIN_ADMIN: &[u8] =
+        b"GET / HTTP/1.1\r\nHost: plc\r\nAuthorization: Basic YWRtaW46YWRtaW4=\r\n\r\n";
+
+    #[test]
+    fn basic_default_credentials_accepted_with_200() {
+        let mut h = Harness::with(HttpState::default(), AppProto::Http);
+        h.feed(Dir::ToServer, ADMIN_ADMIN);
+        assert!(credentials(&h).is_empty(), "reported before the response");
+        h.feed(
+            Dir::ToClient,
+            b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+        );
+        let c = credentials(&h);
+        assert_eq!(c.len(), 1, "{:?}", h.out.obs);
+        assert_eq!(c[0].user.as_deref(), Some("admin"));
+        assert!(c[0].cleartext);
+        assert!(c[0].default);
+        assert_eq!(c[0].accepted, Some(true));
+        assert_eq!(c[0].method, "http_basic");
+    }
+
+    #[test]
+    fn basic_credentials_refused_with_401_and_unanswered_at_close() {
+        let mut h = Harness::with(HttpState::default(), AppProto::Http);
+        h.feed(Dir::ToServer, ADMIN_ADMIN);
+        h.feed(
+            Dir::ToClient,
+            b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n",
+        );
+        // operator:hunter2, never answered.
+        h.feed(
+            Dir::ToServer,
+            b"GET /x HTTP/1.1\r\nAuthorization: Basic b3BlcmF0b3I6aHVudGVyMg==\r\n\r\n",
+        );
+        h.close();
+        let c = credentials(&h);
+        assert_eq!(c.len(), 2, "{:?}", h.out.obs);
+        assert_eq!(c[0].accepted, Some(false));
+        assert!(c[0].default);
+        assert_eq!(c[1].user.as_deref(), Some("operator"));
+        assert!(!c[1].default);
+        assert_eq!(c[1].accepted, None);
+    }
+
+    #[test]
+    fn other_schemes_report_no_credentials() {
+        let mut h = Harness::with(HttpState::default(), AppProto::Http);
+        h.feed(
+            Dir::ToServer,
+            b"GET / HTTP/1.1\r\nAuthorization: Bearer abc.def\r\n\r\n",
+        );
+        h.feed(
+            Dir::ToClient,
+            b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+        );
+        assert!(credentials(&h).is_empty(), "{:?}", h.out.obs);
+    }
+
+    #[test]
+    fn no_credentials_observation_when_detection_is_off() {
+        let mut h = Harness::with(HttpState::default(), AppProto::Http);
+        h.out.detect = false;
+        h.feed(Dir::ToServer, ADMIN_ADMIN);
+        h.feed(
+            Dir::ToClient,
+            b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+        );
+        h.close();
+        assert!(h.out.obs.is_empty(), "{:?}", h.out.obs);
+    }
+
+    /// The `http-basic-auth` capture: a first connection without credentials, a second with
+    /// `operator`'s, accepted.
+    #[test]
+    fn real_basic_auth_capture_is_observed() {
+        use crate::app::tls::tests::{feed_stream, peer_stream};
+        let mut h = Harness::with(HttpState::default(), AppProto::Http);
+        feed_stream(&mut h, peer_stream("http-basic-auth.pcap", 80, 0));
+        assert!(credentials(&h).is_empty(), "{:?}", h.out.obs);
+        let mut h = Harness::with(HttpState::default(), AppProto::Http);
+        feed_stream(&mut h, peer_stream("http-basic-auth.pcap", 80, 1));
+        let c = credentials(&h);
+        assert_eq!(c.len(), 1, "{:?}", h.out.obs);
+        assert_eq!(c[0].user.as_deref(), Some("operator"));
+        assert_eq!(c[0].accepted, Some(true));
+        assert!(!c[0].default);
     }
 
     #[test]

@@ -244,6 +244,29 @@ mod tests {
     }
 
     #[test]
+    fn tls_after_the_confirm_is_observed_on_the_rdp_flow() {
+        use crate::app::tls::tests::{client_hello, server_hello};
+        let mut h = Harness::with(RdpState::default(), AppProto::Rdp);
+        h.feed(Dir::ToServer, &cr());
+        let cc = [
+            3, 0, 0, 19, 14, 0xd0, 0, 0, 0x12, 0x34, 0, 2, 0x1f, 8, 0, 1, 0, 0, 0,
+        ]; // selected: ssl
+        h.feed(Dir::ToClient, &cc);
+        h.feed(Dir::ToServer, &client_hello());
+        h.feed(Dir::ToClient, &server_hello());
+        let tls: Vec<_> = h
+            .out
+            .obs
+            .iter()
+            .filter_map(|o| match &o.what {
+                skjold_detect::What::Tls(t) => Some((o.flow.unwrap().proto, t.version)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(tls, [("rdp", Some(0x0304))], "{:?}", h.out.obs);
+    }
+
+    #[test]
     fn probe_rejects_s7comm_connection_request() {
         assert_eq!(probe(Dir::ToServer, L4::Tcp, &cr()), Probe::Yes);
         // S7comm COTP CR with TSAP parameters.

@@ -7,6 +7,9 @@
 //! identity. Everything after the identification (binary packets, then encrypted traffic) is
 //! counted and skipped.
 //!
+//! Detection: a peer speaking only SSH protocol 1 (`SSH-1.x` other than `1.99`) reports one
+//! `Session` observation per flow with security mode `SSH-1` (a broken protocol).
+//!
 //! Anomaly kinds: `malformed_identification` (no valid `SSH-` line within 16 lines or 255
 //! bytes); `ssh_protocol_1` (an SSH-1 only peer: `SSH-1.x` other than `1.99`).
 
@@ -54,6 +57,8 @@ pub(crate) struct SshState {
     /// Identification read (or given up on) in this direction.
     done: [bool; 2],
     logged: bool,
+    /// The SSH-1 `Session` observation was made.
+    observed: bool,
 }
 
 fn idx(dir: Dir) -> usize {
@@ -105,6 +110,16 @@ impl AppState for SshState {
                 };
                 if owned.proto_version.starts_with("1.") && owned.proto_version != "1.99" {
                     ctx.anomaly(dir, "ssh_protocol_1");
+                    if ctx.detecting() && !self.observed {
+                        self.observed = true;
+                        let what = skjold_detect::What::Session(skjold_detect::obs::Session {
+                            anonymous: false,
+                            accepted: None,
+                            security_mode: Some("SSH-1"),
+                            security_policy: None,
+                        });
+                        ctx.observe(dir, what);
+                    }
                 }
                 let who = if dir == Dir::ToServer {
                     Endpoint::Client
@@ -178,6 +193,48 @@ mod tests {
             ev.iter().any(|e| e["anomaly"]["event"] == "ssh_protocol_1"),
             "{ev:?}"
         );
+    }
+
+    fn sessions(h: &Harness<SshState>) -> Vec<skjold_detect::obs::Session> {
+        h.out
+            .obs
+            .iter()
+            .filter_map(|o| match &o.what {
+                skjold_detect::What::Session(s) => Some(s.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn ssh1_only_peers_report_one_ssh1_session() {
+        let mut h = Harness::with(SshState::default(), AppProto::Ssh);
+        h.feed(Dir::ToClient, b"SSH-1.5-old\r\n");
+        h.feed(Dir::ToServer, b"SSH-1.5-older\r\n");
+        h.close();
+        let s = sessions(&h);
+        assert_eq!(s.len(), 1, "{:?}", h.out.obs);
+        assert!(!s[0].anonymous);
+        assert_eq!(s[0].accepted, None);
+        assert_eq!(s[0].security_mode, Some("SSH-1"));
+    }
+
+    #[test]
+    fn ssh2_and_compatible_1_99_report_no_session() {
+        let mut h = Harness::with(SshState::default(), AppProto::Ssh);
+        h.feed(Dir::ToClient, b"SSH-1.99-OpenSSH_3.9\r\n");
+        h.feed(Dir::ToServer, b"SSH-2.0-Go\r\n");
+        h.close();
+        assert!(sessions(&h).is_empty(), "{:?}", h.out.obs);
+    }
+
+    #[test]
+    fn no_session_observation_when_detection_is_off() {
+        let mut h = Harness::with(SshState::default(), AppProto::Ssh);
+        h.out.detect = false;
+        h.feed(Dir::ToClient, b"SSH-1.5-old\r\n");
+        h.close();
+        assert!(h.out.obs.is_empty(), "{:?}", h.out.obs);
     }
 
     #[test]

@@ -5,6 +5,12 @@
 //! `credentials_in_clear: true` when the client typed something after a password prompt. The
 //! password itself is never logged nor kept.
 //!
+//! Detection: each line typed after a password prompt reports `Credentials` (method
+//! `telnet_login`, the user typed after the last login prompt, `accepted` unknown): `cleartext`
+//! when the line is not blank, `default` when the pair is a known default. While detection is
+//! on, the typed line is buffered (64 bytes at most) until its end, compared with the default
+//! list, then zeroed.
+//!
 //! Grammar: `skjold_proto::remote::telnet` (RFC 854, RFC 855, IANA option codes).
 //!
 //! Anomaly kinds: `subnegotiation_too_large` (over 1024 bytes; skipped).
@@ -65,6 +71,8 @@ pub(crate) struct TelnetState {
     password_prompt: bool,
     credentials: bool,
     seen: bool,
+    /// The password line being typed, only while detecting; zeroed once checked.
+    password: Vec<u8>,
 }
 
 impl TelnetState {
@@ -88,13 +96,28 @@ impl TelnetState {
         }
     }
 
-    fn client_text(&mut self, d: &[u8]) {
+    fn client_text(&mut self, d: &[u8], ctx: &mut AppCtx<'_>) {
         match self.typing {
             Typing::Password => {
                 if d.iter().any(|b| !b.is_ascii_whitespace()) {
                     self.credentials = true;
                 }
-                if d.iter().any(|&b| b == b'\r' || b == b'\n') {
+                let end = d.iter().position(|&b| b == b'\r' || b == b'\n');
+                if ctx.detecting() {
+                    for &b in &d[..end.unwrap_or(d.len())] {
+                        match b {
+                            // Backspace and DEL erase the last character.
+                            8 | 127 => {
+                                self.password.pop();
+                            }
+                            0 => {}
+                            _ if self.password.len() < TAIL => self.password.push(b),
+                            _ => {}
+                        }
+                    }
+                }
+                if end.is_some() {
+                    self.password_typed(ctx);
                     self.typing = Typing::Other;
                     self.server_tail.clear();
                 }
@@ -115,6 +138,25 @@ impl TelnetState {
             Typing::Other => {}
         }
     }
+
+    /// A password line was typed (or the flow ended in one): report it, forget the password.
+    fn password_typed(&mut self, ctx: &mut AppCtx<'_>) {
+        if ctx.detecting() {
+            let user = self.user.as_deref().unwrap_or("");
+            let default = skjold_detect::defaults::is_default(user, &self.password);
+            let cleartext = self.password.iter().any(|b| !b.is_ascii_whitespace());
+            let what = skjold_detect::What::Credentials(skjold_detect::obs::Credentials {
+                user: self.user.as_deref().map(Into::into),
+                cleartext,
+                default,
+                accepted: None,
+                method: "telnet_login",
+            });
+            ctx.observe(Dir::ToServer, what);
+        }
+        self.password.fill(0);
+        self.password.clear();
+    }
 }
 
 impl AppState for TelnetState {
@@ -134,7 +176,7 @@ impl AppState for TelnetState {
                         }
                         Token::Data(d) => match dir {
                             Dir::ToClient => self.server_text(d),
-                            Dir::ToServer => self.client_text(d),
+                            Dir::ToServer => self.client_text(d, ctx),
                         },
                         Token::Subnegotiation(..) | Token::Command(_) => ctx.count_pdu(),
                     }
@@ -152,9 +194,14 @@ impl AppState for TelnetState {
     fn gap(&mut self, _dir: Dir, _len: u64, _ctx: &mut AppCtx<'_>) {
         self.server_tail.clear();
         self.user_buf.clear();
+        self.password.fill(0);
+        self.password.clear();
     }
 
     fn close(&mut self, ctx: &mut AppCtx<'_>) {
+        if self.typing == Typing::Password && !self.password.is_empty() {
+            self.password_typed(ctx);
+        }
         if !self.seen || !ctx.log_enabled() {
             return;
         }
@@ -220,6 +267,106 @@ mod tests {
         assert_eq!(t["password_prompt"], true);
         assert_eq!(t["credentials_in_clear"], true);
         assert_eq!(t["user"], "admin");
+    }
+
+    fn credentials(h: &Harness<TelnetState>) -> Vec<skjold_detect::obs::Credentials> {
+        h.out
+            .obs
+            .iter()
+            .filter_map(|o| match &o.what {
+                skjold_detect::What::Credentials(c) => {
+                    assert!(o.flow.unwrap().from_client);
+                    Some(c.clone())
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// A login typed one character per segment, as Telnet clients do.
+    fn login(h: &mut Harness<TelnetState>, user: &[u8], password: &[u8]) {
+        h.feed(Dir::ToClient, &[255, 253, 24, 255, 251, 1]);
+        h.feed(Dir::ToClient, b"\r\nplc login: ");
+        for c in [user, b"\r\n"].concat() {
+            h.feed(Dir::ToServer, &[c]);
+        }
+        h.feed(Dir::ToClient, b"Password: ");
+        for c in [password, b"\r\0"].concat() {
+            h.feed(Dir::ToServer, &[c]);
+        }
+    }
+
+    #[test]
+    fn login_with_default_pair_reports_credentials() {
+        let mut h = Harness::with(TelnetState::default(), AppProto::Telnet);
+        login(&mut h, b"root", b"root");
+        let c = credentials(&h);
+        assert_eq!(c.len(), 1, "{:?}", h.out.obs);
+        assert_eq!(c[0].user.as_deref(), Some("root"));
+        assert!(c[0].cleartext);
+        assert!(c[0].default);
+        assert_eq!(c[0].accepted, None);
+        assert_eq!(c[0].method, "telnet_login");
+        // The password is forgotten once checked.
+        assert!(h.st.password.is_empty());
+        h.close();
+        assert_eq!(credentials(&h).len(), 1);
+    }
+
+    #[test]
+    fn corrected_typing_and_other_passwords_are_not_default() {
+        let mut h = Harness::with(TelnetState::default(), AppProto::Telnet);
+        // "rooX", backspace, "t" gives "root"... but the user is admin: not a default pair.
+        login(&mut h, b"admin", b"rooX\x7ft");
+        let c = credentials(&h);
+        assert_eq!(c.len(), 1, "{:?}", h.out.obs);
+        assert!(!c[0].default);
+        assert!(c[0].cleartext);
+        // A second attempt with a default password, the backspace making it one.
+        h.feed(Dir::ToClient, b"\r\nLogin incorrect\r\nplc login: ");
+        h.feed(Dir::ToServer, b"admin\r\n");
+        h.feed(Dir::ToClient, b"Password: ");
+        h.feed(Dir::ToServer, b"adminn\x08\r\n");
+        let c = credentials(&h);
+        assert_eq!(c.len(), 2, "{:?}", h.out.obs);
+        assert!(c[1].default);
+    }
+
+    #[test]
+    fn password_cut_by_the_end_of_the_flow_is_reported_at_close() {
+        let mut h = Harness::with(TelnetState::default(), AppProto::Telnet);
+        h.feed(Dir::ToClient, b"Password: ");
+        h.feed(Dir::ToServer, b"sec");
+        assert!(credentials(&h).is_empty());
+        h.close();
+        let c = credentials(&h);
+        assert_eq!(c.len(), 1, "{:?}", h.out.obs);
+        assert_eq!(c[0].user, None);
+        assert!(c[0].cleartext);
+        assert!(!c[0].default);
+    }
+
+    #[test]
+    fn no_credentials_observation_when_detection_is_off() {
+        let mut h = Harness::with(TelnetState::default(), AppProto::Telnet);
+        h.out.detect = false;
+        login(&mut h, b"root", b"root");
+        h.close();
+        assert!(h.out.obs.is_empty(), "{:?}", h.out.obs);
+        assert!(h.st.password.is_empty());
+    }
+
+    /// inetutils `telnetd` and client: `operator` logs in.
+    #[test]
+    fn real_inetutils_login_is_observed() {
+        use crate::app::tls::tests::{feed_stream, peer_stream};
+        let mut h = Harness::with(TelnetState::default(), AppProto::Telnet);
+        feed_stream(&mut h, peer_stream("telnet-inetutils.pcap", 23, 0));
+        let c = credentials(&h);
+        assert_eq!(c.len(), 1, "{:?}", h.out.obs);
+        assert_eq!(c[0].user.as_deref(), Some("operator"));
+        assert!(c[0].cleartext);
+        assert!(!c[0].default);
     }
 
     #[test]

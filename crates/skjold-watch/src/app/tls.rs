@@ -22,6 +22,13 @@
 //!
 //! The same state serves `AnyDesk` (TLS on TCP 7070): its events are `anydesk` events with
 //! the same body.
+//!
+//! Detection: one `Tls` observation per handshake (from the server), once the server's choice
+//! is known: negotiated version, cipher suite and whether it is weak
+//! ([`tls::weak_cipher`]), the client's SNI and, up to TLS 1.2, the leaf certificate (subject,
+//! issuer, validity, self-signed, key size). TLS 1.3 reports at the ServerHello (the
+//! certificate is encrypted); older versions after the server's Certificate message, or at
+//! ServerHelloDone, the server's ChangeCipherSpec or the flow's end when none was seen.
 
 #![allow(
     clippy::doc_markdown,
@@ -101,6 +108,8 @@ pub(crate) struct TlsState {
     chain_length: usize,
     client_cert: Option<CertSummary>,
     logged: bool,
+    /// The `Tls` observation was made.
+    observed: bool,
     /// When set, the event body is nested in an object of this name (RDP's `tls`).
     nest: Option<&'static str>,
     /// AnyDesk flow: report whether the certificate names AnyDesk.
@@ -168,6 +177,9 @@ impl TlsState {
                             cipher: sh.cipher,
                             alpn: sh.alpn.map(<[u8]>::to_vec),
                         });
+                        if self.is_tls13() {
+                            self.observe(ctx);
+                        }
                     }
                     Err(_) => ctx.anomaly(dir, "malformed_server_hello"),
                 }
@@ -189,6 +201,7 @@ impl TlsState {
                             }
                             self.chain_length = n;
                             self.cert = Some(summary);
+                            self.observe(ctx);
                         } else {
                             self.client_cert = Some(summary);
                         }
@@ -198,8 +211,41 @@ impl TlsState {
                     _ => ctx.anomaly(dir, "malformed_certificate"),
                 }
             }
+            (Dir::ToClient, HandshakeType::SERVER_HELLO_DONE) => self.observe(ctx),
             _ => {}
         }
+    }
+
+    /// Report the handshake to detection, once, when the server's choice is known.
+    fn observe(&mut self, ctx: &mut AppCtx<'_>) {
+        if self.observed || !ctx.detecting() {
+            return;
+        }
+        let Some(server) = &self.server else {
+            return;
+        };
+        self.observed = true;
+        let cert = self.cert.as_ref().map(|c| skjold_detect::obs::Cert {
+            subject: c.subject.as_str().into(),
+            issuer: c.issuer.as_str().into(),
+            not_before: c.not_before_unix,
+            not_after: c.not_after_unix,
+            self_signed: c.self_signed,
+            key_bits: u32::try_from(c.key_bits).ok().filter(|&b| b > 0),
+        });
+        let sni = self
+            .client
+            .as_ref()
+            .and_then(|c| c.sni.as_deref())
+            .map(|s| String::from_utf8_lossy(s).into());
+        let what = skjold_detect::What::Tls(skjold_detect::obs::Tls {
+            version: Some(server.version),
+            cipher: Some(server.cipher),
+            weak_cipher: tls::weak_cipher(server.cipher),
+            cert,
+            sni,
+        });
+        ctx.observe(Dir::ToClient, what);
     }
 
     fn flags(dir: Dir, f: tls::HelloFlags, ctx: &mut AppCtx<'_>) {
@@ -212,6 +258,7 @@ impl TlsState {
     }
 
     fn emit(&mut self, ctx: &mut AppCtx<'_>) {
+        self.observe(ctx);
         if self.logged || (self.client.is_none() && self.server.is_none()) {
             return;
         }
@@ -472,6 +519,74 @@ pub(crate) mod tests {
         hs_record(2, &b)
     }
 
+    /// The TCP payloads of connection `conn` (0 for the first) to `server_port` in a capture of
+    /// `tests/data/peers/` (real peers on loopback), in file order with the direction they
+    /// travelled; retransmitted bytes dropped.
+    pub(crate) fn peer_stream(file: &str, server_port: u16, conn: usize) -> Vec<(Dir, Vec<u8>)> {
+        use skjold_net::decode::{decode, transport, Net, Transport};
+        use std::ops::ControlFlow;
+        let path = format!(
+            "{}/../../tests/data/peers/{file}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let mut cap = skjold_capture::CaptureFile::open(std::path::Path::new(&path)).unwrap();
+        let mut out = Vec::new();
+        let mut next_seq: [Option<u32>; 2] = [None, None];
+        let mut clients: Vec<u16> = Vec::new();
+        cap.for_each(|item, _| {
+            let skjold_capture::Item::Packet(p) = item else {
+                return ControlFlow::Continue(());
+            };
+            let Ok(d) = decode(p.linktype.0, p.data) else {
+                return ControlFlow::Continue(());
+            };
+            let Net::Ip(ip) = d.net else {
+                return ControlFlow::Continue(());
+            };
+            let Transport::Tcp {
+                sport,
+                dport,
+                seq,
+                payload,
+                ..
+            } = transport(ip.proto, ip.payload)
+            else {
+                return ControlFlow::Continue(());
+            };
+            let (dir, i, client) = if dport == server_port {
+                (Dir::ToServer, 0, sport)
+            } else {
+                (Dir::ToClient, 1, dport)
+            };
+            if !clients.contains(&client) {
+                clients.push(client);
+            }
+            if clients.iter().position(|&c| c == client) != Some(conn) {
+                return ControlFlow::Continue(());
+            }
+            let skip = next_seq[i].map_or(0, |n| n.wrapping_sub(seq) as usize);
+            if payload.len() > skip && skip < 1 << 30 {
+                out.push((dir, payload[skip..].to_vec()));
+                next_seq[i] = Some(seq.wrapping_add(payload.len() as u32));
+            }
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+        out
+    }
+
+    /// Feed a real capture's stream as the TCP layer would (unconsumed bytes offered again).
+    pub(crate) fn feed_stream<S: AppState>(h: &mut Harness<S>, stream: Vec<(Dir, Vec<u8>)>) {
+        let mut bufs: [Vec<u8>; 2] = [Vec::new(), Vec::new()];
+        for (dir, bytes) in stream {
+            let b = &mut bufs[idx(dir)];
+            b.extend_from_slice(&bytes);
+            let n = h.feed(dir, b);
+            b.drain(..n);
+        }
+        h.close();
+    }
+
     fn harness() -> Harness<TlsState> {
         Harness::with(TlsState::default(), AppProto::Tls)
     }
@@ -569,6 +684,175 @@ pub(crate) mod tests {
             probe(Dir::ToServer, L4::Tcp, &[0x16, 3, 1, 0, 50, 9, 0, 0, 46, 3]),
             Probe::No
         );
+    }
+
+    /// An expired (2020-01-01 to 2021-01-01) self-signed RSA-2048 certificate, `C=DE, O=Skjold
+    /// Test Plant, CN=plc-01.plant.example`, made by openssl (the one the TLS peer captures use).
+    const EXPIRED_CERT: &[u8] =
+        include_bytes!("../../../skjold-proto/tests/data/selfsigned-expired.der");
+
+    /// A TLS 1.2-style server flight: ServerHello with `version` and `cipher` (no extensions),
+    /// Certificate holding [`EXPIRED_CERT`], ServerHelloDone, each in its own record.
+    fn server_flight(version: u16, cipher: u16) -> Vec<u8> {
+        let mut sh = version.to_be_bytes().to_vec(); // server_version
+        sh.extend_from_slice(&[9; 32]); // random
+        sh.push(0); // session id length
+        sh.extend_from_slice(&cipher.to_be_bytes()); // cipher_suite
+        sh.push(0); // compression: null
+        let mut out = hs_record(2, &sh);
+        let der_len = EXPIRED_CERT.len() as u32;
+        let mut cert = (der_len + 3).to_be_bytes()[1..].to_vec(); // certificate_list length
+        cert.extend_from_slice(&der_len.to_be_bytes()[1..]); // one certificate's length
+        cert.extend_from_slice(EXPIRED_CERT);
+        out.extend_from_slice(&hs_record(11, &cert));
+        out.extend_from_slice(&hs_record(14, &[])); // ServerHelloDone, empty body
+        out
+    }
+
+    fn tls_obs(h: &Harness<TlsState>) -> Vec<(bool, skjold_detect::obs::Tls)> {
+        h.out
+            .obs
+            .iter()
+            .filter_map(|o| match &o.what {
+                skjold_detect::What::Tls(t) => Some((o.flow.unwrap().from_client, t.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn tls10_handshake_reports_version_cipher_sni_and_expired_self_signed_cert() {
+        let mut h = harness();
+        h.feed(Dir::ToServer, &client_hello());
+        let flight = server_flight(0x0301, 0xc014);
+        assert_eq!(h.feed(Dir::ToClient, &flight), flight.len());
+        let obs = tls_obs(&h);
+        assert_eq!(obs.len(), 1, "{:?}", h.out.obs);
+        let (from_client, t) = &obs[0];
+        assert!(!from_client, "reported from the server");
+        assert_eq!(t.version, Some(0x0301));
+        assert_eq!(t.cipher, Some(0xc014));
+        assert!(!t.weak_cipher, "ECDHE-RSA-AES256-SHA is not weak");
+        assert_eq!(t.sni.as_deref(), Some("plc.example"));
+        let c = t.cert.as_ref().expect("certificate");
+        assert_eq!(
+            &*c.subject,
+            "C=DE, O=Skjold Test Plant, CN=plc-01.plant.example"
+        );
+        assert_eq!(c.issuer, c.subject);
+        assert!(c.self_signed);
+        assert_eq!(c.not_before, 1_577_836_800); // 2020-01-01T00:00:00Z
+        assert_eq!(c.not_after, 1_609_459_200); // 2021-01-01T00:00:00Z
+        assert_eq!(c.key_bits, Some(2048));
+        // Nothing more at the end of the flow.
+        h.close();
+        assert_eq!(tls_obs(&h).len(), 1);
+    }
+
+    /// The openssl `s_server`/`s_client` captures: TLS 1.0 and 1.2 with the expired self-signed
+    /// certificate, TLS 1.3 (certificate encrypted).
+    #[test]
+    fn real_openssl_handshakes_are_observed() {
+        let cases = [
+            ("tls-openssl-tls10.pcap", 0x0301, 0xc014, None, true),
+            (
+                "tls-openssl-tls12-selfsigned-expired.pcap",
+                0x0303,
+                0xc030,
+                Some("plc-01.plant.example"),
+                true,
+            ),
+            (
+                "tls-openssl-tls13.pcap",
+                0x0304,
+                0x1302,
+                Some("hmi.plant.example"),
+                false,
+            ),
+        ];
+        for (file, version, cipher, sni, with_cert) in cases {
+            let mut h = harness();
+            feed_stream(&mut h, peer_stream(file, 443, 0));
+            let obs = tls_obs(&h);
+            assert_eq!(obs.len(), 1, "{file}: {:?}", h.out.obs);
+            let t = &obs[0].1;
+            assert_eq!(t.version, Some(version), "{file}");
+            assert_eq!(t.cipher, Some(cipher), "{file}");
+            assert!(!t.weak_cipher, "{file}");
+            assert_eq!(t.sni.as_deref(), sni, "{file}");
+            assert_eq!(t.cert.is_some(), with_cert, "{file}");
+            if let Some(c) = &t.cert {
+                assert!(c.self_signed, "{file}");
+                assert_eq!(c.not_after, 1_609_459_200, "{file}: expired on 2021-01-01");
+                assert_eq!(c.key_bits, Some(2048), "{file}");
+            }
+        }
+    }
+
+    #[test]
+    fn weak_suite_chosen_by_the_server_is_flagged() {
+        let mut h = harness();
+        h.feed(Dir::ToServer, &client_hello());
+        // TLS_RSA_WITH_3DES_EDE_CBC_SHA.
+        h.feed(Dir::ToClient, &server_flight(0x0303, 0x000a));
+        let obs = tls_obs(&h);
+        assert_eq!(obs.len(), 1, "{:?}", h.out.obs);
+        assert_eq!(obs[0].1.version, Some(0x0303));
+        assert!(obs[0].1.weak_cipher);
+    }
+
+    #[test]
+    fn tls12_resumption_without_certificate_reports_at_change_cipher_spec() {
+        let mut h = harness();
+        h.feed(Dir::ToServer, &client_hello());
+        let flight = server_flight(0x0303, 0xc02f);
+        // Only the ServerHello record, then ChangeCipherSpec.
+        let sh_len = 5 + usize::from(u16::from_be_bytes([flight[3], flight[4]]));
+        let mut bytes = flight[..sh_len].to_vec();
+        assert!(tls_obs(&h).is_empty());
+        bytes.extend_from_slice(&[0x14, 3, 3, 0, 1, 1]);
+        h.feed(Dir::ToClient, &bytes);
+        let obs = tls_obs(&h);
+        assert_eq!(obs.len(), 1, "{:?}", h.out.obs);
+        assert_eq!(obs[0].1.cipher, Some(0xc02f));
+        assert!(obs[0].1.cert.is_none());
+    }
+
+    #[test]
+    fn tls13_reports_at_server_hello_without_certificate() {
+        let mut h = harness();
+        h.feed(Dir::ToServer, &client_hello());
+        h.feed(Dir::ToClient, &server_hello());
+        let obs = tls_obs(&h);
+        assert_eq!(obs.len(), 1, "{:?}", h.out.obs);
+        let t = &obs[0].1;
+        assert_eq!(t.version, Some(0x0304));
+        assert_eq!(t.cipher, Some(0x1301));
+        assert!(!t.weak_cipher);
+        assert!(t.cert.is_none());
+        assert_eq!(t.sni.as_deref(), Some("plc.example"));
+        h.close();
+        assert_eq!(tls_obs(&h).len(), 1);
+    }
+
+    #[test]
+    fn client_hello_alone_reports_nothing() {
+        let mut h = harness();
+        h.feed(Dir::ToServer, &client_hello());
+        h.close();
+        assert!(tls_obs(&h).is_empty(), "{:?}", h.out.obs);
+    }
+
+    #[test]
+    fn no_observation_when_detection_is_off() {
+        let mut h = harness();
+        h.out.detect = false;
+        h.feed(Dir::ToServer, &client_hello());
+        h.feed(Dir::ToClient, &server_flight(0x0301, 0xc014));
+        h.close();
+        assert!(h.out.obs.is_empty(), "{:?}", h.out.obs);
+        // The EVE event is still written.
+        assert!(h.events().iter().any(|e| e["event_type"] == "tls"));
     }
 
     proptest! {

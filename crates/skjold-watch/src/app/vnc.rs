@@ -9,6 +9,12 @@
 //! server's `name` identity (servers default it to the host name or a configured label).
 //! Handshakes with other security types (VeNCrypt, Tight...) are followed up to the choice.
 //!
+//! Detection: one `Session` observation per session whose security type is None (1:
+//! `anonymous`, security mode `None`) or VNC authentication (2: mode `VncAuth`), with
+//! `accepted` from the SecurityResult (RFB 3.8), `true` at once for None before 3.8 (there is
+//! no SecurityResult then), unknown when the flow ends first. A server offering None to a
+//! client that never chose reports an anonymous session with `accepted` unknown.
+//!
 //! Anomaly kinds: `malformed_version`, `reason_too_long`.
 
 #![allow(
@@ -82,6 +88,8 @@ pub(crate) struct VncState {
     reason: Option<String>,
     init: Option<(u16, u16, String)>,
     logged: bool,
+    /// The `Session` observation was made.
+    observed: bool,
 }
 
 impl VncState {
@@ -89,6 +97,32 @@ impl VncState {
         let a = self.server_version.map_or(3, |v| v.1);
         let b = self.client_version.map_or(a, |v| v.1);
         a.min(b)
+    }
+
+    /// Report the session's security to detection, once: security type None or VNC
+    /// authentication, with the server's verdict when known.
+    fn observe(&mut self, ctx: &mut AppCtx<'_>, t: u32, accepted: Option<bool>) {
+        if self.observed || !ctx.detecting() {
+            return;
+        }
+        let (anonymous, mode) = match t {
+            1 => (true, "None"),
+            2 => (false, "VncAuth"),
+            _ => return,
+        };
+        self.observed = true;
+        let what = skjold_detect::What::Session(skjold_detect::obs::Session {
+            anonymous,
+            accepted,
+            security_mode: Some(mode),
+            security_policy: None,
+        });
+        ctx.observe(Dir::ToClient, what);
+    }
+
+    /// The security type in force: chosen by the client, or decided by a 3.3 server.
+    fn security_type(&self) -> Option<u32> {
+        self.chosen.map(u32::from).or(self.decided)
     }
 
     /// What the server sends after the security type is settled.
@@ -177,6 +211,9 @@ impl VncState {
                     SecurityOffer::Decided(t) => {
                         self.decided = Some(t);
                         self.after_choice(t);
+                        if t == 1 && self.srv == Srv::Init {
+                            self.observe(ctx, t, Some(true));
+                        }
                     }
                     SecurityOffer::Failed(r) => {
                         self.reason = Some(String::from_utf8_lossy(r).into_owned());
@@ -200,6 +237,9 @@ impl VncState {
                 };
                 let r = u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
                 self.result = Some(r);
+                if let Some(t) = self.security_type() {
+                    self.observe(ctx, t, Some(r == 0));
+                }
                 if r == 0 {
                     self.srv = Srv::Init;
                     4
@@ -242,7 +282,7 @@ impl VncState {
         Ok(used)
     }
 
-    fn client(&mut self, input: &[u8]) -> Result<usize, ParseError> {
+    fn client(&mut self, input: &[u8], ctx: &mut AppCtx<'_>) -> Result<usize, ParseError> {
         let used = match self.cli {
             Cli::Version => {
                 let (rest, v) = vnc::parse_version(input)?;
@@ -259,6 +299,9 @@ impl VncState {
                 };
                 self.chosen = Some(c);
                 self.after_choice(u32::from(c));
+                if c == 1 && self.srv == Srv::Init {
+                    self.observe(ctx, 1, Some(true));
+                }
                 1
             }
             Cli::Response => {
@@ -288,7 +331,7 @@ impl AppState for VncState {
             let rest = &input[pos..];
             let r = match dir {
                 Dir::ToClient => self.server(rest, ctx),
-                Dir::ToServer => self.client(rest),
+                Dir::ToServer => self.client(rest, ctx),
             };
             match r {
                 Ok(n) => {
@@ -321,6 +364,11 @@ impl AppState for VncState {
     }
 
     fn close(&mut self, ctx: &mut AppCtx<'_>) {
+        if let Some(t) = self.security_type() {
+            self.observe(ctx, t, None);
+        } else if self.offered.contains(&1) {
+            self.observe(ctx, 1, None);
+        }
         self.emit(ctx);
     }
 }
@@ -373,6 +421,109 @@ mod tests {
         let v = &ev.iter().find(|e| e["event_type"] == "vnc").unwrap()["vnc"];
         assert_eq!(v["auth_result"], "failed");
         assert_eq!(v["auth_failure_reason"], "bad");
+    }
+
+    fn sessions(h: &Harness<VncState>) -> Vec<skjold_detect::obs::Session> {
+        h.out
+            .obs
+            .iter()
+            .filter_map(|o| match &o.what {
+                skjold_detect::What::Session(s) => Some(s.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// RFB 3.8 up to the SecurityResult: the server offers `offer`, the client picks `choice`
+    /// (VNC authentication: challenge and response follow), the server answers `result`.
+    fn handshake_38(h: &mut Harness<VncState>, offer: &[u8], choice: u8, result: u32) {
+        h.feed(Dir::ToClient, b"RFB 003.008\n");
+        h.feed(Dir::ToServer, b"RFB 003.008\n");
+        h.feed(Dir::ToClient, &[&[offer.len() as u8], offer].concat());
+        h.feed(Dir::ToServer, &[choice]);
+        if choice == 2 {
+            h.feed(Dir::ToClient, &[7; 16]); // challenge
+            h.feed(Dir::ToServer, &[9; 16]); // response
+        }
+        let mut r = result.to_be_bytes().to_vec();
+        if result != 0 {
+            r.extend_from_slice(&[0, 0, 0, 3]);
+            r.extend_from_slice(b"bad");
+        }
+        h.feed(Dir::ToClient, &r);
+    }
+
+    #[test]
+    fn none_security_reports_an_anonymous_accepted_session() {
+        let mut h = Harness::with(VncState::default(), AppProto::Vnc);
+        handshake_38(&mut h, &[1, 2], 1, 0);
+        let s = sessions(&h);
+        assert_eq!(s.len(), 1, "{:?}", h.out.obs);
+        assert!(s[0].anonymous);
+        assert_eq!(s[0].accepted, Some(true));
+        assert_eq!(s[0].security_mode, Some("None"));
+        assert_eq!(s[0].security_policy, None);
+        h.close();
+        assert_eq!(sessions(&h).len(), 1);
+    }
+
+    /// x11vnc without a password and a viewer: an anonymous session, accepted.
+    #[test]
+    fn real_x11vnc_session_without_password_is_observed() {
+        use crate::app::tls::tests::{feed_stream, peer_stream};
+        let mut h = Harness::with(VncState::default(), AppProto::Vnc);
+        feed_stream(&mut h, peer_stream("vnc-x11vnc.pcap", 5900, 0));
+        let s = sessions(&h);
+        assert_eq!(s.len(), 1, "{:?}", h.out.obs);
+        assert!(s[0].anonymous);
+        assert_eq!(s[0].accepted, Some(true));
+        assert_eq!(s[0].security_mode, Some("None"));
+    }
+
+    #[test]
+    fn rfb33_server_deciding_none_is_accepted_at_once() {
+        let mut h = Harness::with(VncState::default(), AppProto::Vnc);
+        h.feed(Dir::ToClient, b"RFB 003.003\n");
+        h.feed(Dir::ToServer, b"RFB 003.003\n");
+        h.feed(Dir::ToClient, &[0, 0, 0, 1]); // security type decided: None
+        let s = sessions(&h);
+        assert_eq!(s.len(), 1, "{:?}", h.out.obs);
+        assert!(s[0].anonymous);
+        assert_eq!(s[0].accepted, Some(true));
+    }
+
+    #[test]
+    fn vnc_authentication_failure_reports_a_refused_session() {
+        let mut h = Harness::with(VncState::default(), AppProto::Vnc);
+        handshake_38(&mut h, &[2], 2, 1);
+        let s = sessions(&h);
+        assert_eq!(s.len(), 1, "{:?}", h.out.obs);
+        assert!(!s[0].anonymous);
+        assert_eq!(s[0].accepted, Some(false));
+        assert_eq!(s[0].security_mode, Some("VncAuth"));
+    }
+
+    #[test]
+    fn offer_of_none_without_a_choice_is_reported_at_close() {
+        let mut h = Harness::with(VncState::default(), AppProto::Vnc);
+        h.feed(Dir::ToClient, b"RFB 003.008\n");
+        h.feed(Dir::ToServer, b"RFB 003.008\n");
+        h.feed(Dir::ToClient, &[2, 2, 1]);
+        assert!(sessions(&h).is_empty());
+        h.close();
+        let s = sessions(&h);
+        assert_eq!(s.len(), 1, "{:?}", h.out.obs);
+        assert!(s[0].anonymous);
+        assert_eq!(s[0].accepted, None);
+    }
+
+    #[test]
+    fn no_session_observation_when_detection_is_off() {
+        let mut h = Harness::with(VncState::default(), AppProto::Vnc);
+        h.out.detect = false;
+        handshake_38(&mut h, &[1], 1, 0);
+        h.close();
+        assert!(h.out.obs.is_empty(), "{:?}", h.out.obs);
     }
 
     proptest! {
