@@ -637,7 +637,14 @@ fn improve(msg: &str) -> String {
     }
     if let Some(rest) = body.strip_prefix("missing field ") {
         if let Some(k) = ticked(rest).first() {
-            return format!("{path}missing key `{k}`; every rule needs `id`, `name`, `signature`, `severity` and `match`");
+            let rule_level = path.starts_with("rules[") && path.ends_with("]: ");
+            return if path.is_empty() {
+                format!("missing key `{k}`; a rule file is a mapping with a `rules:` list")
+            } else if rule_level {
+                format!("{path}missing key `{k}`; every rule needs `id`, `name`, `signature`, `severity` and `match`")
+            } else {
+                format!("{path}missing key `{k}`; add it")
+            };
         }
     }
     msg.to_owned()
@@ -686,9 +693,9 @@ mod tests {
     #[test]
     fn keys_are_found_in_block_and_flow_style() {
         let t = "rules:\n  - id: 5 # x\n    name: a\n  - {id: 5, name: \"b\"}\n";
-        assert_eq!(find_key(t, "id", Some("5"), 1), Some((2, 11)));
-        assert_eq!(find_key(t, "id", Some("5"), 3), Some((4, 9)));
-        assert_eq!(find_key(t, "name", Some("b"), 1), Some((4, 17)));
+        assert_eq!(find_key(t, "id", Some("5"), 1), Some((2, 9)));
+        assert_eq!(find_key(t, "id", Some("5"), 3), Some((4, 10)));
+        assert_eq!(find_key(t, "name", Some("b"), 1), Some((4, 19)));
         assert_eq!(find_key(t, "rules", None, 1), Some((1, 1)));
     }
 }

@@ -97,12 +97,13 @@ pub(crate) fn distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
-/// The closest of `candidates` to `wrong`, when it is close enough to be a typo.
+/// The closest of `candidates` to `wrong` (the first of equals), when it is close enough to be
+/// a typo.
 pub(crate) fn nearest<'a>(wrong: &str, candidates: &[&'a str]) -> Option<&'a str> {
     candidates
         .iter()
         .map(|c| (distance(c, wrong), *c))
-        .min()
+        .min_by_key(|&(d, _)| d)
         .filter(|&(d, c)| d <= 2.max(c.len() / 3))
         .map(|(_, c)| c)
 }
@@ -473,7 +474,7 @@ impl Item for Num {
 
 /// A one-word choice from a fixed list.
 pub(crate) struct Word<const K: usize>(pub(crate) &'static str);
-const WORD_LISTS: [(&str, &[&str]); 2] = [("event", EVENTS), ("`by`", BY)];
+const WORD_LISTS: [(&str, &[&str]); 2] = [("event", EVENTS), ("threshold grouping", BY)];
 impl<const K: usize> Item for Word<K> {
     const EXPECTING: &'static str = "a word";
     fn from_str(s: &str) -> Result<Self, String> {
