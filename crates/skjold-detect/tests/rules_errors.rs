@@ -254,7 +254,9 @@ fn bad_hours() {
 
 #[test]
 fn bad_technique_id() {
-    let e = error(&format!("{HEAD}    mitre: [T0836, T836]\n    match:\n      event: op\n"));
+    let e = error(&format!(
+        "{HEAD}    mitre: [T0836, T836]\n    match:\n      event: op\n"
+    ));
     assert_eq!(
         e.to_string(),
         "r.yaml:6:20: rules[0].mitre[1]: bad technique id `T836`: ATT&CK for ICS ids are `T0` and three digits, e.g. `T0836`"
@@ -291,7 +293,8 @@ fn rule_name_not_snake_case() {
 
 #[test]
 fn missing_rule_key() {
-    let e = error("rules:\n  - id: 9000001\n    name: a\n    severity: 2\n    match: {event: op}\n");
+    let e =
+        error("rules:\n  - id: 9000001\n    name: a\n    severity: 2\n    match: {event: op}\n");
     assert_eq!(
         e.to_string(),
         "r.yaml:2:5: rules[0]: missing key `signature`; every rule needs `id`, `name`, `signature`, `severity` and `match`"

@@ -101,22 +101,38 @@ fn with_value(v: f64) -> Obs {
 
 #[test]
 fn value_eq() {
-    both("match: {value: {eq: 150}}", with_value(150.0), with_value(151.0));
+    both(
+        "match: {value: {eq: 150}}",
+        with_value(150.0),
+        with_value(151.0),
+    );
 }
 
 #[test]
 fn value_ne() {
-    both("match: {value: {ne: 150}}", with_value(10.0), with_value(150.0));
+    both(
+        "match: {value: {ne: 150}}",
+        with_value(10.0),
+        with_value(150.0),
+    );
 }
 
 #[test]
 fn value_gt_is_strict() {
-    both("match: {value: {gt: 120}}", with_value(121.0), with_value(120.0));
+    both(
+        "match: {value: {gt: 120}}",
+        with_value(121.0),
+        with_value(120.0),
+    );
 }
 
 #[test]
 fn value_ge_includes_the_bound() {
-    both("match: {value: {ge: 120}}", with_value(120.0), with_value(119.5));
+    both(
+        "match: {value: {ge: 120}}",
+        with_value(120.0),
+        with_value(119.5),
+    );
 }
 
 #[test]
@@ -131,24 +147,46 @@ fn value_le_includes_the_bound() {
 
 #[test]
 fn value_between_is_inclusive() {
-    both("match: {value: {between: [10, 20]}}", with_value(20.0), with_value(21.0));
-    assert!(fires("match: {value: {between: [10, 20]}}", with_value(10.0)));
+    both(
+        "match: {value: {between: [10, 20]}}",
+        with_value(20.0),
+        with_value(21.0),
+    );
+    assert!(fires(
+        "match: {value: {between: [10, 20]}}",
+        with_value(10.0)
+    ));
 }
 
 #[test]
 fn value_outside_excludes_the_bounds() {
-    both("match: {value: {outside: [10, 20]}}", with_value(9.0), with_value(10.0));
-    assert!(fires("match: {value: {outside: [10, 20]}}", with_value(20.5)));
+    both(
+        "match: {value: {outside: [10, 20]}}",
+        with_value(9.0),
+        with_value(10.0),
+    );
+    assert!(fires(
+        "match: {value: {outside: [10, 20]}}",
+        with_value(20.5)
+    ));
 }
 
 #[test]
 fn value_in() {
-    both("match: {value: {in: [1, 2, 3]}}", with_value(2.0), with_value(4.0));
+    both(
+        "match: {value: {in: [1, 2, 3]}}",
+        with_value(2.0),
+        with_value(4.0),
+    );
 }
 
 #[test]
 fn value_not_in() {
-    both("match: {value: {not_in: [1, 2, 3]}}", with_value(4.0), with_value(2.0));
+    both(
+        "match: {value: {not_in: [1, 2, 3]}}",
+        with_value(4.0),
+        with_value(2.0),
+    );
 }
 
 #[test]
@@ -189,11 +227,23 @@ fn key_event() {
             method: "mqtt_connect",
         }),
     );
-    both("match: {event: credentials}", cred.clone(), op_obs(write_op()));
+    both(
+        "match: {event: credentials}",
+        cred.clone(),
+        op_obs(write_op()),
+    );
     // The default event is `op`.
-    both("match: {protocol: [modbus, mqtt]}", op_obs(write_op()), cred);
+    both(
+        "match: {protocol: [modbus, mqtt]}",
+        op_obs(write_op()),
+        cred,
+    );
     let start = at(0, hmi(), What::FlowStart);
-    both("match: {event: flow, dst_port: 502}", start, op_obs(write_op()));
+    both(
+        "match: {event: flow, dst_port: 502}",
+        start,
+        op_obs(write_op()),
+    );
     let sess = at(
         0,
         hmi(),
@@ -216,7 +266,11 @@ fn key_protocol() {
         flow("127.0.1.20", 50000, "127.0.1.10", 20000, "dnp3"),
         What::Op(write_op()),
     );
-    both("match: {protocol: modbus}", op_obs(write_op()), dnp3.clone());
+    both(
+        "match: {protocol: modbus}",
+        op_obs(write_op()),
+        dnp3.clone(),
+    );
     assert!(fires("match: {protocol: [modbus, dnp3]}", dnp3));
 }
 
@@ -245,7 +299,11 @@ fn key_control() {
 fn key_function_by_code_range_and_name() {
     let read = op_obs(Op::new(OpClass::Read, 3, "read_holding_registers"));
     both("match: {function: 6}", op_obs(write_op()), read.clone());
-    both("match: {function: \"1-4\"}", read.clone(), op_obs(write_op()));
+    both(
+        "match: {function: \"1-4\"}",
+        read.clone(),
+        op_obs(write_op()),
+    );
     both(
         "match: {function: [16, write_single_register]}",
         op_obs(write_op()),
@@ -305,7 +363,10 @@ fn key_address_selects_the_value_compared() {
         values: vec![500.0, 1.0, 2.0, 3.0],
         ..Op::new(OpClass::Write, 16, "write_multiple_registers")
     });
-    assert!(!fires("match: {address: 100, value: {gt: 120}}", multi.clone()));
+    assert!(!fires(
+        "match: {address: 100, value: {gt: 120}}",
+        multi.clone()
+    ));
     assert!(fires("match: {address: 98, value: {gt: 120}}", multi));
 }
 
@@ -347,7 +408,10 @@ fn key_name_with_mqtt_wildcards_and_glob() {
             kind: "length_mismatch",
         },
     );
-    assert!(fires("match: {event: anomaly, name: \"length_*\"}", anomaly));
+    assert!(fires(
+        "match: {event: anomaly, name: \"length_*\"}",
+        anomaly
+    ));
     let tls = at(
         0,
         flow("127.0.1.20", 40001, "127.0.1.40", 8883, "tls"),
@@ -366,8 +430,16 @@ fn key_src_ip_and_cidr() {
         flow("127.0.2.5", 50000, "127.0.1.10", 502, "modbus"),
         What::Op(write_op()),
     );
-    both("match: {src: 127.0.1.20}", op_obs(write_op()), other.clone());
-    both("match: {src: [\"127.0.1.0/24\", \"::1\"]}", op_obs(write_op()), other);
+    both(
+        "match: {src: 127.0.1.20}",
+        op_obs(write_op()),
+        other.clone(),
+    );
+    both(
+        "match: {src: [\"127.0.1.0/24\", \"::1\"]}",
+        op_obs(write_op()),
+        other,
+    );
 }
 
 #[test]
@@ -387,7 +459,11 @@ fn key_not_src() {
         flow("127.0.9.9", 50000, "127.0.1.10", 502, "modbus"),
         What::Op(write_op()),
     );
-    both("match: {not_src: [127.0.1.20, 127.0.1.21]}", other, op_obs(write_op()));
+    both(
+        "match: {not_src: [127.0.1.20, 127.0.1.21]}",
+        other,
+        op_obs(write_op()),
+    );
 }
 
 #[test]
@@ -426,8 +502,16 @@ fn key_exception() {
         exception: Some(2),
         ..write_op()
     });
-    both("match: {exception: true}", refused.clone(), op_obs(write_op()));
-    both("match: {exception: false}", op_obs(write_op()), refused.clone());
+    both(
+        "match: {exception: true}",
+        refused.clone(),
+        op_obs(write_op()),
+    );
+    both(
+        "match: {exception: false}",
+        op_obs(write_op()),
+        refused.clone(),
+    );
     both(
         "match: {exception: \"1-2\"}",
         refused,
@@ -472,7 +556,8 @@ fn arp_events_use_sender_and_target_as_src_and_dst() {
 
 #[test]
 fn every_key_must_hold() {
-    let body = "match: {protocol: modbus, class: write, src: 127.0.1.20, address: 100, value: {gt: 120}}";
+    let body =
+        "match: {protocol: modbus, class: write, src: 127.0.1.20, address: 100, value: {gt: 120}}";
     assert!(fires(body, op_obs(write_op())));
     assert!(!fires(body, with_value(100.0)));
 }
@@ -525,7 +610,8 @@ fn exception_from(src: &str, secs: u64) -> Obs {
     )
 }
 
-const STORM: &str = "match: {protocol: modbus, exception: true}\nthreshold: {count: 5, seconds: 60, by: src}";
+const STORM: &str =
+    "match: {protocol: modbus, exception: true}\nthreshold: {count: 5, seconds: 60, by: src}";
 
 #[test]
 fn threshold_fires_at_count_and_not_before() {
@@ -547,7 +633,16 @@ fn threshold_fires_at_count_and_not_before() {
 fn threshold_counts_per_group() {
     // Three from each of two sources: six matches, but five from no single source.
     let obs: Vec<Obs> = (0..6)
-        .map(|i| exception_from(if i % 2 == 0 { "127.0.1.20" } else { "127.0.1.21" }, i))
+        .map(|i| {
+            exception_from(
+                if i % 2 == 0 {
+                    "127.0.1.20"
+                } else {
+                    "127.0.1.21"
+                },
+                i,
+            )
+        })
         .collect();
     assert!(run(STORM, &obs).is_empty());
     // Grouped by destination (the same for both), the six count together.
@@ -671,4 +766,22 @@ fn the_water_plant_example_loads_and_detects() {
     assert_eq!(names, ["naoh_setpoint_high"]);
     assert_eq!(alerts[0].meta.severity, 1);
     assert_eq!(alerts[0].meta.mitre, ["T0836"]);
+}
+
+#[test]
+fn threshold_groups_are_bounded_and_the_overflow_is_counted() {
+    let mut rs = rule(STORM);
+    let n = skjold_detect::rules::MAX_GROUPS;
+    let obs: Vec<Obs> = (0..=n)
+        .map(|i| {
+            let src = format!("127.{}.{}.{}", i >> 16, (i >> 8) & 255, i & 255);
+            exception_from(&src, 1)
+        })
+        .collect();
+    assert!(rs.evaluate(&obs, 60 * S).is_empty());
+    assert_eq!(rs.limits_hit, 1);
+    // Once the groups' matches have left the window, the table is swept and counts again.
+    let later = exception_from("127.200.0.1", 200);
+    rs.evaluate(&[later], 60 * S);
+    assert_eq!(rs.limits_hit, 1);
 }

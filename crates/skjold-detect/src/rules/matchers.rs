@@ -29,12 +29,11 @@ impl RangeSet {
                     "empty item in range list `{s}`; write numbers or ranges separated by commas, e.g. `10-12, 20`"
                 ));
             }
-            let (lo, hi) = match part.split_once('-') {
-                Some((a, b)) => (number(a.trim(), s)?, number(b.trim(), s)?),
-                None => {
-                    let n = number(part, s)?;
-                    (n, n)
-                }
+            let (lo, hi) = if let Some((a, b)) = part.split_once('-') {
+                (number(a.trim(), s)?, number(b.trim(), s)?)
+            } else {
+                let n = number(part, s)?;
+                (n, n)
             };
             if lo > hi {
                 return Err(format!(
@@ -42,7 +41,9 @@ impl RangeSet {
                 ));
             }
             if hi > max {
-                return Err(format!("`{part}` is out of range: the largest value here is {max}"));
+                return Err(format!(
+                    "`{part}` is out of range: the largest value here is {max}"
+                ));
             }
             out.push((lo, hi));
         }
@@ -99,11 +100,15 @@ impl Cidr {
     pub(crate) fn contains(&self, ip: IpAddr) -> bool {
         match (self.addr, ip) {
             (IpAddr::V4(n), IpAddr::V4(a)) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 u32::from(n) & mask == u32::from(a) & mask
             }
             (IpAddr::V6(n), IpAddr::V6(a)) => {
-                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 u128::from(n) & mask == u128::from(a) & mask
             }
             _ => false,
@@ -144,8 +149,7 @@ impl NamePat {
         let mut it = name.split('/');
         loop {
             match (pat.next(), it.next()) {
-                (Some("#"), _) => return true,
-                (None, None) => return true,
+                (Some("#"), _) | (None, None) => return true,
                 (Some(p), Some(n)) => {
                     if p != "+" && !glob(p.as_bytes(), n.as_bytes()) {
                         return false;
@@ -233,7 +237,10 @@ pub(crate) fn parse_day(s: &str) -> Result<u8, String> {
         .ok_or_else(|| {
             format!(
                 "unknown day `{s}`; use one of {}",
-                DAYS.iter().map(|d| format!("`{d}`")).collect::<Vec<_>>().join(", ")
+                DAYS.iter()
+                    .map(|d| format!("`{d}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         })
 }
@@ -252,13 +259,13 @@ impl Hours {
         let bad = || {
             format!("bad hours `{s}`; write `HH:MM-HH:MM` in UTC, e.g. `22:00-06:00` (may wrap midnight)")
         };
-        let (a, b) = s.split_once('-').ok_or_else(bad)?;
+        let (from, to) = s.split_once('-').ok_or_else(bad)?;
         let hm = |t: &str| -> Option<u16> {
-            let (h, m) = t.trim().split_once(':')?;
-            let (h, m) = (h.parse::<u16>().ok()?, m.parse::<u16>().ok()?);
-            (m < 60 && (h < 24 || (h == 24 && m == 0))).then_some(h * 60 + m)
+            let (hour, min) = t.trim().split_once(':')?;
+            let (hour, min) = (hour.parse::<u16>().ok()?, min.parse::<u16>().ok()?);
+            (min < 60 && (hour < 24 || (hour == 24 && min == 0))).then_some(hour * 60 + min)
         };
-        let (start, end) = (hm(a).ok_or_else(bad)?, hm(b).ok_or_else(bad)?);
+        let (start, end) = (hm(from).ok_or_else(bad)?, hm(to).ok_or_else(bad)?);
         if start == end {
             return Err(format!(
                 "bad hours `{s}`: the window is empty; leave `hours` out to match the whole day"
@@ -316,7 +323,9 @@ mod tests {
         let c = Cidr::parse("10.1.0.0/16").unwrap();
         assert!(c.contains("10.1.200.3".parse().unwrap()));
         assert!(!c.contains("10.2.0.1".parse().unwrap()));
-        assert!(Cidr::parse("0.0.0.0/0").unwrap().contains("8.8.8.8".parse().unwrap()));
+        assert!(Cidr::parse("0.0.0.0/0")
+            .unwrap()
+            .contains("8.8.8.8".parse().unwrap()));
         let c = Cidr::parse("fd00::/8").unwrap();
         assert!(c.contains("fd12::1".parse().unwrap()));
         assert!(!c.contains("10.1.0.1".parse().unwrap()));

@@ -160,7 +160,10 @@ fn name_of(w: &What) -> Option<&str> {
 fn span(op: &Op) -> Option<(u32, u32)> {
     let a = op.address?;
     let n = (op.count as usize).max(op.values.len()).max(1);
-    Some((a, a.saturating_add(u32::try_from(n - 1).unwrap_or(u32::MAX))))
+    Some((
+        a,
+        a.saturating_add(u32::try_from(n - 1).unwrap_or(u32::MAX)),
+    ))
 }
 
 impl Match {
@@ -169,7 +172,11 @@ impl Match {
         if event_kind(&obs.what) != self.event {
             return None;
         }
-        if self.protocol.as_ref().is_some_and(|p| !p.contains(&e.proto)) {
+        if self
+            .protocol
+            .as_ref()
+            .is_some_and(|p| !p.contains(&e.proto))
+        {
             return None;
         }
         let any = |set: &Option<Vec<matchers::Cidr>>, ip| {
@@ -366,24 +373,26 @@ impl Rule {
         if self.time.as_ref().is_some_and(|t| !t.holds(obs.ts)) {
             return Ok(());
         }
-        let Some(e) = ends(obs) else { return Ok(()) };
+        let Some(e) = ends(obs) else {
+            return Ok(());
+        };
         let Some(values) = self.m.test(obs, &e) else {
             return Ok(());
         };
         let sig = self.meta.signature;
-        let Some(c) = &mut self.counter else {
+        let Some(counter) = &mut self.counter else {
             let (space, address) = match &obs.what {
                 What::Op(op) => (op.space, op.address),
                 _ => ("", None),
             };
-            let k = key(&(e.src, e.dst, space, address));
-            dedup.hit_meta(self.meta.clone(), k, obs, || {
-                let (s, ev) = describe(obs, &e, &values);
-                (format!("{sig}: {s}"), ev)
+            let cause = key(&(e.src, e.dst, space, address));
+            dedup.hit_meta(self.meta.clone(), cause, obs, || {
+                let (text, ev) = describe(obs, &e, &values);
+                (format!("{sig}: {text}"), ev)
             });
             return Ok(());
         };
-        let by = c.spec.by;
+        let by = counter.spec.by;
         let (group, label) = match by {
             "src" => (key(&("src", e.src)), format!("from {}", e.src)),
             "dst" => (key(&("dst", e.dst)), format!("to {}", e.dst)),
@@ -397,17 +406,17 @@ impl Rule {
             }
             _ => (0, "in total".to_owned()),
         };
-        let Some(n) = c.count(group, obs.ts)? else {
+        let Some(n) = counter.count(group, obs.ts)? else {
             return Ok(());
         };
-        let secs = c.spec.seconds;
+        let secs = counter.spec.seconds;
         dedup.hit_meta(self.meta.clone(), group, obs, || {
-            let (s, mut ev) = describe(obs, &e, &values);
+            let (text, mut ev) = describe(obs, &e, &values);
             ev.insert("count".into(), n.into());
             ev.insert("window_s".into(), secs.into());
             ev.insert("by".into(), by.into());
             (
-                format!("{sig}: {n} matches within {secs} s {label}; latest {s}"),
+                format!("{sig}: {n} matches within {secs} s {label}; latest {text}"),
                 ev,
             )
         });
@@ -542,12 +551,20 @@ fn leak(s: String) -> &'static str {
 }
 
 fn leak_list(v: Vec<String>) -> &'static [&'static str] {
-    Box::leak(v.into_iter().map(leak).collect::<Vec<_>>().into_boxed_slice())
+    Box::leak(
+        v.into_iter()
+            .map(leak)
+            .collect::<Vec<_>>()
+            .into_boxed_slice(),
+    )
 }
 
 fn compile(r: syntax::Rule) -> Rule {
     let strs = |m: Option<syntax::Many<syntax::Str>>| {
-        leak_list(m.map(|m| m.0.into_iter().map(|s| s.0).collect()).unwrap_or_default())
+        leak_list(
+            m.map(|m| m.0.into_iter().map(|s| s.0).collect())
+                .unwrap_or_default(),
+        )
     };
     let meta = Meta {
         sid: r.id.0,
@@ -577,7 +594,7 @@ fn compile(r: syntax::Rule) -> Rule {
     }
 }
 
-/// Remove serde_norway's " at line L column C" / " at position N" from a message.
+/// Remove `serde_norway`'s " at line L column C" / " at position N" from a message.
 fn strip_positions(msg: &str) -> String {
     let mut out = String::with_capacity(msg.len());
     let mut rest = msg;
@@ -595,12 +612,11 @@ fn strip_positions(msg: &str) -> String {
             }
             (end > 0).then_some(p.len() + end)
         });
-        match skip {
-            Some(n) => rest = &after[n..],
-            None => {
-                out.push_str(" at ");
-                rest = after;
-            }
+        if let Some(n) = skip {
+            rest = &after[n..];
+        } else {
+            out.push_str(" at ");
+            rest = after;
         }
     }
     out.push_str(rest);
@@ -613,13 +629,8 @@ fn improve(msg: &str) -> String {
         Some(i) if !msg[..i].contains(' ') => (&msg[..i + 2], &msg[i + 2..]),
         _ => ("", msg),
     };
-    let ticked = |s: &str| -> Vec<String> {
-        s.split('`')
-            .skip(1)
-            .step_by(2)
-            .map(str::to_owned)
-            .collect()
-    };
+    let ticked =
+        |s: &str| -> Vec<String> { s.split('`').skip(1).step_by(2).map(str::to_owned).collect() };
     if let Some(rest) = body.strip_prefix("unknown field ") {
         let words = ticked(rest);
         if let Some((wrong, allowed)) = words.split_first() {
@@ -630,7 +641,9 @@ fn improve(msg: &str) -> String {
                 .collect::<Vec<_>>()
                 .join(", ");
             return match syntax::nearest(wrong, &allowed) {
-                Some(n) => format!("{path}unknown key `{wrong}`; did you mean `{n}`? (keys here: {list})"),
+                Some(n) => {
+                    format!("{path}unknown key `{wrong}`; did you mean `{n}`? (keys here: {list})")
+                }
                 None => format!("{path}unknown key `{wrong}`; keys here: {list}"),
             };
         }

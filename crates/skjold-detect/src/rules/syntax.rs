@@ -1,5 +1,5 @@
 //! The rule file's syntax: serde types that validate while they deserialise, so every error
-//! carries the position serde_norway knows (the offending scalar, key or mapping) and a fix.
+//! carries the position `serde_norway` knows (the offending scalar, key or mapping) and a fix.
 //!
 //! Scalars are checked inside their visitor (the error gets the scalar's line and column);
 //! mappings that need cross-key checks (`match`, `value`, `time`, `threshold`) are checked
@@ -129,7 +129,10 @@ pub(crate) trait Item: Sized {
     fn from_str(s: &str) -> Result<Self, String>;
     /// From a non-negative integer.
     fn from_u64(n: u64) -> Result<Self, String> {
-        Err(format!("expected {}, found the number {n}", Self::EXPECTING))
+        Err(format!(
+            "expected {}, found the number {n}",
+            Self::EXPECTING
+        ))
     }
     /// From a boolean.
     fn from_bool(b: bool) -> Result<Self, String> {
@@ -137,7 +140,10 @@ pub(crate) trait Item: Sized {
     }
     /// From a float.
     fn from_f64(f: f64) -> Result<Self, String> {
-        Err(format!("expected {}, found the number {f}", Self::EXPECTING))
+        Err(format!(
+            "expected {}, found the number {f}",
+            Self::EXPECTING
+        ))
     }
 }
 
@@ -259,7 +265,9 @@ impl<const MAX: u32> Item for Ranges<MAX> {
     fn from_u64(n: u64) -> Result<Self, String> {
         match u32::try_from(n) {
             Ok(v) if v <= MAX => Ok(Ranges(RangeSet(vec![(v, v)]))),
-            _ => Err(format!("{n} is out of range: the largest value here is {MAX}")),
+            _ => Err(format!(
+                "{n} is out of range: the largest value here is {MAX}"
+            )),
         }
     }
 }
@@ -695,7 +703,9 @@ impl Checked for Match {
                 ));
             }
             if event == "arp" && (r.src_port.is_some() || r.dst_port.is_some()) {
-                return Err("ARP has no ports: remove `src_port`/`dst_port` or change `event`".into());
+                return Err(
+                    "ARP has no ports: remove `src_port`/`dst_port` or change `event`".into(),
+                );
             }
         }
         Ok(Match {
