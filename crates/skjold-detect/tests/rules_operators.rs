@@ -622,6 +622,10 @@ fn threshold_fires_at_count_and_not_before() {
     assert_eq!(alerts.len(), 1);
     assert_eq!(alerts[0].evidence["count"], 5);
     assert_eq!(alerts[0].ts, (MONDAY + 4) * S, "fires at the fifth match");
+    assert_eq!(
+        alerts[0].message,
+        "Test rule: 5 matches within 60 s from 127.0.1.20; latest 127.0.1.20 → 127.0.1.10: modbus read_holding_registers (3), exception 2"
+    );
     // Further matches within the dedup window count into the same alert.
     let seven: Vec<Obs> = (0..7).map(|i| exception_from("127.0.1.20", i)).collect();
     let alerts = run(STORM, &seven);
@@ -784,4 +788,23 @@ fn threshold_groups_are_bounded_and_the_overflow_is_counted() {
     let later = exception_from("127.200.0.1", 200);
     rs.evaluate(&[later], 60 * S);
     assert_eq!(rs.limits_hit, 1);
+}
+
+#[test]
+fn the_examples_in_docs_rules_md_are_valid() {
+    let doc = include_str!("../../../docs/rules.md");
+    let mut checked = 0;
+    for block in doc.split("```yaml\n").skip(1) {
+        let block = block.split("```").next().unwrap();
+        let text = if block.starts_with("rules:") {
+            block.to_owned()
+        } else if block.starts_with("  - id:") {
+            format!("rules:\n{block}")
+        } else {
+            continue; // a fragment showing one key
+        };
+        RuleSet::parse(&text, "docs/rules.md").unwrap_or_else(|e| panic!("{e}\n{text}"));
+        checked += 1;
+    }
+    assert!(checked >= 6, "{checked} examples");
 }
