@@ -216,20 +216,28 @@ fn empty_match() {
 fn request_keys_on_other_events() {
     fails(
         "    match:\n      event: arp\n      class: write\n",
-        "r.yaml:7:7: rules[0].match: `class` applies only to requests (`event: op`), not to `event: arp`; remove it or change `event`",
+        "r.yaml:8:7: rules[0].match: `class` applies only to requests (`event: op`), not to `event: arp`; remove it or change `event`",
+    );
+    fails(
+        "    match:\n      event: session\n      src: 127.0.0.1\n      name: \"x\"\n",
+        "r.yaml:9:7: rules[0].match: `name` applies to `event: op`, `credentials`, `tls` and `anomaly`, not to `event: session`",
+    );
+    fails(
+        "    match: {event: arp, dst_port: 1}\n",
+        "r.yaml:6:25: rules[0].match: ARP has no ports: remove `src_port`/`dst_port` or change `event`",
     );
 }
 
 #[test]
 fn threshold_count_zero() {
     let e = error(&format!(
-        "{HEAD}    match:\n      event: op\n    threshold:\n      count: 0\n      seconds: 60\n"
+        "{HEAD}    match:\n      event: op\n    threshold:\n      seconds: 60\n      count: 0\n"
     ));
     assert_eq!(
         e.to_string(),
-        "r.yaml:9:7: rules[0].threshold: threshold `count: 0` is out of range; use 1 to 10000 (1 alerts on every match)"
+        "r.yaml:10:7: rules[0].threshold: threshold `count: 0` is out of range; use 1 to 10000 (1 alerts on every match)"
     );
-    assert_eq!(e.line, 9);
+    assert_eq!(e.line, 10);
 }
 
 #[test]
@@ -268,7 +276,7 @@ fn bad_technique_id() {
 fn bad_value_interval() {
     fails(
         "    match:\n      value: {between: [20, 10]}\n",
-        "r.yaml:7:14: rules[0].match.value: bad `between: [20, 10]`: the low bound is above the high bound; write `[10, 20]`",
+        "r.yaml:7:15: rules[0].match.value: bad `between: [20, 10]`: the low bound is above the high bound; write `[10, 20]`",
     );
 }
 

@@ -456,8 +456,19 @@ impl RuleSet {
             ));
         }
         let f: syntax::File = serde_norway::from_str(text).map_err(|e| {
-            let (l, c) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
-            err(l, c, improve(&strip_positions(&e.to_string())))
+            let (mut l, mut c) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
+            let mut msg = improve(&strip_positions(&e.to_string()));
+            // A mapping's error about one of its keys: point at the key.
+            let mark = syntax::KEY_MARK;
+            if let Some((before, rest)) = msg.split_once(mark) {
+                if let Some((k, after)) = rest.split_once(mark) {
+                    if let Some(pos) = find_key(text, k, None, l) {
+                        (l, c) = pos;
+                    }
+                    msg = format!("{before}{after}");
+                }
+            }
+            err(l, c, msg)
         })?;
         if f.rules.is_empty() {
             let (l, c) = find_key(text, "rules", None, 1).unwrap_or((1, 1));

@@ -499,6 +499,15 @@ fn one<'de, D: Deserializer<'de>, T: Item>(d: D) -> Result<T, D::Error> {
     One::<T>::deserialize(d).map(|o| o.0)
 }
 
+/// Marks an error of a whole mapping as being about one of its keys, so that the error's
+/// position can be moved from the mapping to that key (see `RuleSet::parse`).
+pub(crate) const KEY_MARK: char = '\u{1}';
+
+/// An error about `key` of the mapping being checked.
+pub(crate) fn at_key(key: &str, msg: &str) -> String {
+    format!("{KEY_MARK}{key}{KEY_MARK}{msg}")
+}
+
 /// A mapping validated as a whole, inside its own mapping visitor.
 pub(crate) trait Checked: Sized {
     /// The mapping as written.
@@ -693,19 +702,27 @@ impl Checked for Match {
         }
         if event != "op" {
             if let Some(k) = given.iter().find(|k| OP_KEYS.contains(k)) {
-                return Err(format!(
-                    "`{k}` applies only to requests (`event: op`), not to `event: {event}`; remove it or change `event`"
+                return Err(at_key(
+                    k,
+                    &format!("`{k}` applies only to requests (`event: op`), not to `event: {event}`; remove it or change `event`"),
                 ));
             }
             if r.name.is_some() && !matches!(event, "credentials" | "tls" | "anomaly") {
-                return Err(format!(
-                    "`name` applies to `event: op`, `credentials`, `tls` and `anomaly`, not to `event: {event}`"
+                return Err(at_key(
+                    "name",
+                    &format!("`name` applies to `event: op`, `credentials`, `tls` and `anomaly`, not to `event: {event}`"),
                 ));
             }
             if event == "arp" && (r.src_port.is_some() || r.dst_port.is_some()) {
-                return Err(
-                    "ARP has no ports: remove `src_port`/`dst_port` or change `event`".into(),
-                );
+                let k = if r.src_port.is_some() {
+                    "src_port"
+                } else {
+                    "dst_port"
+                };
+                return Err(at_key(
+                    k,
+                    "ARP has no ports: remove `src_port`/`dst_port` or change `event`",
+                ));
             }
         }
         Ok(Match {
@@ -776,12 +793,16 @@ fn pair(key: &str, m: Option<Many<Num>>) -> Result<Option<(f64, f64)>, String> {
     let Some(m) = m else { return Ok(None) };
     match m.0.as_slice() {
         [a, b] if a.0 <= b.0 => Ok(Some((a.0, b.0))),
-        [a, b] => Err(format!(
-            "bad `{key}: [{}, {}]`: the low bound is above the high bound; write `[{}, {}]`",
-            a.0, b.0, b.0, a.0
+        [a, b] => Err(at_key(
+            key,
+            &format!(
+                "bad `{key}: [{}, {}]`: the low bound is above the high bound; write `[{}, {}]`",
+                a.0, b.0, b.0, a.0
+            ),
         )),
-        _ => Err(format!(
-            "`{key}` takes two numbers, low and high, e.g. `{key}: [10, 20]`"
+        _ => Err(at_key(
+            key,
+            &format!("`{key}` takes two numbers, low and high, e.g. `{key}: [10, 20]`"),
         )),
     }
 }
@@ -874,15 +895,21 @@ impl Checked for Threshold {
     const WHAT: &'static str = "`count`, `seconds` and `by`";
     fn check(r: RawThreshold) -> Result<Threshold, String> {
         if r.count == 0 || r.count > MAX_COUNT {
-            return Err(format!(
-                "threshold `count: {}` is out of range; use 1 to {MAX_COUNT} (1 alerts on every match)",
-                r.count
+            return Err(at_key(
+                "count",
+                &format!(
+                    "threshold `count: {}` is out of range; use 1 to {MAX_COUNT} (1 alerts on every match)",
+                    r.count
+                ),
             ));
         }
         if r.seconds == 0 || r.seconds > MAX_SECONDS {
-            return Err(format!(
-                "threshold `seconds: {}` is out of range; use 1 to {MAX_SECONDS}",
-                r.seconds
+            return Err(at_key(
+                "seconds",
+                &format!(
+                    "threshold `seconds: {}` is out of range; use 1 to {MAX_SECONDS}",
+                    r.seconds
+                ),
             ));
         }
         Ok(Threshold {
