@@ -808,3 +808,42 @@ fn the_examples_in_docs_rules_md_are_valid() {
     }
     assert!(checked >= 6, "{checked} examples");
 }
+
+#[test]
+fn the_detector_runs_rules_and_reports_their_limit_hits() {
+    use skjold_detect::{DetectConfig, Detector};
+    let storm = rule(STORM);
+    let plain = RuleSet::parse(
+        "rules:\n  - id: 9000009\n    name: writes\n    signature: W\n    severity: 3\n    match: {class: write}\n",
+        "w.yaml",
+    )
+    .unwrap();
+    let mut det = Detector::new(DetectConfig {
+        rules: vec![storm, plain],
+        window_us: 60 * S,
+        ..DetectConfig::default()
+    });
+    let n = skjold_detect::rules::MAX_GROUPS;
+    let mut batch: Vec<Obs> = (0..=n)
+        .map(|i| {
+            let src = format!("127.{}.{}.{}", i >> 16, (i >> 8) & 255, i & 255);
+            exception_from(&src, 1)
+        })
+        .collect();
+    batch.push(op_obs(write_op()));
+    det.feed(&mut batch);
+    let (alerts, outcome) = det.finish();
+    let ours: Vec<u32> = alerts
+        .iter()
+        .map(|a| a.meta.sid)
+        .filter(|s| *s >= 9_000_000)
+        .collect();
+    assert_eq!(ours, [9_000_009]);
+    assert!(
+        outcome
+            .limits
+            .contains(&("detect.rule_groups".to_owned(), 1)),
+        "{:?}",
+        outcome.limits
+    );
+}
