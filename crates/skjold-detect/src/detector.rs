@@ -153,6 +153,10 @@ impl Detector {
             .iter()
             .map(|(k, v)| (format!("detect.{k}"), *v))
             .collect();
+        let rule_groups: u64 = self.rules.iter().map(|r| r.limits_hit).sum();
+        if rule_groups > 0 {
+            limits.push(("detect.rule_groups".into(), rule_groups));
+        }
         if self.dedup.evicted > 0 {
             limits.push(("detect.open_alerts".into(), self.dedup.evicted));
         }
