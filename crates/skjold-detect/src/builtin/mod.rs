@@ -6,6 +6,19 @@
 //! Detections marked `needs_baseline` run only with `--baseline`; the others run whenever
 //! detection is on (also while learning).
 
+mod common;
+mod plc_stop;
+mod plc_start;
+mod device_restart;
+mod program_download;
+mod program_upload;
+mod program_delete;
+mod firmware_operation;
+mod reset_process;
+mod communication_control;
+mod modbus_listen_only;
+mod dnp3_unsolicited_disable;
+
 use crate::alert::Meta;
 use crate::baseline::Baseline;
 use crate::dedup::Dedup;
@@ -71,7 +84,18 @@ pub(crate) fn ev<const N: usize>(fields: [(&str, Value); N]) -> Map<String, Valu
 /// Every built-in detection, fresh.
 pub(crate) fn all() -> Vec<Box<dyn Detection>> {
     vec![
-        // Registered by the files of this directory; see `BUILTINS` for the list.
+        // Detections that need no baseline (8200101 and up), in sid order.
+        Box::new(plc_stop::PlcStop),
+        Box::new(plc_start::PlcStart),
+        Box::new(device_restart::DeviceRestart),
+        Box::new(program_download::ProgramDownload),
+        Box::new(program_upload::ProgramUpload),
+        Box::new(program_delete::ProgramDelete),
+        Box::new(firmware_operation::FirmwareOperation),
+        Box::new(reset_process::ResetProcess),
+        Box::new(communication_control::CommunicationControl),
+        Box::new(modbus_listen_only::ModbusListenOnly),
+        Box::new(dnp3_unsolicited_disable::Dnp3UnsolicitedDisable),
     ]
 }
 
