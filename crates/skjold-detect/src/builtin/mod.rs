@@ -7,17 +7,22 @@
 //! detection is on (also while learning).
 
 mod common;
-mod plc_stop;
-mod plc_start;
+mod broadcast_write;
+mod communication_control;
 mod device_restart;
+mod discovery_sweep;
+mod dnp3_unsolicited_disable;
+mod exception_storm;
+mod firmware_operation;
+mod identification_request;
+mod modbus_listen_only;
+mod plc_start;
+mod plc_stop;
+mod program_delete;
 mod program_download;
 mod program_upload;
-mod program_delete;
-mod firmware_operation;
+mod remote_access;
 mod reset_process;
-mod communication_control;
-mod modbus_listen_only;
-mod dnp3_unsolicited_disable;
 
 use crate::alert::Meta;
 use crate::baseline::Baseline;
@@ -95,7 +100,12 @@ pub(crate) fn all() -> Vec<Box<dyn Detection>> {
         Box::new(reset_process::ResetProcess),
         Box::new(communication_control::CommunicationControl),
         Box::new(modbus_listen_only::ModbusListenOnly),
+        Box::new(broadcast_write::BroadcastWrite),
+        Box::new(exception_storm::ExceptionStorm::default()),
         Box::new(dnp3_unsolicited_disable::Dnp3UnsolicitedDisable),
+        Box::new(discovery_sweep::DiscoverySweep::default()),
+        Box::new(identification_request::IdentificationRequest),
+        Box::new(remote_access::RemoteAccess),
     ]
 }
 
