@@ -8,7 +8,9 @@
 
 mod common;
 mod broadcast_write;
+mod cleartext_credentials;
 mod communication_control;
+mod default_credentials;
 mod device_restart;
 mod discovery_sweep;
 mod dnp3_unsolicited_disable;
@@ -16,6 +18,8 @@ mod exception_storm;
 mod firmware_operation;
 mod identification_request;
 mod modbus_listen_only;
+mod mqtt_anonymous_session;
+mod opcua_security_none;
 mod plc_start;
 mod plc_stop;
 mod program_delete;
@@ -106,6 +110,10 @@ pub(crate) fn all() -> Vec<Box<dyn Detection>> {
         Box::new(discovery_sweep::DiscoverySweep::default()),
         Box::new(identification_request::IdentificationRequest),
         Box::new(remote_access::RemoteAccess),
+        Box::new(cleartext_credentials::CleartextCredentials),
+        Box::new(default_credentials::DefaultCredentials),
+        Box::new(mqtt_anonymous_session::MqttAnonymousSession),
+        Box::new(opcua_security_none::OpcuaSecurityNone),
     ]
 }
 
