@@ -105,6 +105,31 @@ pub(crate) fn check_control(
     });
 }
 
+/// A UTC date `YYYY-MM-DD` from seconds since the Unix epoch (proleptic Gregorian calendar).
+pub(crate) fn date(secs: i64) -> String {
+    // Howard Hinnant's civil_from_days.
+    let z = secs.div_euclid(86_400) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// The TLS server a handshake evidences: `client`, `server`, `protocol`, `sni` when sent.
+pub(crate) fn tls_evidence(f: &FlowRef, tls: &crate::obs::Tls) -> Map<String, Value> {
+    let mut m = flow_evidence(f);
+    m.insert("server_port".into(), f.server.port.into());
+    if let Some(sni) = &tls.sni {
+        m.insert("sni".into(), sni.as_ref().into());
+    }
+    m
+}
+
 /// Sliding-window event counters per key: how many events a key had in the last `window_us`,
 /// keeping at most `threshold` timestamps per key and [`MAX_KEYS`] keys.
 #[derive(Debug)]
@@ -322,6 +347,14 @@ mod tests {
             flow: None,
             what: What::FlowStart,
         }
+    }
+
+    #[test]
+    fn dates_are_utc_calendar_days() {
+        assert_eq!(super::date(0), "1970-01-01");
+        assert_eq!(super::date(951_782_400), "2000-02-29");
+        assert_eq!(super::date(1_700_000_000), "2023-11-14");
+        assert_eq!(super::date(-86_400), "1969-12-31");
     }
 
     #[test]

@@ -27,6 +27,10 @@ mod program_download;
 mod program_upload;
 mod remote_access;
 mod reset_process;
+mod tls_expired_certificate;
+mod tls_old_version;
+mod tls_self_signed_certificate;
+mod tls_weak_cipher;
 
 use crate::alert::Meta;
 use crate::baseline::Baseline;
@@ -114,6 +118,10 @@ pub(crate) fn all() -> Vec<Box<dyn Detection>> {
         Box::new(default_credentials::DefaultCredentials),
         Box::new(mqtt_anonymous_session::MqttAnonymousSession),
         Box::new(opcua_security_none::OpcuaSecurityNone),
+        Box::new(tls_old_version::TlsOldVersion),
+        Box::new(tls_weak_cipher::TlsWeakCipher),
+        Box::new(tls_expired_certificate::TlsExpiredCertificate),
+        Box::new(tls_self_signed_certificate::TlsSelfSignedCertificate),
     ]
 }
 
