@@ -130,6 +130,14 @@ pub(crate) fn tls_evidence(f: &FlowRef, tls: &crate::obs::Tls) -> Map<String, Va
     m
 }
 
+/// A MAC address as `aa:bb:cc:dd:ee:ff`.
+pub(crate) fn mac(m: [u8; 6]) -> String {
+    m.iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
 /// Sliding-window event counters per key: how many events a key had in the last `window_us`,
 /// keeping at most `threshold` timestamps per key and [`MAX_KEYS`] keys.
 #[derive(Debug)]

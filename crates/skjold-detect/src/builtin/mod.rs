@@ -7,6 +7,8 @@
 //! detection is on (also while learning).
 
 mod common;
+mod arp_spoof;
+mod arp_storm;
 mod broadcast_write;
 mod cleartext_credentials;
 mod communication_control;
@@ -25,6 +27,7 @@ mod plc_stop;
 mod program_delete;
 mod program_download;
 mod program_upload;
+mod protocol_anomaly;
 mod remote_access;
 mod reset_process;
 mod tls_expired_certificate;
@@ -122,6 +125,9 @@ pub(crate) fn all() -> Vec<Box<dyn Detection>> {
         Box::new(tls_weak_cipher::TlsWeakCipher),
         Box::new(tls_expired_certificate::TlsExpiredCertificate),
         Box::new(tls_self_signed_certificate::TlsSelfSignedCertificate),
+        Box::new(arp_spoof::ArpSpoof::default()),
+        Box::new(arp_storm::ArpStorm::default()),
+        Box::new(protocol_anomaly::ProtocolAnomaly),
     ]
 }
 
