@@ -1,4 +1,4 @@
-//! **arp_spoof** (8200125, severity 1). Detects ARP spoofing: an ARP packet claiming an IP
+//! **`arp_spoof`** (8200125, severity 1). Detects ARP spoofing: an ARP packet claiming an IP
 //! address for a MAC address other than the one that claimed it before.
 //!
 //! ARP has no authentication: any device can announce "this IP is at my MAC" and its neighbours
@@ -174,7 +174,10 @@ mod tests {
             .collect();
         assert_eq!(
             counts,
-            [("02:00:00:00:00:66".to_owned(), 2), ("02:00:00:00:00:11".to_owned(), 1)]
+            [
+                ("02:00:00:00:00:66".to_owned(), 2),
+                ("02:00:00:00:00:11".to_owned(), 1)
+            ]
         );
         assert_eq!(alerts[0].evidence["new_mac_ip"], serde_json::Value::Null);
     }

@@ -1,4 +1,4 @@
-//! **arp_storm** (8200126, severity 2). Detects ARP floods: at least 20 gratuitous ARP packets
+//! **`arp_storm`** (8200126, severity 2). Detects ARP floods: at least 20 gratuitous ARP packets
 //! announcing one IP address within 10 seconds, or at least 50 ARP replies from one MAC address
 //! within 10 seconds.
 //!
@@ -129,7 +129,11 @@ mod tests {
     fn packets(n: usize, step_ms: u64, op: u16, gratuitous: bool) -> Vec<Obs> {
         (0..n as u64)
             .map(|i| {
-                let target = if gratuitous { "127.0.1.11" } else { "127.0.1.1" };
+                let target = if gratuitous {
+                    "127.0.1.11"
+                } else {
+                    "127.0.1.1"
+                };
                 at(
                     i * step_ms,
                     None,
@@ -148,7 +152,10 @@ mod tests {
     #[test]
     fn twenty_gratuitous_arps_within_ten_seconds_fire() {
         // Gratuitous requests (op 1): only the gratuitous count applies.
-        let alerts = run(&mut ArpStorm::default(), &packets(GRATUITOUS + 1, 100, 1, true));
+        let alerts = run(
+            &mut ArpStorm::default(),
+            &packets(GRATUITOUS + 1, 100, 1, true),
+        );
         assert_eq!(alerts.len(), 1);
         let a = &alerts[0];
         assert_eq!(a.meta.sid, 8_200_126);
@@ -164,7 +171,11 @@ mod tests {
 
     #[test]
     fn nineteen_gratuitous_arps_or_twenty_over_more_than_ten_seconds_do_not_fire() {
-        assert!(run(&mut ArpStorm::default(), &packets(GRATUITOUS - 1, 100, 1, true)).is_empty());
+        assert!(run(
+            &mut ArpStorm::default(),
+            &packets(GRATUITOUS - 1, 100, 1, true)
+        )
+        .is_empty());
         assert!(run(&mut ArpStorm::default(), &packets(GRATUITOUS, 600, 1, true)).is_empty());
     }
 
@@ -177,6 +188,10 @@ mod tests {
             "02:00:00:00:00:66 sent 50 ARP replies within 10 s, the last claiming 127.0.1.11"
         );
         assert_eq!(alerts[0].evidence["kind"], "replies");
-        assert!(run(&mut ArpStorm::default(), &packets(REPLIES - 1, 100, 2, false)).is_empty());
+        assert!(run(
+            &mut ArpStorm::default(),
+            &packets(REPLIES - 1, 100, 2, false)
+        )
+        .is_empty());
     }
 }

@@ -1,4 +1,4 @@
-//! **broadcast_write** (8200111, severity 2). Detects a write or a command sent to a broadcast
+//! **`broadcast_write`** (8200111, severity 2). Detects a write or a command sent to a broadcast
 //! address: Modbus unit 0, DNP3 destinations 0xFFFD to 0xFFFF, IEC-104 common address 0xFFFF,
 //! as the protocol states mark them (`Op::broadcast`).
 //!
@@ -86,7 +86,7 @@ mod tests {
 
     fn write(broadcast: bool, class: OpClass) -> Op {
         Op {
-            unit: Some(if broadcast { 0 } else { 1 }),
+            unit: Some(u32::from(!broadcast)),
             broadcast,
             address: Some(100),
             count: 1,

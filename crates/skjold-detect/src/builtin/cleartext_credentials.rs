@@ -1,4 +1,4 @@
-//! **cleartext_credentials** (8200117, severity 2). Detects a password (or other secret) sent
+//! **`cleartext_credentials`** (8200117, severity 2). Detects a password (or other secret) sent
 //! readable on the wire: MQTT CONNECT with a password outside TLS, FTP `PASS`, a Telnet login,
 //! HTTP Basic authentication. The password itself is never stored or reported, only the user
 //! name and how it was sent.
@@ -128,7 +128,10 @@ mod tests {
     #[test]
     fn a_password_without_user_is_reported_too() {
         let f = flow("127.0.1.66", "127.0.1.21", "telnet");
-        let alerts = run(&mut CleartextCredentials, &[at(0, Some(f), creds(None, true))]);
+        let alerts = run(
+            &mut CleartextCredentials,
+            &[at(0, Some(f), creds(None, true))],
+        );
         assert_eq!(
             alerts[0].message,
             "127.0.1.66 sent a password in clear text to the Telnet server 127.0.1.21 (ftp_pass)"

@@ -8,6 +8,7 @@ use crate::obs::{Control, FlowRef, Obs, Op, What};
 use rustc_hash::FxHashMap;
 use serde_json::{Map, Value};
 use std::collections::VecDeque;
+use std::fmt::Write as _;
 use std::hash::Hash;
 
 /// Keys a window table tracks at most; beyond it new keys are not tracked (a limit hit).
@@ -60,10 +61,10 @@ pub(crate) fn flow_evidence(f: &FlowRef) -> Map<String, Value> {
 pub(crate) fn op_tail(f: &FlowRef, op: &Op) -> String {
     let mut s = format!("({} function {}", f.proto, op.function_name);
     if let Some(u) = op.unit {
-        s.push_str(&format!(", unit {u}"));
+        let _ = write!(s, ", unit {u}");
     }
     if let Some(e) = op.exception {
-        s.push_str(&format!(", refused with exception {e}"));
+        let _ = write!(s, ", refused with exception {e}");
     }
     s.push(')');
     s
@@ -215,8 +216,7 @@ impl<K: Hash + Eq + Clone, V: Eq + Clone> Distinct<K, V> {
         let w = self.window_us;
         let fresh = |t: u64| t.saturating_add(w) > ts;
         if !self.keys.contains_key(k) && self.keys.len() >= MAX_KEYS {
-            self.keys
-                .retain(|_, vs| vs.iter().any(|&(_, t)| fresh(t)));
+            self.keys.retain(|_, vs| vs.iter().any(|&(_, t)| fresh(t)));
             if self.keys.len() >= MAX_KEYS {
                 cx.limit(self.limit);
                 return None;
@@ -388,7 +388,14 @@ mod tests {
             fired: Vec::new(),
         };
         // Values 1, 1, 2 (one distinct pair), then 3 at t=20 when 1 and 2 have expired.
-        let evs = [obs(1, 0), obs(1, 1), obs(2, 2), obs(3, 20), obs(4, 21), obs(5, 22)];
+        let evs = [
+            obs(1, 0),
+            obs(1, 1),
+            obs(2, 2),
+            obs(3, 20),
+            obs(4, 21),
+            obs(5, 22),
+        ];
         run_limits(&mut p, &evs);
         assert_eq!(p.fired, vec![1003]);
     }

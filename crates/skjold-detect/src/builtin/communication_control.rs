@@ -1,5 +1,5 @@
-//! **communication_control** (8200109, severity 1). Detects a request that turns a device's
-//! communication off or on, such as BACnet DeviceCommunicationControl (service 17).
+//! **`communication_control`** (8200109, severity 1). Detects a request that turns a device's
+//! communication off or on, such as BACnet `DeviceCommunicationControl` (service 17).
 //!
 //! A device whose communication is disabled keeps running but can no longer be commanded or
 //! observed: a denial of service (T0814) that also blocks legitimate command messages (T0803 Block
@@ -29,7 +29,7 @@ use crate::obs::{Control, Obs};
 
 /// The detection's description.
 pub(crate) static META: Meta = Meta {
-    sid: 8200109,
+    sid: 8_200_109,
     name: "communication_control",
     signature: "Communication control command",
     category: "Device state change",
@@ -49,7 +49,13 @@ impl Detection for CommunicationControl {
     }
 
     fn check(&mut self, obs: &Obs, cx: &mut Cx<'_>) {
-        check_control(&META, Control::CommControl, "sent a communication-control command to", obs, cx);
+        check_control(
+            &META,
+            Control::CommControl,
+            "sent a communication-control command to",
+            obs,
+            cx,
+        );
     }
 }
 
@@ -71,11 +77,14 @@ mod tests {
     fn alerts_once_with_a_count_and_names_client_function_and_device() {
         let f = flow("127.0.1.66", "127.0.1.11", "bacnet");
         let o = request(Some(Control::CommControl));
-        let alerts = run(&mut CommunicationControl, &[op(0, f, o.clone()), op(500, f, o)]);
+        let alerts = run(
+            &mut CommunicationControl,
+            &[op(0, f, o.clone()), op(500, f, o)],
+        );
         assert_eq!(alerts.len(), 1);
         let a = &alerts[0];
         assert_eq!(a.meta, META);
-        assert_eq!(a.meta.sid, 8200109);
+        assert_eq!(a.meta.sid, 8_200_109);
         assert_eq!(a.count, 2);
         assert_eq!(
             a.message,

@@ -1,4 +1,4 @@
-//! **default_credentials** (8200118, severity 1). Detects a login with a well-known default
+//! **`default_credentials`** (8200118, severity 1). Detects a login with a well-known default
 //! user name and password pair (`admin`/`admin`, `root`/`root`, `pi`/`raspberry`... the list in
 //! [`crate::defaults`]), in any protocol whose credentials Skjold can read: MQTT CONNECT, FTP,
 //! Telnet, HTTP Basic.
@@ -132,7 +132,10 @@ mod tests {
     #[test]
     fn a_refused_default_login_alerts_and_says_so() {
         let f = flow("127.0.1.66", "127.0.1.30", "mqtt");
-        let alerts = run(&mut DefaultCredentials, &[at(0, Some(f), creds(true, Some(false)))]);
+        let alerts = run(
+            &mut DefaultCredentials,
+            &[at(0, Some(f), creds(true, Some(false)))],
+        );
         assert_eq!(
             alerts[0].message,
             "127.0.1.66 tried the default credentials of user \"admin\" on the MQTT broker \
@@ -143,7 +146,10 @@ mod tests {
     #[test]
     fn other_credentials_do_not_alert() {
         let f = flow("127.0.1.66", "127.0.1.30", "mqtt");
-        let alerts = run(&mut DefaultCredentials, &[at(0, Some(f), creds(false, Some(true)))]);
+        let alerts = run(
+            &mut DefaultCredentials,
+            &[at(0, Some(f), creds(false, Some(true)))],
+        );
         assert!(alerts.is_empty());
     }
 }

@@ -1,5 +1,5 @@
-//! **device_restart** (8200103, severity 1). Detects a request that restarts or reboots a device:
-//! DNP3 cold restart (13) and warm restart (14), BACnet ReinitializeDevice, Modbus diagnostics
+//! **`device_restart`** (8200103, severity 1). Detects a request that restarts or reboots a device:
+//! DNP3 cold restart (13) and warm restart (14), BACnet `ReinitializeDevice`, Modbus diagnostics
 //! sub-function 1 (restart communications option), CIP Reset.
 //!
 //! While a device restarts it neither controls nor reports its process, and a restart clears
@@ -29,7 +29,7 @@ use crate::obs::{Control, Obs};
 
 /// The detection's description.
 pub(crate) static META: Meta = Meta {
-    sid: 8200103,
+    sid: 8_200_103,
     name: "device_restart",
     signature: "Device restart command",
     category: "Device state change",
@@ -49,7 +49,13 @@ impl Detection for DeviceRestart {
     }
 
     fn check(&mut self, obs: &Obs, cx: &mut Cx<'_>) {
-        check_control(&META, Control::Restart, "sent a RESTART command to", obs, cx);
+        check_control(
+            &META,
+            Control::Restart,
+            "sent a RESTART command to",
+            obs,
+            cx,
+        );
     }
 }
 
@@ -75,7 +81,7 @@ mod tests {
         assert_eq!(alerts.len(), 1);
         let a = &alerts[0];
         assert_eq!(a.meta, META);
-        assert_eq!(a.meta.sid, 8200103);
+        assert_eq!(a.meta.sid, 8_200_103);
         assert_eq!(a.count, 2);
         assert_eq!(
             a.message,

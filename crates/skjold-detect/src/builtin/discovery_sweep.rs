@@ -1,4 +1,4 @@
-//! **discovery_sweep** (8200114, severity 2). Detects one source probing many devices: a host
+//! **`discovery_sweep`** (8200114, severity 2). Detects one source probing many devices: a host
 //! starting flows to at least 10 different destination addresses within 60 seconds, or a client
 //! addressing at least 10 different unit ids (Modbus unit, DNP3 address, IEC-104 common address,
 //! BACnet device) of one server within 60 seconds.

@@ -1,4 +1,4 @@
-//! **dnp3_unsolicited_disable** (8200113, severity 1). Detects DNP3 function 21, Disable
+//! **`dnp3_unsolicited_disable`** (8200113, severity 1). Detects DNP3 function 21, Disable
 //! Unsolicited Responses.
 //!
 //! With unsolicited responses disabled an outstation no longer reports events by itself: the master
@@ -30,7 +30,7 @@ use crate::obs::{Control, Obs};
 
 /// The detection's description.
 pub(crate) static META: Meta = Meta {
-    sid: 8200113,
+    sid: 8_200_113,
     name: "dnp3_unsolicited_disable",
     signature: "DNP3 unsolicited responses disabled",
     category: "Device state change",
@@ -50,7 +50,13 @@ impl Detection for Dnp3UnsolicitedDisable {
     }
 
     fn check(&mut self, obs: &Obs, cx: &mut Cx<'_>) {
-        check_control(&META, Control::UnsolicitedDisable, "disabled unsolicited responses of", obs, cx);
+        check_control(
+            &META,
+            Control::UnsolicitedDisable,
+            "disabled unsolicited responses of",
+            obs,
+            cx,
+        );
     }
 }
 
@@ -72,11 +78,14 @@ mod tests {
     fn alerts_once_with_a_count_and_names_client_function_and_device() {
         let f = flow("127.0.1.66", "127.0.1.11", "dnp3");
         let o = request(Some(Control::UnsolicitedDisable));
-        let alerts = run(&mut Dnp3UnsolicitedDisable, &[op(0, f, o.clone()), op(500, f, o)]);
+        let alerts = run(
+            &mut Dnp3UnsolicitedDisable,
+            &[op(0, f, o.clone()), op(500, f, o)],
+        );
         assert_eq!(alerts.len(), 1);
         let a = &alerts[0];
         assert_eq!(a.meta, META);
-        assert_eq!(a.meta.sid, 8200113);
+        assert_eq!(a.meta.sid, 8_200_113);
         assert_eq!(a.count, 2);
         assert_eq!(
             a.message,

@@ -1,4 +1,4 @@
-//! **exception_storm** (8200112, severity 2). Detects a server answering one client with
+//! **`exception_storm`** (8200112, severity 2). Detects a server answering one client with
 //! exception (error) responses at least 20 times within 60 seconds.
 //!
 //! A healthy master asks for what exists and is allowed, so exceptions are rare. Many of them in
@@ -116,7 +116,10 @@ mod tests {
 
     #[test]
     fn fires_at_twenty_exceptions_within_a_minute_and_counts_the_rest() {
-        let alerts = run(&mut ExceptionStorm::default(), &refused(THRESHOLD + 5, 1000));
+        let alerts = run(
+            &mut ExceptionStorm::default(),
+            &refused(THRESHOLD + 5, 1000),
+        );
         assert_eq!(alerts.len(), 1);
         let a = &alerts[0];
         assert_eq!(a.meta.sid, 8_200_112);
@@ -135,7 +138,11 @@ mod tests {
 
     #[test]
     fn nineteen_exceptions_or_twenty_spread_over_more_than_a_minute_do_not_fire() {
-        assert!(run(&mut ExceptionStorm::default(), &refused(THRESHOLD - 1, 1000)).is_empty());
+        assert!(run(
+            &mut ExceptionStorm::default(),
+            &refused(THRESHOLD - 1, 1000)
+        )
+        .is_empty());
         // 20 exceptions 4 s apart span 76 s: never 20 in one 60 s window.
         assert!(run(&mut ExceptionStorm::default(), &refused(THRESHOLD, 4000)).is_empty());
     }

@@ -1,4 +1,4 @@
-//! **firmware_operation** (8200107, severity 1). Detects a firmware transfer or update request to a
+//! **`firmware_operation`** (8200107, severity 1). Detects a firmware transfer or update request to a
 //! device, as the protocol states classify it (firmware file transfers, update services).
 //!
 //! Malicious firmware gives an attacker persistent, hard to detect control of a device, or bricks
@@ -28,7 +28,7 @@ use crate::obs::{Control, Obs};
 
 /// The detection's description.
 pub(crate) static META: Meta = Meta {
-    sid: 8200107,
+    sid: 8_200_107,
     name: "firmware_operation",
     signature: "Firmware operation on a device",
     category: "Device state change",
@@ -48,7 +48,13 @@ impl Detection for FirmwareOperation {
     }
 
     fn check(&mut self, obs: &Obs, cx: &mut Cx<'_>) {
-        check_control(&META, Control::Firmware, "started a firmware operation on", obs, cx);
+        check_control(
+            &META,
+            Control::Firmware,
+            "started a firmware operation on",
+            obs,
+            cx,
+        );
     }
 }
 
@@ -70,11 +76,14 @@ mod tests {
     fn alerts_once_with_a_count_and_names_client_function_and_device() {
         let f = flow("127.0.1.66", "127.0.1.11", "enip");
         let o = request(Some(Control::Firmware));
-        let alerts = run(&mut FirmwareOperation, &[op(0, f, o.clone()), op(500, f, o)]);
+        let alerts = run(
+            &mut FirmwareOperation,
+            &[op(0, f, o.clone()), op(500, f, o)],
+        );
         assert_eq!(alerts.len(), 1);
         let a = &alerts[0];
         assert_eq!(a.meta, META);
-        assert_eq!(a.meta.sid, 8200107);
+        assert_eq!(a.meta.sid, 8_200_107);
         assert_eq!(a.count, 2);
         assert_eq!(
             a.message,

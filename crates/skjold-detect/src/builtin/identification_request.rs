@@ -1,11 +1,11 @@
-//! **identification_request** (8200115, severity 3). Detects a request asking a device who it
+//! **`identification_request`** (8200115, severity 3). Detects a request asking a device who it
 //! is: Modbus Read Device Identification (43/14) and Report Server ID (17), S7 SZL reads, CIP
 //! List Identity / Get Attributes of the Identity object, BACnet Who-Is, and the other requests
 //! the protocol states classify as identification.
 //!
 //! Vendor, product, firmware version and serial number tell an attacker which vulnerabilities and
 //! exploits apply (T0888 Remote System Information Discovery); identification requests are what
-//! ICS scanners such as Nmap's NSE scripts, PLCScan and Shodan's crawlers send first. Some
+//! ICS scanners such as Nmap's NSE scripts, `PLCScan` and Shodan's crawlers send first. Some
 //! engineering tools and asset-inventory systems also ask regularly, hence severity 3: look at
 //! who asks.
 //!
@@ -83,7 +83,10 @@ mod tests {
             unit: Some(1),
             ..req(OpClass::Identify, 43, "read_device_identification")
         };
-        let alerts = run(&mut IdentificationRequest, &[op(0, f, o.clone()), op(1, f, o)]);
+        let alerts = run(
+            &mut IdentificationRequest,
+            &[op(0, f, o.clone()), op(1, f, o)],
+        );
         assert_eq!(alerts.len(), 1);
         let a = &alerts[0];
         assert_eq!(a.meta.sid, 8_200_115);

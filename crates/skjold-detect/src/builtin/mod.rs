@@ -6,11 +6,11 @@
 //! Detections marked `needs_baseline` run only with `--baseline`; the others run whenever
 //! detection is on (also while learning).
 
-mod common;
 mod arp_spoof;
 mod arp_storm;
 mod broadcast_write;
 mod cleartext_credentials;
+mod common;
 mod communication_control;
 mod default_credentials;
 mod device_restart;
@@ -91,16 +91,13 @@ pub(crate) fn key<T: std::hash::Hash>(t: &T) -> u64 {
 
 /// Evidence map builder.
 pub(crate) fn ev<const N: usize>(fields: [(&str, Value); N]) -> Map<String, Value> {
-    fields
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect()
+    fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
 }
 
 /// Every built-in detection, fresh.
 pub(crate) fn all() -> Vec<Box<dyn Detection>> {
     vec![
-        // Detections that need no baseline (8200101 and up), in sid order.
+        // Detections that need no baseline (8_200_101 and up), in sid order.
         Box::new(plc_stop::PlcStop),
         Box::new(plc_start::PlcStart),
         Box::new(device_restart::DeviceRestart),

@@ -1,4 +1,4 @@
-//! **modbus_listen_only** (8200110, severity 1). Detects Modbus diagnostics (function 8)
+//! **`modbus_listen_only`** (8200110, severity 1). Detects Modbus diagnostics (function 8)
 //! sub-function 4, Force Listen Only Mode.
 //!
 //! A Modbus server in listen-only mode stops answering every request until it is restarted: masters
@@ -28,7 +28,7 @@ use crate::obs::{Control, Obs};
 
 /// The detection's description.
 pub(crate) static META: Meta = Meta {
-    sid: 8200110,
+    sid: 8_200_110,
     name: "modbus_listen_only",
     signature: "Modbus force listen-only mode",
     category: "Device state change",
@@ -48,7 +48,13 @@ impl Detection for ModbusListenOnly {
     }
 
     fn check(&mut self, obs: &Obs, cx: &mut Cx<'_>) {
-        check_control(&META, Control::ListenOnly, "sent a force-listen-only command to", obs, cx);
+        check_control(
+            &META,
+            Control::ListenOnly,
+            "sent a force-listen-only command to",
+            obs,
+            cx,
+        );
     }
 }
 
@@ -74,7 +80,7 @@ mod tests {
         assert_eq!(alerts.len(), 1);
         let a = &alerts[0];
         assert_eq!(a.meta, META);
-        assert_eq!(a.meta.sid, 8200110);
+        assert_eq!(a.meta.sid, 8_200_110);
         assert_eq!(a.count, 2);
         assert_eq!(
             a.message,

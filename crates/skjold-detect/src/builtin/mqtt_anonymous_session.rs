@@ -1,4 +1,4 @@
-//! **mqtt_anonymous_session** (8200119, severity 2). Detects an MQTT session opened without any
+//! **`mqtt_anonymous_session`** (8200119, severity 2). Detects an MQTT session opened without any
 //! credentials (a CONNECT without user name) that the broker accepted, or whose answer was not
 //! seen. A broker that refuses it (CONNACK "not authorized") does not alert.
 //!
@@ -123,7 +123,10 @@ mod tests {
     #[test]
     fn an_unanswered_anonymous_session_alerts_and_says_so() {
         let f = flow("127.0.1.66", "127.0.1.30", "mqtt");
-        let alerts = run(&mut MqttAnonymousSession, &[at(0, Some(f), session(true, None))]);
+        let alerts = run(
+            &mut MqttAnonymousSession,
+            &[at(0, Some(f), session(true, None))],
+        );
         assert_eq!(
             alerts[0].message,
             "127.0.1.66 opened an MQTT session without credentials to the broker 127.0.1.30 (the \

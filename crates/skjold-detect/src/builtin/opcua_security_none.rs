@@ -1,4 +1,4 @@
-//! **opcua_security_none** (8200120, severity 3). Detects an OPC UA secure channel opened with
+//! **`opcua_security_none`** (8200120, severity 3). Detects an OPC UA secure channel opened with
 //! security mode `None`: messages are neither signed nor encrypted. A channel the server refused
 //! does not alert.
 //!
@@ -70,7 +70,9 @@ impl Detection for OpcuaSecurityNone {
                 ("security_mode", "None".into()),
                 (
                     "security_policy",
-                    s.security_policy.as_deref().map_or(Value::Null, Value::from),
+                    s.security_policy
+                        .as_deref()
+                        .map_or(Value::Null, Value::from),
                 ),
             ]);
             (message, e)
@@ -89,7 +91,14 @@ mod tests {
             anonymous: false,
             accepted,
             security_mode: Some(mode),
-            security_policy: Some(if mode == "None" { "None" } else { "Basic256Sha256" }.into()),
+            security_policy: Some(
+                if mode == "None" {
+                    "None"
+                } else {
+                    "Basic256Sha256"
+                }
+                .into(),
+            ),
         })
     }
 

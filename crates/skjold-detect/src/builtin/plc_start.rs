@@ -1,4 +1,4 @@
-//! **plc_start** (8200102, severity 2). Detects a request that starts (puts in run) a controller's
+//! **`plc_start`** (8200102, severity 2). Detects a request that starts (puts in run) a controller's
 //! CPU or program: S7 PI service `_PROGRAM` start / hot or warm start, the CIP start service and
 //! their equivalents.
 //!
@@ -28,7 +28,7 @@ use crate::obs::{Control, Obs};
 
 /// The detection's description.
 pub(crate) static META: Meta = Meta {
-    sid: 8200102,
+    sid: 8_200_102,
     name: "plc_start",
     signature: "PLC start command",
     category: "Device state change",
@@ -48,7 +48,13 @@ impl Detection for PlcStart {
     }
 
     fn check(&mut self, obs: &Obs, cx: &mut Cx<'_>) {
-        check_control(&META, Control::Start, "sent a START (run) command to", obs, cx);
+        check_control(
+            &META,
+            Control::Start,
+            "sent a START (run) command to",
+            obs,
+            cx,
+        );
     }
 }
 
@@ -74,7 +80,7 @@ mod tests {
         assert_eq!(alerts.len(), 1);
         let a = &alerts[0];
         assert_eq!(a.meta, META);
-        assert_eq!(a.meta.sid, 8200102);
+        assert_eq!(a.meta.sid, 8_200_102);
         assert_eq!(a.count, 2);
         assert_eq!(
             a.message,

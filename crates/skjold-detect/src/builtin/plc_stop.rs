@@ -1,4 +1,4 @@
-//! **plc_stop** (8200101, severity 1). Detects a request that stops a controller's CPU or program:
+//! **`plc_stop`** (8200101, severity 1). Detects a request that stops a controller's CPU or program:
 //! the S7 PI service `_PROGRAM` stop, the CIP / EtherNet/IP stop service, and the equivalent
 //! commands of the other protocols that the protocol states mark as a stop.
 //!
@@ -31,7 +31,7 @@ use crate::obs::{Control, Obs};
 
 /// The detection's description.
 pub(crate) static META: Meta = Meta {
-    sid: 8200101,
+    sid: 8_200_101,
     name: "plc_stop",
     signature: "PLC stop command",
     category: "Device state change",
@@ -77,7 +77,7 @@ mod tests {
         assert_eq!(alerts.len(), 1);
         let a = &alerts[0];
         assert_eq!(a.meta, META);
-        assert_eq!(a.meta.sid, 8200101);
+        assert_eq!(a.meta.sid, 8_200_101);
         assert_eq!(a.count, 2);
         assert_eq!(
             a.message,

@@ -1,4 +1,4 @@
-//! **program_delete** (8200106, severity 1). Detects a request that deletes a program or block on a
+//! **`program_delete`** (8200106, severity 1). Detects a request that deletes a program or block on a
 //! controller (S7 PI service `_DELE`, and equivalents).
 //!
 //! Deleting blocks destroys the controller's logic (T0809 Data Destruction): the process stops or
@@ -27,7 +27,7 @@ use crate::obs::{Control, Obs};
 
 /// The detection's description.
 pub(crate) static META: Meta = Meta {
-    sid: 8200106,
+    sid: 8_200_106,
     name: "program_delete",
     signature: "Program deletion on a controller",
     category: "Device state change",
@@ -47,7 +47,13 @@ impl Detection for ProgramDelete {
     }
 
     fn check(&mut self, obs: &Obs, cx: &mut Cx<'_>) {
-        check_control(&META, Control::ProgramDelete, "deleted a program or block on", obs, cx);
+        check_control(
+            &META,
+            Control::ProgramDelete,
+            "deleted a program or block on",
+            obs,
+            cx,
+        );
     }
 }
 
@@ -73,7 +79,7 @@ mod tests {
         assert_eq!(alerts.len(), 1);
         let a = &alerts[0];
         assert_eq!(a.meta, META);
-        assert_eq!(a.meta.sid, 8200106);
+        assert_eq!(a.meta.sid, 8_200_106);
         assert_eq!(a.count, 2);
         assert_eq!(
             a.message,

@@ -1,4 +1,4 @@
-//! **program_download** (8200104, severity 1). Detects a program or block download to a controller:
+//! **`program_download`** (8200104, severity 1). Detects a program or block download to a controller:
 //! S7 request download / download block, CIP program download and their equivalents.
 //!
 //! Replacing the logic of a PLC is the most direct way to change how a process behaves (T0843
@@ -28,7 +28,7 @@ use crate::obs::{Control, Obs};
 
 /// The detection's description.
 pub(crate) static META: Meta = Meta {
-    sid: 8200104,
+    sid: 8_200_104,
     name: "program_download",
     signature: "Program download to a controller",
     category: "Device state change",
@@ -48,7 +48,13 @@ impl Detection for ProgramDownload {
     }
 
     fn check(&mut self, obs: &Obs, cx: &mut Cx<'_>) {
-        check_control(&META, Control::ProgramDownload, "downloaded a program or block to", obs, cx);
+        check_control(
+            &META,
+            Control::ProgramDownload,
+            "downloaded a program or block to",
+            obs,
+            cx,
+        );
     }
 }
 
@@ -74,7 +80,7 @@ mod tests {
         assert_eq!(alerts.len(), 1);
         let a = &alerts[0];
         assert_eq!(a.meta, META);
-        assert_eq!(a.meta.sid, 8200104);
+        assert_eq!(a.meta.sid, 8_200_104);
         assert_eq!(a.count, 2);
         assert_eq!(
             a.message,

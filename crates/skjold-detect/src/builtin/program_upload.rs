@@ -1,4 +1,4 @@
-//! **program_upload** (8200105, severity 2). Detects a program or block upload (read-out) from a
+//! **`program_upload`** (8200105, severity 2). Detects a program or block upload (read-out) from a
 //! controller: S7 start upload / upload, CIP program upload and their equivalents.
 //!
 //! Reading out a controller's program reveals how the process is controlled and is how attackers
@@ -28,7 +28,7 @@ use crate::obs::{Control, Obs};
 
 /// The detection's description.
 pub(crate) static META: Meta = Meta {
-    sid: 8200105,
+    sid: 8_200_105,
     name: "program_upload",
     signature: "Program upload from a controller",
     category: "Device state change",
@@ -48,7 +48,13 @@ impl Detection for ProgramUpload {
     }
 
     fn check(&mut self, obs: &Obs, cx: &mut Cx<'_>) {
-        check_control(&META, Control::ProgramUpload, "uploaded (read out) a program or block from", obs, cx);
+        check_control(
+            &META,
+            Control::ProgramUpload,
+            "uploaded (read out) a program or block from",
+            obs,
+            cx,
+        );
     }
 }
 
@@ -74,7 +80,7 @@ mod tests {
         assert_eq!(alerts.len(), 1);
         let a = &alerts[0];
         assert_eq!(a.meta, META);
-        assert_eq!(a.meta.sid, 8200105);
+        assert_eq!(a.meta.sid, 8_200_105);
         assert_eq!(a.count, 2);
         assert_eq!(
             a.message,

@@ -1,4 +1,4 @@
-//! **protocol_anomaly** (8200127, severity 3). Reports a protocol anomaly: a parser found a PDU
+//! **`protocol_anomaly`** (8200127, severity 3). Reports a protocol anomaly: a parser found a PDU
 //! that breaks its protocol's rules (`layer` `app`: a length that does not match, an unknown
 //! version, too many pending transactions...) or TCP reassembly found a gap or an overlap
 //! (`layer` `stream`). The anomaly kinds are those of the EVE `anomaly` events.

@@ -1,11 +1,11 @@
-//! **remote_access** (8200116, severity 2). Detects a remote-access session inside the monitored
-//! network: VNC (RFB), RDP, TeamViewer, AnyDesk or Telnet, as soon as the flow's protocol is
+//! **`remote_access`** (8200116, severity 2). Detects a remote-access session inside the monitored
+//! network: VNC (RFB), RDP, `TeamViewer`, `AnyDesk` or Telnet, as soon as the flow's protocol is
 //! recognised.
 //!
 //! Remote-access tools give whoever holds the session the operator's screen and keyboard, so
 //! they bypass every control that protocol-level monitoring relies on. They are the entry point
 //! of many plant intrusions: the 2021 Oldsmar (Florida) water treatment intrusion was a
-//! TeamViewer session on an HMI, and the 2015 Ukraine grid attacks drove the operators' own
+//! `TeamViewer` session on an HMI, and the 2015 Ukraine grid attacks drove the operators' own
 //! remote tools (T0822 External Remote Services, T0886 Remote Services). Telnet also sends its
 //! password in clear text. Maintenance access should go through a managed jump host; any other
 //! session deserves a look.
@@ -96,13 +96,19 @@ mod tests {
         let f = flow("127.0.1.66", "127.0.1.20", "vnc");
         let alerts = run(
             &mut RemoteAccess,
-            &[at(0, Some(f), What::AppDetected), at(9, Some(f), What::AppDetected)],
+            &[
+                at(0, Some(f), What::AppDetected),
+                at(9, Some(f), What::AppDetected),
+            ],
         );
         assert_eq!(alerts.len(), 1);
         let a = &alerts[0];
         assert_eq!(a.meta.sid, 8_200_116);
         assert_eq!(a.count, 2);
-        assert_eq!(a.message, "127.0.1.66 opened a VNC remote-access session to 127.0.1.20");
+        assert_eq!(
+            a.message,
+            "127.0.1.66 opened a VNC remote-access session to 127.0.1.20"
+        );
         assert_eq!(a.evidence["tool"], "VNC");
         assert_eq!(a.evidence["protocol"], "vnc");
         assert_eq!(a.evidence["client"], "127.0.1.66");

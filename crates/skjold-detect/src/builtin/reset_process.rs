@@ -1,4 +1,4 @@
-//! **reset_process** (8200108, severity 1). Detects a request that resets a device's process or
+//! **`reset_process`** (8200108, severity 1). Detects a request that resets a device's process or
 //! memory state: memory reset, factory reset, reset of counters and accumulated values.
 //!
 //! A memory or factory reset wipes a device's program, configuration or accumulated process values,
@@ -27,7 +27,7 @@ use crate::obs::{Control, Obs};
 
 /// The detection's description.
 pub(crate) static META: Meta = Meta {
-    sid: 8200108,
+    sid: 8_200_108,
     name: "reset_process",
     signature: "Reset of process or device state",
     category: "Device state change",
@@ -47,7 +47,13 @@ impl Detection for ResetProcess {
     }
 
     fn check(&mut self, obs: &Obs, cx: &mut Cx<'_>) {
-        check_control(&META, Control::ResetProcess, "sent a RESET of process or device state to", obs, cx);
+        check_control(
+            &META,
+            Control::ResetProcess,
+            "sent a RESET of process or device state to",
+            obs,
+            cx,
+        );
     }
 }
 
@@ -73,7 +79,7 @@ mod tests {
         assert_eq!(alerts.len(), 1);
         let a = &alerts[0];
         assert_eq!(a.meta, META);
-        assert_eq!(a.meta.sid, 8200108);
+        assert_eq!(a.meta.sid, 8_200_108);
         assert_eq!(a.count, 2);
         assert_eq!(
             a.message,

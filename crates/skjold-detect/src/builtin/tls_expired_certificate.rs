@@ -1,4 +1,4 @@
-//! **tls_expired_certificate** (8200123, severity 2). Detects a TLS server presenting a
+//! **`tls_expired_certificate`** (8200123, severity 2). Detects a TLS server presenting a
 //! certificate that is not valid at the time of the capture: expired (`notAfter` in the past)
 //! or not yet valid (`notBefore` in the future). Only certificates sent in clear (TLS 1.2 and
 //! older) can be checked.
@@ -118,7 +118,10 @@ mod tests {
         let f = flow("127.0.1.66", "127.0.1.40", "tls");
         let alerts = run(
             &mut TlsExpiredCertificate,
-            &[at(0, Some(f), tls(Y2019, Y2020)), at(1, Some(f), tls(Y2019, Y2020))],
+            &[
+                at(0, Some(f), tls(Y2019, Y2020)),
+                at(1, Some(f), tls(Y2019, Y2020)),
+            ],
         );
         assert_eq!(alerts.len(), 1);
         let a = &alerts[0];
@@ -137,7 +140,10 @@ mod tests {
     #[test]
     fn a_certificate_from_the_future_alerts() {
         let f = flow("127.0.1.66", "127.0.1.40", "tls");
-        let alerts = run(&mut TlsExpiredCertificate, &[at(0, Some(f), tls(Y2030, Y2031))]);
+        let alerts = run(
+            &mut TlsExpiredCertificate,
+            &[at(0, Some(f), tls(Y2030, Y2031))],
+        );
         assert_eq!(
             alerts[0].message,
             "The TLS server 127.0.1.40 showed 127.0.1.66 a certificate for \"CN=plc-1\" that is \
@@ -151,7 +157,10 @@ mod tests {
         let f = flow("127.0.1.66", "127.0.1.40", "tls");
         let alerts = run(
             &mut TlsExpiredCertificate,
-            &[at(0, Some(f), tls(Y2020, Y2030)), at(1, Some(f), What::Tls(Default::default()))],
+            &[
+                at(0, Some(f), tls(Y2020, Y2030)),
+                at(1, Some(f), What::Tls(Tls::default())),
+            ],
         );
         assert!(alerts.is_empty());
     }

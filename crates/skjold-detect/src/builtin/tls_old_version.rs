@@ -1,4 +1,4 @@
-//! **tls_old_version** (8200121, severity 2). Detects a TLS session negotiated with a version
+//! **`tls_old_version`** (8200121, severity 2). Detects a TLS session negotiated with a version
 //! older than TLS 1.2: SSL 2.0, SSL 3.0, TLS 1.0 or TLS 1.1.
 //!
 //! These versions have known practical weaknesses (POODLE, BEAST, weak MAC and key-derivation
@@ -108,7 +108,10 @@ mod tests {
         let a = &alerts[0];
         assert_eq!(a.meta.sid, 8_200_121);
         assert_eq!(a.count, 2);
-        assert_eq!(a.message, "The TLS server 127.0.1.40 negotiated TLS 1.0 with 127.0.1.66");
+        assert_eq!(
+            a.message,
+            "The TLS server 127.0.1.40 negotiated TLS 1.0 with 127.0.1.66"
+        );
         assert_eq!(a.evidence["version"], 0x0301);
         assert_eq!(a.evidence["version_name"], "TLS 1.0");
         assert_eq!(a.evidence["sni"], "plc.example");
@@ -127,7 +130,10 @@ mod tests {
                 at(3, Some(f), tls(0x0304)),
             ],
         );
-        let names: Vec<_> = alerts.iter().map(|a| a.evidence["version_name"].clone()).collect();
+        let names: Vec<_> = alerts
+            .iter()
+            .map(|a| a.evidence["version_name"].clone())
+            .collect();
         assert_eq!(names, ["SSL 3.0", "TLS 1.1"]);
     }
 }

@@ -1,4 +1,4 @@
-//! **tls_self_signed_certificate** (8200124, severity 3). Detects a TLS server presenting a
+//! **`tls_self_signed_certificate`** (8200124, severity 3). Detects a TLS server presenting a
 //! self-signed certificate (issuer equal to subject). Only certificates sent in clear (TLS 1.2
 //! and older) can be checked.
 //!
@@ -82,7 +82,12 @@ mod tests {
             version: Some(0x0303),
             cert: Some(Cert {
                 subject: "CN=plc-1".into(),
-                issuer: if self_signed { "CN=plc-1" } else { "CN=Plant CA" }.into(),
+                issuer: if self_signed {
+                    "CN=plc-1"
+                } else {
+                    "CN=Plant CA"
+                }
+                .into(),
                 not_before: 1_577_836_800,
                 not_after: 1_893_456_000,
                 self_signed,

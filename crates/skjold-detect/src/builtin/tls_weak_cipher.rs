@@ -1,4 +1,4 @@
-//! **tls_weak_cipher** (8200122, severity 2). Detects a TLS session whose negotiated cipher
+//! **`tls_weak_cipher`** (8200122, severity 2). Detects a TLS session whose negotiated cipher
 //! suite is weak: NULL encryption, EXPORT-grade keys, anonymous key exchange, RC4, DES or 3DES,
 //! or an MD5 MAC (as the TLS state classifies the suite).
 //!
@@ -119,7 +119,10 @@ mod tests {
         let f = flow("127.0.1.66", "127.0.1.40", "tls");
         let alerts = run(
             &mut TlsWeakCipher,
-            &[at(0, Some(f), tls(0x0005, true)), at(1, Some(f), tls(0x0005, true))],
+            &[
+                at(0, Some(f), tls(0x0005, true)),
+                at(1, Some(f), tls(0x0005, true)),
+            ],
         );
         assert_eq!(alerts.len(), 1);
         let a = &alerts[0];
