@@ -1,10 +1,15 @@
-//! **`dnp3_unsolicited_disable`** (8200113, severity 1). Detects DNP3 function 21, Disable
+//! **`dnp3_unsolicited_disable`** (8200113, severity 2). Detects DNP3 function 21, Disable
 //! Unsolicited Responses.
 //!
 //! With unsolicited responses disabled an outstation no longer reports events by itself: the master
 //! sees changes only when it polls, or not at all, so operators lose sight of the process (T0815
-//! Denial of View, T0814 Denial of Service). Masters normally send it once at start-up before their
-//! integrity poll, so an unexpected sender matters most.
+//! Denial of View, T0814 Denial of Service).
+//!
+//! Severity 2, not 1: the DNP3 start-up sequence has a master disable unsolicited responses, run
+//! an integrity poll, then enable them again (function 20), every time it (re)connects to an
+//! outstation. The Digital Bond DNP3 test capture in the project's corpus has a master doing this
+//! hours into normal polling. A sender that is not a known master is what matters most; with a
+//! baseline, the baseline detections of unknown clients report that sender as well.
 //!
 //! One alert per client, server, function and unit; repeats within the deduplication window are
 //! counted into it. A request the device refused (an exception response) still alerts: the attempt
@@ -34,7 +39,7 @@ pub(crate) static META: Meta = Meta {
     name: "dnp3_unsolicited_disable",
     signature: "DNP3 unsolicited responses disabled",
     category: "Device state change",
-    severity: 1,
+    severity: 2,
     mitre: &["T0814", "T0815"],
     etsi: &["5.5-4"],
     iec: &["SR 2.1", "SR 6.2"],
