@@ -97,7 +97,11 @@ mod tests {
             cleartext,
             default: false,
             accepted: Some(true),
-            method: "ftp_pass",
+            method: if user.is_some() {
+                "ftp_pass"
+            } else {
+                "telnet_login"
+            },
         })
     }
 
@@ -134,7 +138,7 @@ mod tests {
         );
         assert_eq!(
             alerts[0].message,
-            "127.0.1.66 sent a password in clear text to the Telnet server 127.0.1.21 (ftp_pass)"
+            "127.0.1.66 sent a password in clear text to the Telnet server 127.0.1.21 (telnet_login)"
         );
     }
 

@@ -139,6 +139,18 @@ pub(crate) fn mac(m: [u8; 6]) -> String {
         .join(":")
 }
 
+/// Whether a full table may drop its stale keys now: at most once per period (a tenth of the
+/// window, at least one second), so a flood of new keys costs one scan per period, not one per
+/// key.
+fn may_purge(last: &mut Option<u64>, ts: u64, window_us: u64) -> bool {
+    let period = (window_us / 10).max(1_000_000);
+    if last.is_some_and(|l| ts < l.saturating_add(period)) {
+        return false;
+    }
+    *last = Some(ts);
+    true
+}
+
 /// Sliding-window event counters per key: how many events a key had in the last `window_us`,
 /// keeping at most `threshold` timestamps per key and [`MAX_KEYS`] keys.
 #[derive(Debug)]
@@ -147,6 +159,7 @@ pub(crate) struct Rate<K> {
     threshold: usize,
     limit: &'static str,
     keys: FxHashMap<K, VecDeque<u64>>,
+    purged: Option<u64>,
 }
 
 impl<K: Hash + Eq + Clone> Rate<K> {
@@ -158,6 +171,7 @@ impl<K: Hash + Eq + Clone> Rate<K> {
             threshold,
             limit,
             keys: FxHashMap::default(),
+            purged: None,
         }
     }
 
@@ -166,8 +180,10 @@ impl<K: Hash + Eq + Clone> Rate<K> {
     pub(crate) fn hit(&mut self, k: &K, ts: u64, cx: &mut Cx<'_>) -> Option<usize> {
         if !self.keys.contains_key(k) && self.keys.len() >= MAX_KEYS {
             let w = self.window_us;
-            self.keys
-                .retain(|_, q| q.back().is_some_and(|&t| t.saturating_add(w) > ts));
+            if may_purge(&mut self.purged, ts, w) {
+                self.keys
+                    .retain(|_, q| q.back().is_some_and(|&t| t.saturating_add(w) > ts));
+            }
             if self.keys.len() >= MAX_KEYS {
                 cx.limit(self.limit);
                 return None;
@@ -196,6 +212,7 @@ pub(crate) struct Distinct<K, V> {
     threshold: usize,
     limit: &'static str,
     keys: FxHashMap<K, Vec<(V, u64)>>,
+    purged: Option<u64>,
 }
 
 impl<K: Hash + Eq + Clone, V: Eq + Clone> Distinct<K, V> {
@@ -207,6 +224,7 @@ impl<K: Hash + Eq + Clone, V: Eq + Clone> Distinct<K, V> {
             threshold,
             limit,
             keys: FxHashMap::default(),
+            purged: None,
         }
     }
 
@@ -216,7 +234,9 @@ impl<K: Hash + Eq + Clone, V: Eq + Clone> Distinct<K, V> {
         let w = self.window_us;
         let fresh = |t: u64| t.saturating_add(w) > ts;
         if !self.keys.contains_key(k) && self.keys.len() >= MAX_KEYS {
-            self.keys.retain(|_, vs| vs.iter().any(|&(_, t)| fresh(t)));
+            if may_purge(&mut self.purged, ts, w) {
+                self.keys.retain(|_, vs| vs.iter().any(|&(_, t)| fresh(t)));
+            }
             if self.keys.len() >= MAX_KEYS {
                 cx.limit(self.limit);
                 return None;
@@ -398,6 +418,23 @@ mod tests {
         ];
         run_limits(&mut p, &evs);
         assert_eq!(p.fired, vec![1003]);
+    }
+
+    #[test]
+    fn a_full_table_forgets_stale_keys_before_refusing_new_ones() {
+        let mut p = Probe {
+            rate: Rate::new(10, 2, "probe_keys"),
+            distinct: Distinct::new(1, 100, "probe"),
+            modulus: u64::MAX,
+            fired: Vec::new(),
+        };
+        // MAX_KEYS keys at t=0, then two new keys after the window: the stale ones are dropped.
+        let mut evs: Vec<Obs> = (0..MAX_KEYS as u64).map(|n| obs(n, 0)).collect();
+        evs.push(obs(u64::MAX - 1, 2_000_000));
+        evs.push(obs(u64::MAX - 2, 2_000_001));
+        let (_, limits) = run_limits(&mut p, &evs);
+        assert!(limits.is_empty());
+        assert_eq!(p.rate.keys.len(), 2);
     }
 
     #[test]
