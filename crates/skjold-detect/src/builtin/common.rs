@@ -35,12 +35,16 @@ pub(crate) fn device(proto: &str) -> &'static str {
 }
 
 /// Evidence of a request: `client`, `server`, `protocol`, `function`, `function_code`, `unit`
-/// (null when the protocol has none) and `exception` when the server refused.
+/// (null when the protocol has none), `target` when the request addresses a name and
+/// `exception` when the server refused.
 pub(crate) fn op_evidence(f: &FlowRef, op: &Op) -> Map<String, Value> {
     let mut m = flow_evidence(f);
     m.insert("function".into(), op.function_name.into());
     m.insert("function_code".into(), op.function.into());
     m.insert("unit".into(), op.unit.map_or(Value::Null, Value::from));
+    if let Some(n) = &op.name {
+        m.insert("target".into(), n.as_ref().into());
+    }
     if let Some(e) = op.exception {
         m.insert("exception".into(), e.into());
     }
@@ -56,10 +60,14 @@ pub(crate) fn flow_evidence(f: &FlowRef) -> Map<String, Value> {
     m
 }
 
-/// The parenthesised tail of a request message: `(s7comm function plc_stop, unit 1, refused
-/// with exception 5)`.
+/// The parenthesised tail of a request message: `(s7comm function pi_service, target _DELE,
+/// unit 1, refused with exception 5)`; the target is the name the request addresses (an S7 PI
+/// service, an MQTT topic, an OPC UA node), when it has one.
 pub(crate) fn op_tail(f: &FlowRef, op: &Op) -> String {
     let mut s = format!("({} function {}", f.proto, op.function_name);
+    if let Some(n) = &op.name {
+        let _ = write!(s, ", target {n}");
+    }
     if let Some(u) = op.unit {
         let _ = write!(s, ", unit {u}");
     }
@@ -375,6 +383,27 @@ mod tests {
             flow: None,
             what: What::FlowStart,
         }
+    }
+
+    #[test]
+    fn the_request_tail_names_target_unit_and_exception() {
+        use crate::builtin::common::testkit::{flow, req};
+        use crate::obs::{Op, OpClass};
+        let f = flow("127.0.1.66", "127.0.1.11", "s7comm");
+        let op = Op {
+            name: Some("_DELE".into()),
+            unit: Some(2),
+            exception: Some(5),
+            ..req(OpClass::Control, 0x28, "pi_service")
+        };
+        assert_eq!(
+            super::op_tail(&f, &op),
+            "(s7comm function pi_service, target _DELE, unit 2, refused with exception 5)"
+        );
+        assert_eq!(super::op_evidence(&f, &op)["target"], "_DELE");
+        let bare = req(OpClass::Control, 0x29, "plc_stop");
+        assert_eq!(super::op_tail(&f, &bare), "(s7comm function plc_stop)");
+        assert!(!super::op_evidence(&f, &bare).contains_key("target"));
     }
 
     #[test]

@@ -1,6 +1,6 @@
-//! **`plc_start`** (8200102, severity 2). Detects a request that starts (puts in run) a controller's
-//! CPU or program: S7 PI service `_PROGRAM` start / hot or warm start, the CIP start service and
-//! their equivalents.
+//! **`plc_start`** (8200102, severity 2). Detects a request that starts (puts in run) a
+//! controller's CPU or program: the S7 PI-Service function (0x28) with the `P_PROGRAM` service
+//! (warm or hot start), the CIP Start service (0x06) and their equivalents.
 //!
 //! Starting a PLC runs whatever program it holds, possibly one just downloaded by an attacker
 //! (T0858 Change Operating Mode). It is less harmful than a stop, hence severity 2, but in a
@@ -13,7 +13,7 @@
 //! Example alert message:
 //!
 //! ```text
-//! 127.0.1.66 sent a START (run) command to the S7 PLC 127.0.1.11 (s7comm function plc_start)
+//! 127.0.1.66 sent a START (run) command to the S7 PLC 127.0.1.11 (s7comm function pi_service)
 //! ```
 //!
 //! References:
@@ -68,7 +68,7 @@ mod tests {
         Op {
             unit: None,
             control,
-            ..req(OpClass::Control, 0x28, "plc_start")
+            ..req(OpClass::Control, 0x28, "pi_service")
         }
     }
 
@@ -84,12 +84,12 @@ mod tests {
         assert_eq!(a.count, 2);
         assert_eq!(
             a.message,
-            "127.0.1.66 sent a START (run) command to the S7 PLC 127.0.1.11 (s7comm function plc_start)"
+            "127.0.1.66 sent a START (run) command to the S7 PLC 127.0.1.11 (s7comm function pi_service)"
         );
         assert_eq!(a.evidence["client"], "127.0.1.66");
         assert_eq!(a.evidence["server"], "127.0.1.11");
         assert_eq!(a.evidence["protocol"], "s7comm");
-        assert_eq!(a.evidence["function"], "plc_start");
+        assert_eq!(a.evidence["function"], "pi_service");
         assert_eq!(a.evidence["function_code"], 0x28);
         assert_eq!(a.evidence["unit"], serde_json::Value::Null);
         assert_eq!(a.evidence["control"], "start");

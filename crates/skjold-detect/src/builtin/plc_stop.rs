@@ -1,6 +1,6 @@
-//! **`plc_stop`** (8200101, severity 1). Detects a request that stops a controller's CPU or program:
-//! the S7 PI service `_PROGRAM` stop, the CIP / EtherNet/IP stop service, and the equivalent
-//! commands of the other protocols that the protocol states mark as a stop.
+//! **`plc_stop`** (8200101, severity 1). Detects a request that stops a controller's CPU or
+//! program: the S7 PLC Stop function (0x29, PI service `P_PROGRAM`), the CIP Stop service (0x07)
+//! and the equivalent commands of the other protocols that the protocol states mark as a stop.
 //!
 //! A stopped PLC no longer runs its logic: outputs freeze or drop to their configured safe state
 //! and the process is out of control. Stopping the controller is also the usual first step before a

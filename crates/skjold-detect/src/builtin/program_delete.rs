@@ -11,7 +11,7 @@
 //! Example alert message:
 //!
 //! ```text
-//! 127.0.1.66 deleted a program or block on the S7 PLC 127.0.1.11 (s7comm function delete_block)
+//! 127.0.1.66 deleted a program or block on the S7 PLC 127.0.1.11 (s7comm function pi_service)
 //! ```
 //!
 //! References:
@@ -67,7 +67,7 @@ mod tests {
         Op {
             unit: None,
             control,
-            ..req(OpClass::Control, 0x28, "delete_block")
+            ..req(OpClass::Control, 0x28, "pi_service")
         }
     }
 
@@ -83,12 +83,12 @@ mod tests {
         assert_eq!(a.count, 2);
         assert_eq!(
             a.message,
-            "127.0.1.66 deleted a program or block on the S7 PLC 127.0.1.11 (s7comm function delete_block)"
+            "127.0.1.66 deleted a program or block on the S7 PLC 127.0.1.11 (s7comm function pi_service)"
         );
         assert_eq!(a.evidence["client"], "127.0.1.66");
         assert_eq!(a.evidence["server"], "127.0.1.11");
         assert_eq!(a.evidence["protocol"], "s7comm");
-        assert_eq!(a.evidence["function"], "delete_block");
+        assert_eq!(a.evidence["function"], "pi_service");
         assert_eq!(a.evidence["function_code"], 0x28);
         assert_eq!(a.evidence["unit"], serde_json::Value::Null);
         assert_eq!(a.evidence["control"], "program_delete");
