@@ -97,7 +97,7 @@ pub(crate) fn ev<const N: usize>(fields: [(&str, Value); N]) -> Map<String, Valu
 /// Every built-in detection, fresh.
 pub(crate) fn all() -> Vec<Box<dyn Detection>> {
     vec![
-        // Detections that need no baseline (8_200_101 and up), in sid order.
+        // Detections that need no baseline (8200101 and up), in sid order.
         Box::new(plc_stop::PlcStop),
         Box::new(plc_start::PlcStart),
         Box::new(device_restart::DeviceRestart),
