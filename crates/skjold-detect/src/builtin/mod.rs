@@ -19,6 +19,34 @@ mod new_writer;
 mod unauthorized_write;
 mod value_out_of_range;
 mod write_outside_learned_addresses;
+mod arp_spoof;
+mod arp_storm;
+mod broadcast_write;
+mod cleartext_credentials;
+mod common;
+mod communication_control;
+mod default_credentials;
+mod device_restart;
+mod discovery_sweep;
+mod dnp3_unsolicited_disable;
+mod exception_storm;
+mod firmware_operation;
+mod identification_request;
+mod modbus_listen_only;
+mod mqtt_anonymous_session;
+mod opcua_security_none;
+mod plc_start;
+mod plc_stop;
+mod program_delete;
+mod program_download;
+mod program_upload;
+mod protocol_anomaly;
+mod remote_access;
+mod reset_process;
+mod tls_expired_certificate;
+mod tls_old_version;
+mod tls_self_signed_certificate;
+mod tls_weak_cipher;
 
 use crate::alert::Meta;
 use crate::dedup::Dedup;
@@ -95,6 +123,34 @@ pub(crate) fn all() -> Vec<Box<dyn Detection>> {
         Box::new(new_topic_published::NewTopicPublished),
         Box::new(measurement_out_of_range::MeasurementOutOfRange::default()),
         Box::new(new_writer::NewWriter),
+        // Detections that need no baseline (8200101 and up), in sid order.
+        Box::new(plc_stop::PlcStop),
+        Box::new(plc_start::PlcStart),
+        Box::new(device_restart::DeviceRestart),
+        Box::new(program_download::ProgramDownload),
+        Box::new(program_upload::ProgramUpload),
+        Box::new(program_delete::ProgramDelete),
+        Box::new(firmware_operation::FirmwareOperation),
+        Box::new(reset_process::ResetProcess),
+        Box::new(communication_control::CommunicationControl),
+        Box::new(modbus_listen_only::ModbusListenOnly),
+        Box::new(broadcast_write::BroadcastWrite),
+        Box::new(exception_storm::ExceptionStorm::default()),
+        Box::new(dnp3_unsolicited_disable::Dnp3UnsolicitedDisable),
+        Box::new(discovery_sweep::DiscoverySweep::default()),
+        Box::new(identification_request::IdentificationRequest),
+        Box::new(remote_access::RemoteAccess),
+        Box::new(cleartext_credentials::CleartextCredentials),
+        Box::new(default_credentials::DefaultCredentials),
+        Box::new(mqtt_anonymous_session::MqttAnonymousSession),
+        Box::new(opcua_security_none::OpcuaSecurityNone),
+        Box::new(tls_old_version::TlsOldVersion),
+        Box::new(tls_weak_cipher::TlsWeakCipher),
+        Box::new(tls_expired_certificate::TlsExpiredCertificate),
+        Box::new(tls_self_signed_certificate::TlsSelfSignedCertificate),
+        Box::new(arp_spoof::ArpSpoof::default()),
+        Box::new(arp_storm::ArpStorm::default()),
+        Box::new(protocol_anomaly::ProtocolAnomaly),
     ]
 }
 
