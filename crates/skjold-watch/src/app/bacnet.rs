@@ -65,7 +65,7 @@ struct Pending {
     invoke_id: u8,
     service: u8,
     target: Option<PropertyRef>,
-    /// First reference of a ReadPropertyMultiple (for detection when it is not answered).
+    /// First reference of a `ReadPropertyMultiple` (for detection when it is not answered).
     first: Option<PropertyRef>,
 }
 
@@ -671,7 +671,7 @@ fn property_op(class: OpClass, service: u8, r: &PropertyRef, value: Option<f64>)
     o
 }
 
-/// Report a read transaction (ReadProperty, ReadPropertyMultiple): from the ack, one [`Op`] per
+/// Report a read transaction (`ReadProperty`, `ReadPropertyMultiple`): from the ack, one [`Op`] per
 /// property with the present-value read; otherwise (error, reject, abort, no answer) one from
 /// the request's first reference, with the error code as exception.
 fn observe_read(

@@ -699,7 +699,7 @@ impl OpcuaState {
         }
     }
 
-    /// The identity token of an ActivateSession on a None channel: anonymous (a session
+    /// The identity token of an `ActivateSession` on a None channel: anonymous (a session
     /// without credentials) or a user name (credentials, readable unless the password is
     /// encrypted with the server's key).
     fn observe_token(&self, dir: Dir, t: &Token<'_>, ctx: &mut AppCtx<'_>) {
@@ -736,7 +736,7 @@ impl OpcuaState {
     }
 }
 
-/// A user identity token of ActivateSession.
+/// A user identity token of `ActivateSession`.
 enum Token<'a> {
     /// `AnonymousIdentityToken`.
     Anonymous,
@@ -765,9 +765,13 @@ impl<'a> Cur<'a> {
         self.take(4)
             .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     }
-    /// A String or ByteString (`None` inside for the null value).
+    fn i32(&mut self) -> Option<i32> {
+        self.take(4)
+            .map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+    /// A `String` or `ByteString` (empty for the null value).
     fn bytes(&mut self) -> Option<&'a [u8]> {
-        let n = self.u32()?.cast_signed();
+        let n = self.i32()?;
         if n < 0 {
             return Some(&[]);
         }
@@ -778,7 +782,7 @@ impl<'a> Cur<'a> {
     }
     fn extension_object(&mut self) -> Option<(Option<u32>, &'a [u8])> {
         let id = self.node()?.ns0_numeric();
-        let body = if self.u8()? & 3 == 0 {
+        let body = if self.u8()?.trailing_zeros() >= 2 {
             &[][..]
         } else {
             self.bytes()?
@@ -797,11 +801,11 @@ impl<'a> Cur<'a> {
         Some(c)
     }
     fn array_len(&mut self) -> Option<usize> {
-        usize::try_from(self.u32()?.cast_signed().max(0)).ok()
+        usize::try_from(self.i32()?.max(0)).ok()
     }
 }
 
-/// The user identity token of an ActivateSession request body.
+/// The user identity token of an `ActivateSession` request body.
 fn activate_token(raw: &[u8]) -> Option<Token<'_>> {
     let mut c = Cur::request(raw)?;
     c.bytes()?; // client signature: algorithm
@@ -852,7 +856,9 @@ fn write_values(raw: &[u8]) -> Vec<Option<f64>> {
     out
 }
 
-/// One WriteValue: `Some(value)` when it could be stepped over.
+/// One `WriteValue`: `Some(value)` when it could be stepped over (the inner `None` for a
+/// value that is not a numeric scalar).
+#[allow(clippy::option_option, reason = "outer: readable, inner: numeric")]
 fn write_value(c: &mut Cur<'_>) -> Option<Option<f64>> {
     c.node()?;
     c.u32()?; // attribute id
@@ -876,7 +882,7 @@ fn write_value(c: &mut Cur<'_>) -> Option<Option<f64>> {
         {
             value = match ty {
                 1 | 3 => Some(f64::from(c.u8()?)),
-                2 => Some(f64::from(c.u8()?.cast_signed())),
+                2 => Some(f64::from(i8::from_le_bytes([c.u8()?]))),
                 4 => Some(f64::from(i16::from_le_bytes(c.take(2)?.try_into().ok()?))),
                 5 => Some(f64::from(u16::from_le_bytes(c.take(2)?.try_into().ok()?))),
                 6 => Some(f64::from(i32::from_le_bytes(c.take(4)?.try_into().ok()?))),
@@ -1076,7 +1082,7 @@ mod tests {
         opn(POLICY_NONE, &b)
     }
 
-    /// ActivateSession (request id 3) with the identity token `token` (type id, body).
+    /// `ActivateSession` (request id 3) with the identity token `token` (type id, body).
     fn activate(token_type: u8, token: &[u8]) -> Vec<u8> {
         let mut b = Vec::new();
         for x in [7u32, 1, 3, 3] {

@@ -481,11 +481,11 @@ fn db_space(n: u16) -> &'static str {
 }
 
 /// A data item's value as an unsigned big-endian number, for items of 1, 2 or 4 bytes.
-fn item_value(d: &[u8]) -> Option<f64> {
-    match *d {
-        [a] => Some(f64::from(a)),
-        [a, b] => Some(f64::from(u16::from_be_bytes([a, b]))),
-        [a, b, c, e] => Some(f64::from(u32::from_be_bytes([a, b, c, e]))),
+fn item_value(data: &[u8]) -> Option<f64> {
+    match data.len() {
+        1 | 2 | 4 => Some(f64::from(
+            data.iter().fold(0u32, |acc, &b| (acc << 8) | u32::from(b)),
+        )),
         _ => None,
     }
 }
