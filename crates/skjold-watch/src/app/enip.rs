@@ -26,6 +26,7 @@
 //! request carrying another session handle than the one `RegisterSession` granted on this
 //! flow). EVE layout: `docs/eve/enip.md`.
 
+use super::s7comm::NumberNames;
 use super::{AppCtx, AppState, Dir, Endpoint};
 use crate::flow::L4;
 use crate::json::JsonWriter;
@@ -291,14 +292,13 @@ pub(crate) fn broadcast_to(ip: IpAddr) -> bool {
     }
 }
 
-/// Detection's name of a CIP class (`class_0x01`...), made once per class and kept for the
-/// life of the process (classes are 16-bit: at most 65 536 short strings, only those seen).
+/// Detection's name of a CIP class (`class_0x01`...), made once per class (classes are
+/// 16-bit; a larger logical value is `class_large`).
 fn class_space(class: u32) -> &'static str {
-    use std::sync::OnceLock;
-    static NAMES: [OnceLock<Box<str>>; 65_536] = [const { OnceLock::new() }; 65_536];
-    match usize::try_from(class).ok().and_then(|i| NAMES.get(i)) {
-        Some(n) => n.get_or_init(|| format!("class_0x{class:02x}").into_boxed_str()),
-        None => "class_large",
+    static NAMES: NumberNames = NumberNames::new();
+    match u16::try_from(class) {
+        Ok(c) => NAMES.get(c, |c| format!("class_0x{c:02x}")),
+        Err(_) => "class_large",
     }
 }
 

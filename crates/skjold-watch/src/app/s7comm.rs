@@ -34,6 +34,7 @@ use skjold_proto::s7comm::{
 };
 use skjold_proto::{ParseError, Probe};
 use std::collections::VecDeque;
+use std::sync::OnceLock;
 
 /// Server ports on TCP (orientation and detection fallback).
 pub(crate) const TCP_PORTS: &[u16] = &[102];
@@ -472,12 +473,37 @@ fn area_space(it: &p::Item) -> &'static str {
     }
 }
 
-/// `db<n>`, made once per DB number and kept for the life of the process (at most 65 536
-/// short strings, and only the numbers seen).
+/// `db<n>`, made once per DB number and kept for the life of the process.
 fn db_space(n: u16) -> &'static str {
-    use std::sync::OnceLock;
-    static NAMES: [OnceLock<Box<str>>; 65_536] = [const { OnceLock::new() }; 65_536];
-    NAMES[usize::from(n)].get_or_init(|| format!("db{n}").into_boxed_str())
+    static NAMES: NumberNames = NumberNames::new();
+    NAMES.get(n, |n| format!("db{n}"))
+}
+
+/// Names made from a 16-bit number (`db12`, `class_0x8e`), each made once and kept for the life
+/// of the process: lock-free after the first use, blocks of 256 names allocated as their
+/// numbers are seen (at most 65 536 short strings in all).
+pub(crate) struct NumberNames {
+    blocks: [OnceLock<Box<NameBlock>>; 256],
+}
+
+/// 256 names of a [`NumberNames`] table.
+type NameBlock = [OnceLock<Box<str>>; 256];
+
+impl NumberNames {
+    /// An empty table.
+    pub(crate) const fn new() -> Self {
+        NumberNames {
+            blocks: [const { OnceLock::new() }; 256],
+        }
+    }
+
+    /// The name of `n`, made by `make` the first time.
+    pub(crate) fn get(&'static self, n: u16, make: impl FnOnce(u16) -> String) -> &'static str {
+        let [hi, lo] = n.to_be_bytes();
+        let block =
+            self.blocks[usize::from(hi)].get_or_init(|| Box::new([const { OnceLock::new() }; 256]));
+        block[usize::from(lo)].get_or_init(|| make(n).into_boxed_str())
+    }
 }
 
 /// A data item's value as an unsigned big-endian number, for items of 1, 2 or 4 bytes.
@@ -1399,6 +1425,13 @@ mod tests {
         assert_eq!(pi_control(b"_GARB"), Some(Control::ResetProcess));
         assert_eq!(pi_control(b"_MODU"), Some(Control::ResetProcess));
         assert_eq!(pi_control(b"_N_F_OPEN"), None);
+    }
+
+    #[test]
+    fn db_names_are_made_once() {
+        assert_eq!(db_space(1), "db1");
+        assert_eq!(db_space(65_535), "db65535");
+        assert!(std::ptr::eq(db_space(300), db_space(300)));
     }
 
     #[test]
