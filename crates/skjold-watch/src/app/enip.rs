@@ -342,12 +342,21 @@ fn observe_cip(c: &Cip<'_>, ctx: &mut AppCtx<'_>) {
         }
         return;
     }
+    // Codes 0x4b-0x63 are object-specific: the Logix tag services only when the request
+    // addresses a tag by name or the Symbol / Template objects.
+    let tag = class.is_none_or(|k| matches!(k, 0x6b | 0x6c))
+        || c.path
+            .segments
+            .iter()
+            .any(|s| matches!(s, Segment::Symbolic(_)));
     let (kind, control) = match (class, c.service.0) {
         (Some(1), 0x01 | 0x03 | 0x0e) => (OpClass::Identify, None),
         (Some(6), 0x54 | 0x5b) => (OpClass::Connect, None),
         (Some(6), _) => (OpClass::Other, None),
-        (_, 0x01 | 0x03 | 0x0e | 0x4c | 0x52) => (OpClass::Read, None),
-        (_, 0x02 | 0x04 | 0x10 | 0x4d | 0x4e | 0x53) => (OpClass::Write, None),
+        (_, 0x01 | 0x03 | 0x0e) => (OpClass::Read, None),
+        (_, 0x02 | 0x04 | 0x10) => (OpClass::Write, None),
+        (_, 0x4c | 0x52) if tag => (OpClass::Read, None),
+        (_, 0x4d | 0x4e | 0x53) if tag => (OpClass::Write, None),
         (_, 0x05) => (OpClass::Control, Some(Control::Restart)),
         (_, 0x06) => (OpClass::Control, Some(Control::Start)),
         (_, 0x07) => (OpClass::Control, Some(Control::Stop)),
@@ -1067,6 +1076,35 @@ mod tests {
                 Op {
                     name: Some("Tank.Level".into()),
                     ..Op::new(OpClass::Read, 0x4c, "Read Tag")
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn object_specific_codes_are_tag_services_only_on_tags() {
+        let mut h = Harness::with(EnipState::new(L4::Tcp), AppProto::Enip);
+        // 0x4d to vendor class 0xa1 instance 1: not a Logix Write Tag.
+        h.feed(
+            Dir::ToServer,
+            &encap(0x6f, 0, &rr(&[0x4d, 2, 0x20, 0xa1, 0x24, 1])),
+        );
+        // 0x4d to the tag "SP": Write Tag.
+        h.feed(
+            Dir::ToServer,
+            &encap(0x6f, 0, &rr(&[0x4d, 2, 0x91, 2, b'S', b'P', 0xca, 0, 1, 0])),
+        );
+        assert_eq!(
+            ops(&h),
+            vec![
+                Op {
+                    space: "class_0xa1",
+                    address: Some(1),
+                    ..Op::new(OpClass::Other, 0x4d, "Write Tag")
+                },
+                Op {
+                    name: Some("SP".into()),
+                    ..Op::new(OpClass::Write, 0x4d, "Write Tag")
                 },
             ]
         );
