@@ -14,6 +14,11 @@
 //! `firmware` (firmware-revision), `software` (application-software-version), `name`
 //! (object-name), `location`, `serial` (serial-number).
 //!
+//! Detection (when on): one `Op` per request: unconfirmed services at once (Who-Is/Who-Has
+//! identify, broadcast when the BVLC function is a broadcast), confirmed requests when sent,
+//! except reads (`ReadProperty`, `ReadPropertyMultiple`) reported with their answer (present-value
+//! read, error code) or when the flow ends; `space` object type, `address` instance.
+//!
 //! Anomalies: `malformed` (BVLC, NPDU or APDU header unreadable), `malformed_service` (the
 //! service data does not follow its grammar), `bvlc_length_mismatch` (the BVLC length differs
 //! from the UDP payload's; the payload is decoded, as Wireshark does), `too_many_items` (more than `MAX_ITEMS` `ReadPropertyMultiple` entries),

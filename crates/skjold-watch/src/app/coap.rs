@@ -10,6 +10,10 @@
 //! notifications. Responses to no known request are
 //! logged without `request` (the request may predate the capture).
 //!
+//! Detection (when on): one `Op` per request (retransmissions once), `name` the URI path: GET
+//! read (`/.well-known/core` identify), PUT/POST write (an ASCII number payload as value),
+//! DELETE control.
+//!
 //! EVE body (documented in `docs/eve/coap.md`): `version`, `type`, `type_raw`, `code`
 //! (`c.dd`), `code_raw`, `method` or `response` (names), `message_id`, `token` (hex),
 //! `token_length`, the options decoded (`uri_host`, `uri_port`, `uri_path` joined with `/`,

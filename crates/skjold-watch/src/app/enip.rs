@@ -19,6 +19,11 @@
 //! minor on two digits, as tshark shows it: `4.03`), `serial` (`0x` and 8 hex digits, as tshark)
 //! and `product`.
 //!
+//! Detection (when on): one `Op` per request command (`ListIdentity`/`ListServices` identify,
+//! broadcast on UDP to a broadcast address; `RegisterSession` connect) and per CIP service,
+//! each service of a Multiple Service Packet or Unconnected Send on its own (`space`
+//! `class_0x..`, `address` the instance; Reset/Start/Stop `control`).
+//!
 //! Anomalies: `malformed` (bytes that are not an encapsulation header, one per run),
 //! `bad_cpf`, `too_many_items`, `bad_cip_path`, `too_many_path_segments`, `bad_cip_message`,
 //! `cip_limit` (Multiple Service Packet count or nesting over the limits),

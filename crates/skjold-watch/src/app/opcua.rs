@@ -17,6 +17,11 @@
 //! service with `continuation: true`. Responses name the request they answer
 //! (`request.service`, matched by request id, at most [`MAX_PENDING`] waiting).
 //!
+//! Detection (when on): the secure channel once (`Session`: policy, mode when readable,
+//! accepted from the OPN answer or an ERR), `ActivateSession`'s identity token on a None channel
+//! (anonymous `Session`, user name `Credentials`), and one `Op` per decoded request (Read and
+//! Write one per node, `name` the node id, write values when numeric scalars).
+//!
 //! Identity of the server, from `GetEndpoints` responses: `application_uri`, `product` (the
 //! product URI), `name` (the application name's text). Anomalies: `malformed` (a header that
 //! is not UA TCP; the state resynchronises on the next plausible header), `malformed_header`

@@ -17,6 +17,13 @@
 //!   identification) answers set the PLC's identity: `order_number`, `hardware`, `firmware`,
 //!   `name`, `plant_id`, `serial`, `model`, and `vendor` "Siemens".
 //!
+//! Detection (when on): one `Op` per job, reported with its answer (error class/code as the
+//! exception, read values) or when dropped or the flow ends: setup communication `connect`,
+//! read/write var one op per item (`space` `db<n>`, `m`, `i`, `q`...; byte offset; values of
+//! 1/2/4-byte items), PLC stop and PI services `control` (stop, start, program download /
+//! delete, reset), one `program_download` / `program_upload` per block transfer sequence;
+//! userdata requests at once (SZL read `identify`).
+//!
 //! Anomalies: `malformed` (a byte run that is not TPKT, one per run), `bad_cotp`,
 //! `bad_s7_lengths`, `too_many_items`, `unknown_protocol_id` (a DT whose TSDU is neither
 //! S7comm nor S7comm-plus), plus the limits above. EVE layout: `docs/eve/s7comm.md`.
@@ -277,6 +284,8 @@ struct Pending {
     pdu_ref: u16,
     function: u8,
     items: Vec<p::Item>,
+    /// What detection is told when the job is answered (empty when detection is off).
+    ops: Vec<(Dir, Op)>,
 }
 
 /// Userdata fragments being joined.
@@ -332,8 +341,11 @@ impl AppState for S7State {
         u.dropping = false;
     }
 
-    fn close(&mut self, _ctx: &mut AppCtx<'_>) {
-        self.pending.clear();
+    fn close(&mut self, ctx: &mut AppCtx<'_>) {
+        // Jobs never answered are reported as they are.
+        for p in self.pending.drain(..) {
+            emit(p.ops, ctx);
+        }
     }
 }
 
@@ -369,8 +381,9 @@ fn on_tsdu(
     if pdu.items_truncated {
         ctx.anomaly(dir, "too_many_items");
     }
+    let mut ops = Vec::new();
     if ctx.detecting() {
-        observe(dir, &pdu, transfer, ctx);
+        observe(dir, &pdu, transfer, &mut ops, ctx);
     }
     // Pairing.
     let mut request: Option<Pending> = None;
@@ -378,7 +391,9 @@ fn on_tsdu(
         Rosctr::JOB => {
             if pending.len() >= MAX_PENDING {
                 ctx.anomaly(dir, "too_many_transactions");
-                pending.pop_front();
+                if let Some(old) = pending.pop_front() {
+                    emit(old.ops, ctx);
+                }
             }
             let items = match &pdu.param {
                 Param::ReadWrite { items, .. } => items.clone(),
@@ -388,11 +403,15 @@ fn on_tsdu(
                 pdu_ref: pdu.pdu_ref,
                 function: pdu.function.map_or(0, |f| f.0),
                 items,
+                ops,
             });
         }
         Rosctr::ACK | Rosctr::ACK_DATA => {
             if let Some(i) = pending.iter().position(|x| x.pdu_ref == pdu.pdu_ref) {
                 request = pending.remove(i);
+            }
+            if let Some(r) = request.as_mut() {
+                answered(std::mem::take(&mut r.ops), &pdu, ctx);
             }
         }
         _ => {}
@@ -530,8 +549,15 @@ fn pi_control(service: &[u8]) -> Option<Control> {
 
 /// Report a request to detection: one [`Op`] per job, one per item of a read or write (each
 /// item has its own area and address), one per download or upload sequence, one per
-/// userdata request. Responses are not reported.
-fn observe(dir: Dir, pdu: &S7Pdu<'_>, transfer: &mut Transfer, ctx: &mut AppCtx<'_>) {
+/// userdata request. Userdata requests are reported at once; the ops of a job go to `ops`, to
+/// be reported with the job's answer ([`answered`]).
+fn observe(
+    dir: Dir,
+    pdu: &S7Pdu<'_>,
+    transfer: &mut Transfer,
+    ops: &mut Vec<(Dir, Op)>,
+    ctx: &mut AppCtx<'_>,
+) {
     let op = |class: OpClass, f: Function| Op::new(class, u32::from(f.0), f.name());
     if pdu.rosctr == Rosctr::USERDATA {
         if let Param::Userdata(u) = &pdu.param {
@@ -574,32 +600,32 @@ fn observe(dir: Dir, pdu: &S7Pdu<'_>, transfer: &mut Transfer, ctx: &mut AppCtx<
                 if let Some(v) = data.get(i).and_then(|d| item_value(d.data)) {
                     o.values.push(v);
                 }
-                ctx.observe(dir, What::Op(o));
+                ops.push((dir, o));
             }
             if items.is_empty() {
-                ctx.observe(dir, What::Op(op(class, f)));
+                ops.push((dir, op(class, f)));
             }
         }
-        (Function::SETUP, _) => ctx.observe(dir, What::Op(op(OpClass::Connect, f))),
-        (Function::PLC_STOP, _) => ctx.observe(
+        (Function::SETUP, _) => ops.push((dir, op(OpClass::Connect, f))),
+        (Function::PLC_STOP, _) => ops.push((
             dir,
-            What::Op(Op {
+            Op {
                 control: Some(Control::Stop),
                 ..op(OpClass::Control, f)
-            }),
-        ),
+            },
+        )),
         (Function::PI_SERVICE, _) => {
             let control = match &pdu.param {
                 Param::Pi { service, .. } => pi_control(service),
                 _ => None,
             };
-            ctx.observe(
+            ops.push((
                 dir,
-                What::Op(Op {
+                Op {
                     control,
                     ..op(OpClass::Control, f)
-                }),
-            );
+                },
+            ));
         }
         (Function::REQUEST_DOWNLOAD | Function::DOWNLOAD_BLOCK | Function::DOWNLOAD_ENDED, _) => {
             // The PC asks to download (0x1a), then the PLC asks for the blocks (0x1b) and
@@ -610,29 +636,74 @@ fn observe(dir: Dir, pdu: &S7Pdu<'_>, transfer: &mut Transfer, ctx: &mut AppCtx<
                 other(dir)
             };
             if !transfer.download {
-                ctx.observe(
+                ops.push((
                     from,
-                    What::Op(Op {
+                    Op {
                         control: Some(Control::ProgramDownload),
                         ..op(OpClass::Control, f)
-                    }),
-                );
+                    },
+                ));
             }
             transfer.download = f != Function::DOWNLOAD_ENDED;
         }
         (Function::START_UPLOAD | Function::UPLOAD | Function::END_UPLOAD, _) => {
             if !transfer.upload {
-                ctx.observe(
+                ops.push((
                     dir,
-                    What::Op(Op {
+                    Op {
                         control: Some(Control::ProgramUpload),
                         ..op(OpClass::Control, f)
-                    }),
-                );
+                    },
+                ));
             }
             transfer.upload = f != Function::END_UPLOAD;
         }
-        _ => ctx.observe(dir, What::Op(op(OpClass::Other, f))),
+        _ => ops.push((dir, op(OpClass::Other, f))),
+    }
+}
+
+/// Report the ops of a job as they are (never answered, or dropped from the pending list).
+fn emit(ops: Vec<(Dir, Op)>, ctx: &mut AppCtx<'_>) {
+    for (d, o) in ops {
+        ctx.observe(d, What::Op(o));
+    }
+}
+
+/// Report the ops of a job with its answer: the header's error (class and code, as
+/// `class << 8 | code`), and per item of a read or write the return code when it is not
+/// success, or the value read.
+fn answered(ops: Vec<(Dir, Op)>, pdu: &S7Pdu<'_>, ctx: &mut AppCtx<'_>) {
+    let header = match (pdu.error_class, pdu.error_code) {
+        (Some(c), Some(e)) if c != 0 || e != 0 => Some((u32::from(c) << 8) | u32::from(e)),
+        _ => None,
+    };
+    let count = match &pdu.param {
+        Param::ReadWrite { count, .. } => *count,
+        _ => 0,
+    };
+    let data = pdu.rosctr == Rosctr::ACK_DATA;
+    let read = if data && pdu.function == Some(Function::READ_VAR) {
+        data_items(pdu.data, count).0
+    } else {
+        Vec::new()
+    };
+    let write = data && pdu.function == Some(Function::WRITE_VAR);
+    for (i, (d, mut o)) in ops.into_iter().enumerate() {
+        o.exception = header;
+        if o.class == OpClass::Read {
+            if let Some(it) = read.get(i) {
+                if it.return_code == 0xff {
+                    o.values.extend(item_value(it.data));
+                } else {
+                    o.exception = o.exception.or(Some(u32::from(it.return_code)));
+                }
+            }
+        } else if write && o.class == OpClass::Write {
+            if let Some(&rc) = pdu.data.get(i).filter(|&&rc| rc != 0xff) {
+                o.exception = o.exception.or(Some(u32::from(rc)));
+            }
+        }
+        ctx.observe(d, What::Op(o));
     }
 }
 
@@ -1303,9 +1374,25 @@ mod tests {
             Dir::ToClient,
             &tpkt_dt(&[0x32, 3, 0, 0, 0, 2, 0, 1, 0, 0, 0, 0, 0x29], true),
         );
+        // A stop refused: ack-data with error class 0x81, code 0x04.
+        let mut again = STOP;
+        again[5] = 3;
+        h.feed(Dir::ToServer, &tpkt_dt(&again, true));
+        assert_eq!(ops(&h).len(), 1, "reported with its answer");
+        h.feed(
+            Dir::ToClient,
+            &tpkt_dt(&[0x32, 3, 0, 0, 0, 3, 0, 1, 0, 0, 0x81, 0x04, 0x29], true),
+        );
+        let refused = Op {
+            exception: Some(0x8104),
+            ..control(0x29, "plc_stop", Some(Control::Stop))
+        };
         assert_eq!(
             ops(&h),
-            vec![(true, control(0x29, "plc_stop", Some(Control::Stop)))]
+            vec![
+                (true, control(0x29, "plc_stop", Some(Control::Stop))),
+                (true, refused)
+            ]
         );
     }
 
@@ -1340,6 +1427,8 @@ mod tests {
         // client's side.
         h.feed(Dir::ToClient, &tpkt_dt(&block(0x1b), true));
         h.feed(Dir::ToClient, &tpkt_dt(&block(0x1b), true));
+        // None of these jobs was answered: reported when the flow ends.
+        h.close();
         assert_eq!(
             ops(&h),
             vec![
@@ -1395,10 +1484,20 @@ mod tests {
             0, 4, 0, 8, 7, // item 2: 8 bits, 7 (last: no fill byte)
         ];
         h.feed(Dir::ToServer, &tpkt_dt(&write, true));
+        // Ack-data of the write: item 1 success, item 2 "address out of range".
+        h.feed(
+            Dir::ToClient,
+            &tpkt_dt(
+                &[0x32, 3, 0, 0, 0, 6, 0, 2, 0, 2, 0, 0, 0x05, 2, 0xff, 0x05],
+                true,
+            ),
+        );
+        // The read's value comes from its ack-data (4 bytes, big-endian).
         let read = Op {
             space: "db1",
             address: Some(2),
             count: 4,
+            values: vec![f64::from(0x0102_0304u32)],
             ..Op::new(OpClass::Read, 4, "read_var")
         };
         let w1 = Op {
@@ -1413,6 +1512,7 @@ mod tests {
             address: Some(3),
             count: 1,
             values: vec![7.0],
+            exception: Some(5),
             ..Op::new(OpClass::Write, 5, "write_var")
         };
         assert_eq!(ops(&h), vec![(true, read), (true, w1), (true, w2)]);

@@ -6,7 +6,8 @@
 //! (request, response, notification), function code and sequence number. The payload (object
 //! and attribute trees, integrity parts) is not decoded. Anomalies: `malformed` (a byte run
 //! that is not TPKT), `bad_cotp`, `cotp_reassembly_limit`, `unknown_protocol_id` (a TSDU that
-//! is not S7comm-plus). EVE layout: `docs/eve/s7comm_plus.md`.
+//! is not S7comm-plus). EVE layout: `docs/eve/s7comm_plus.md`. Detection (when on): one `Op`
+//! per request (Get/Explore read, Set write, `CreateObject` connect).
 
 use super::s7comm::{log_cotp, probe_family, Tpkt, Unit};
 use super::{AppCtx, AppState, Dir};
