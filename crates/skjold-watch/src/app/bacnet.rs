@@ -14,6 +14,11 @@
 //! `firmware` (firmware-revision), `software` (application-software-version), `name`
 //! (object-name), `location`, `serial` (serial-number).
 //!
+//! Detection (when on): one `Op` per request: unconfirmed services at once (Who-Is/Who-Has
+//! identify, broadcast when the BVLC function is a broadcast), confirmed requests when sent,
+//! except reads (`ReadProperty`, `ReadPropertyMultiple`) reported with their answer (present-value
+//! read, error code) or when the flow ends; `space` object type, `address` instance.
+//!
 //! Anomalies: `malformed` (BVLC, NPDU or APDU header unreadable), `malformed_service` (the
 //! service data does not follow its grammar), `bvlc_length_mismatch` (the BVLC length differs
 //! from the UDP payload's; the payload is decoded, as Wireshark does), `too_many_items` (more than `MAX_ITEMS` `ReadPropertyMultiple` entries),
@@ -22,6 +27,8 @@
 use super::{AppCtx, AppState, Dir, Endpoint};
 use crate::flow::L4;
 use crate::json::JsonWriter;
+use skjold_detect::obs::{Control, Op, OpClass};
+use skjold_detect::What;
 use skjold_proto::bacnet::{
     decode_service, enable_disable_name, parse_apdu, parse_bvlc, parse_npdu,
     reinitialized_state_name, segmentation_name, AbortReason, Apdu, Bvlc, ConfirmedService, Npdu,
@@ -63,6 +70,8 @@ struct Pending {
     invoke_id: u8,
     service: u8,
     target: Option<PropertyRef>,
+    /// First reference of a `ReadPropertyMultiple` (for detection when it is not answered).
+    first: Option<PropertyRef>,
 }
 
 /// BACnet state of one flow.
@@ -478,7 +487,11 @@ impl BacnetState {
                     return None;
                 }
                 if self.pending.len() >= MAX_PENDING {
-                    self.pending.pop_front();
+                    if let Some(old) = self.pending.pop_front() {
+                        if ctx.detecting() {
+                            observe_read(&old, None, None, ctx);
+                        }
+                    }
                     ctx.anomaly(dir, "too_many_transactions");
                 }
                 let target = match svc {
@@ -491,6 +504,10 @@ impl BacnetState {
                     invoke_id,
                     service: a.service.unwrap_or(0),
                     target,
+                    first: match svc {
+                        Some(Service::ReadPropertyMultiple(v, _)) => v.first().copied(),
+                        _ => None,
+                    },
                 });
                 None
             }
@@ -574,6 +591,11 @@ impl AppState for BacnetState {
         let req = apdu
             .as_ref()
             .and_then(|a| self.track(dir, a, service.as_ref(), ctx));
+        if ctx.detecting() {
+            if let Some(a) = &apdu {
+                observe(dir, &b, a, service.as_ref(), req.as_ref(), ctx);
+            }
+        }
         if ctx.log_enabled() {
             ctx.event(dir, |w| {
                 write_bvlc(w, &b);
@@ -604,8 +626,195 @@ impl AppState for BacnetState {
 
     fn gap(&mut self, _dir: Dir, _len: u64, _ctx: &mut AppCtx<'_>) {}
 
-    fn close(&mut self, _ctx: &mut AppCtx<'_>) {
+    fn close(&mut self, ctx: &mut AppCtx<'_>) {
+        if ctx.detecting() {
+            for p in &self.pending {
+                observe_read(p, None, None, ctx);
+            }
+        }
         self.pending.clear();
+    }
+}
+
+/// A numeric BACnet value (real, double, unsigned, signed, enumerated, boolean).
+fn number(v: Option<&Value<'_>>) -> Option<f64> {
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "values are compared, not stored"
+    )]
+    match *v? {
+        Value::Real(r) => Some(f64::from(r)),
+        Value::Double(d) => Some(d),
+        Value::Unsigned(u) | Value::Enumerated(u) => Some(u as f64),
+        Value::Signed(i) => Some(i as f64),
+        Value::Boolean(b) => Some(f64::from(u8::from(b))),
+        _ => None,
+    }
+}
+
+/// An [`Op`] on one property: `space` the object type, `address` the instance, `name` the
+/// property when it is not present-value, `values` the value when `value` is numeric and
+/// `with_value` allows it.
+fn property_op(class: OpClass, service: u8, r: &PropertyRef, value: Option<f64>) -> Op {
+    let mut o = Op {
+        space: r.object.object_type.name().unwrap_or("proprietary"),
+        address: Some(r.object.instance),
+        count: 1,
+        ..Op::new(
+            class,
+            u32::from(service),
+            ConfirmedService(service).name().unwrap_or("unknown"),
+        )
+    };
+    if r.property != PropertyId::PRESENT_VALUE {
+        o.name = Some(match r.property.name() {
+            Some(n) => n.into(),
+            None => format!("property-{}", r.property.0).into_boxed_str(),
+        });
+    }
+    o.values.extend(value);
+    o
+}
+
+/// Report a read transaction (`ReadProperty`, `ReadPropertyMultiple`): from the ack, one [`Op`] per
+/// property with the present-value read; otherwise (error, reject, abort, no answer) one from
+/// the request's first reference, with the error code as exception.
+fn observe_read(
+    p: &Pending,
+    answer: Option<&Service<'_>>,
+    error: Option<u32>,
+    ctx: &mut AppCtx<'_>,
+) {
+    if !matches!(p.service, 12 | 14) {
+        // Other confirmed requests were reported when sent.
+        return;
+    }
+    let present = |v: &PropertyValue<'_>| {
+        if v.reference.property == PropertyId::PRESENT_VALUE {
+            number(v.value.as_ref())
+        } else {
+            None
+        }
+    };
+    match answer {
+        Some(Service::ReadPropertyAck(v)) => {
+            let o = property_op(OpClass::Read, p.service, &v.reference, present(v));
+            ctx.observe(p.dir, What::Op(o));
+        }
+        Some(Service::ReadPropertyMultipleAck(vs, _)) => {
+            for v in vs {
+                let mut o = property_op(OpClass::Read, p.service, &v.reference, present(v));
+                o.exception = v.error.map(|(_, c)| c.0);
+                ctx.observe(p.dir, What::Op(o));
+            }
+        }
+        _ => {
+            let o = match p.target.or(p.first) {
+                Some(r) => property_op(OpClass::Read, p.service, &r, None),
+                None => Op::new(
+                    OpClass::Read,
+                    u32::from(p.service),
+                    ConfirmedService(p.service).name().unwrap_or("unknown"),
+                ),
+            };
+            ctx.observe(
+                p.dir,
+                What::Op(Op {
+                    exception: error,
+                    ..o
+                }),
+            );
+        }
+    }
+}
+
+/// Report a datagram to detection: one [`Op`] per request (unconfirmed services, confirmed
+/// requests), reads when answered (or at the end of the flow), nothing for other answers.
+fn observe(
+    dir: Dir,
+    b: &Bvlc<'_>,
+    a: &Apdu<'_>,
+    svc: Option<&Service<'_>>,
+    req: Option<&Pending>,
+    ctx: &mut AppCtx<'_>,
+) {
+    let Some(code) = a.service else {
+        return;
+    };
+    match a.pdu_type.0 {
+        // Unconfirmed request.
+        1 => {
+            let u = UnconfirmedService(code);
+            let class = if matches!(u, UnconfirmedService::WHO_IS | UnconfirmedService::WHO_HAS) {
+                OpClass::Identify
+            } else {
+                OpClass::Other
+            };
+            let broadcast = matches!(b.function.0, 4 | 9 | 11);
+            let o = Op {
+                broadcast,
+                ..Op::new(class, u32::from(code), u.name().unwrap_or("unknown"))
+            };
+            ctx.observe(dir, What::Op(o));
+        }
+        // Confirmed request (its first segment).
+        0 if !a.segmented() || a.sequence_number == Some(0) => {
+            let name = ConfirmedService(code).name().unwrap_or("unknown");
+            let o = match (code, svc) {
+                // Reads are reported with their answer.
+                (12 | 14, _) => return,
+                (15, Some(Service::WriteProperty { value, .. })) => property_op(
+                    OpClass::Write,
+                    code,
+                    &value.reference,
+                    number(value.value.as_ref()),
+                ),
+                (15 | 16, _) => Op::new(OpClass::Write, u32::from(code), name),
+                (17, _) => Op {
+                    control: Some(Control::CommControl),
+                    ..Op::new(OpClass::Control, u32::from(code), name)
+                },
+                (20, _) => {
+                    let state = match svc {
+                        Some(Service::ReinitializeDevice { state, .. }) => Some(*state),
+                        _ => None,
+                    };
+                    Op {
+                        // coldstart, warmstart; startbackup, endbackup; startrestore,
+                        // endrestore, abortrestore; activate-changes.
+                        control: match state {
+                            Some(0 | 1) | None => Some(Control::Restart),
+                            Some(2 | 3) => Some(Control::ProgramUpload),
+                            Some(4..=6) => Some(Control::ProgramDownload),
+                            Some(_) => None,
+                        },
+                        ..Op::new(OpClass::Control, u32::from(code), name)
+                    }
+                }
+                (7, _) => Op {
+                    control: Some(Control::Firmware),
+                    ..Op::new(OpClass::Control, u32::from(code), name)
+                },
+                (6, _) => Op {
+                    control: Some(Control::ProgramUpload),
+                    ..Op::new(OpClass::Control, u32::from(code), name)
+                },
+                (5 | 28 | 30, _) => Op::new(OpClass::Subscribe, u32::from(code), name),
+                _ => Op::new(OpClass::Other, u32::from(code), name),
+            };
+            ctx.observe(dir, What::Op(o));
+        }
+        // Answers: complete a read (a complex ack's last segment).
+        2 | 3 | 5..=7 if !(a.pdu_type.0 == 3 && a.more_follows()) => {
+            if let Some(p) = req {
+                let error = match svc {
+                    Some(Service::Error { code, .. }) => Some(code.0),
+                    _ => None,
+                };
+                observe_read(p, svc, error, ctx);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -614,6 +823,8 @@ mod tests {
     use super::{BacnetState, MAX_PENDING};
     use crate::app::{AppProto, Dir};
     use serde_json::Value;
+    use skjold_detect::obs::{Control, Op, OpClass};
+    use skjold_detect::What;
 
     type Harness = crate::app::testing::Harness<BacnetState>;
 
@@ -755,6 +966,159 @@ mod tests {
         assert_eq!(e["error"]["code"], "password-failure");
         assert_eq!(e["request"]["service"], "deviceCommunicationControl");
         assert!(h.st.pending.is_empty());
+    }
+
+    fn ops(h: &Harness) -> Vec<(bool, Op)> {
+        h.out
+            .obs
+            .iter()
+            .filter_map(|o| match &o.what {
+                What::Op(op) => Some((o.flow.expect("flow").from_client, op.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    // Confirmed request invoke 9: readProperty analog-value,3 present-value.
+    const RP_PV_REQ: &[u8] = &[
+        0x81, 0x0a, 0x00, 0x11, 0x01, 0x04, // BVLC, NPDU
+        0x00, 0x05, 0x09, 0x0c, // confirmed, invoke 9, readProperty
+        0x0c, 0x00, 0x80, 0x00, 0x03, // [0] analog-value,3
+        0x19, 0x55, // [1] present-value
+    ];
+    // Complex ack invoke 9: analog-value,3 present-value = real 21.5.
+    const RP_PV_ACK: &[u8] = &[
+        0x81, 0x0a, 0x00, 0x17, 0x01, 0x00, // BVLC, NPDU
+        0x30, 0x09, 0x0c, // complex ack, invoke 9, readProperty
+        0x0c, 0x00, 0x80, 0x00, 0x03, 0x19, 0x55, // analog-value,3 present-value
+        0x3e, 0x44, 0x41, 0xac, 0x00, 0x00, 0x3f, // [3] real 21.5
+    ];
+
+    #[test]
+    fn device_communication_control_is_a_control_op() {
+        let mut h = harness();
+        let dcc = [
+            0x81, 0x0a, 0x00, 0x0e, 0x01, 0x04, // BVLC, NPDU
+            0x00, 0x05, 0x03, 0x11, // confirmed, invoke 3, deviceCommunicationControl
+            0x09, 0x05, 0x19, 0x01, // [0] 5 minutes, [1] disable
+        ];
+        h.feed(Dir::ToServer, &dcc);
+        // ReinitializeDevice invoke 4, warmstart; startrestore.
+        let reinit = |state: u8| {
+            vec![
+                0x81, 0x0a, 0x00, 0x0c, 0x01, 0x04, 0x00, 0x05, 0x04, 0x14, 0x09, state,
+            ]
+        };
+        h.feed(Dir::ToServer, &reinit(1));
+        h.feed(Dir::ToServer, &reinit(4));
+        let ctl = |f: u32, n: &'static str, c: Control| Op {
+            control: Some(c),
+            ..Op::new(OpClass::Control, f, n)
+        };
+        assert_eq!(
+            ops(&h),
+            vec![
+                (
+                    true,
+                    ctl(17, "deviceCommunicationControl", Control::CommControl)
+                ),
+                (true, ctl(20, "reinitializeDevice", Control::Restart)),
+                (
+                    true,
+                    ctl(20, "reinitializeDevice", Control::ProgramDownload)
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn who_is_broadcast_is_a_broadcast_identify_and_i_am_is_other() {
+        let mut h = harness();
+        h.feed(
+            Dir::ToServer,
+            &[0x81, 0x0b, 0x00, 0x08, 0x01, 0x00, 0x10, 0x08],
+        );
+        h.feed(Dir::ToClient, I_AM);
+        assert_eq!(
+            ops(&h),
+            vec![
+                (
+                    true,
+                    Op {
+                        broadcast: true,
+                        ..Op::new(OpClass::Identify, 8, "who-Is")
+                    }
+                ),
+                (
+                    false,
+                    Op {
+                        broadcast: true,
+                        ..Op::new(OpClass::Other, 0, "i-Am")
+                    }
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn reads_are_observed_with_their_answer_and_writes_with_their_value() {
+        let mut h = harness();
+        h.feed(Dir::ToServer, RP_PV_REQ);
+        assert!(ops(&h).is_empty(), "a read waits for its answer");
+        h.feed(Dir::ToClient, RP_PV_ACK);
+        h.feed(Dir::ToServer, RP_REQ);
+        h.feed(Dir::ToClient, RP_ACK);
+        // writeProperty invoke 10: analog-value,3 present-value = real 21.5, priority 8.
+        h.feed(
+            Dir::ToServer,
+            &[
+                0x81, 0x0a, 0x00, 0x19, 0x01, 0x04, 0x00, 0x05, 0x0a, 0x0f, // writeProperty
+                0x0c, 0x00, 0x80, 0x00, 0x03, 0x19, 0x55, // analog-value,3 present-value
+                0x3e, 0x44, 0x41, 0xac, 0x00, 0x00, 0x3f, // real 21.5
+                0x49, 0x08, // priority 8
+            ],
+        );
+        // A read never answered is reported when the flow ends.
+        h.feed(Dir::ToServer, RP_PV_REQ);
+        h.close();
+        let av = |class, f: u32, n: &'static str, values: Vec<f64>| Op {
+            space: "analog-value",
+            address: Some(3),
+            count: 1,
+            values,
+            ..Op::new(class, f, n)
+        };
+        assert_eq!(
+            ops(&h),
+            vec![
+                (true, av(OpClass::Read, 12, "readProperty", vec![21.5])),
+                (
+                    true,
+                    Op {
+                        space: "device",
+                        address: Some(1234),
+                        count: 1,
+                        name: Some("vendor-name".into()),
+                        ..Op::new(OpClass::Read, 12, "readProperty")
+                    }
+                ),
+                (true, av(OpClass::Write, 15, "writeProperty", vec![21.5])),
+                (true, av(OpClass::Read, 12, "readProperty", vec![])),
+            ]
+        );
+    }
+
+    #[test]
+    fn nothing_is_observed_when_detection_is_off() {
+        let mut h = harness();
+        h.out.detect = false;
+        h.feed(Dir::ToServer, RP_PV_REQ);
+        h.feed(Dir::ToClient, RP_PV_ACK);
+        h.feed(Dir::ToServer, RP_PV_REQ);
+        h.feed(Dir::ToClient, I_AM);
+        h.close();
+        assert!(h.out.obs.is_empty());
+        assert_eq!(bacnet(&h.events()).len(), 4);
     }
 
     #[test]

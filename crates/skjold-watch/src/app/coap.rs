@@ -10,6 +10,10 @@
 //! notifications. Responses to no known request are
 //! logged without `request` (the request may predate the capture).
 //!
+//! Detection (when on): one `Op` per request (retransmissions once), `name` the URI path: GET
+//! read (`/.well-known/core` identify), PUT/POST write (an ASCII number payload as value),
+//! DELETE control.
+//!
 //! EVE body (documented in `docs/eve/coap.md`): `version`, `type`, `type_raw`, `code`
 //! (`c.dd`), `code_raw`, `method` or `response` (names), `message_id`, `token` (hex),
 //! `token_length`, the options decoded (`uri_host`, `uri_port`, `uri_path` joined with `/`,
@@ -23,6 +27,8 @@
 use super::{AppCtx, AppState, Dir};
 use crate::flow::L4;
 use crate::json::JsonWriter;
+use skjold_detect::obs::{Op, OpClass};
+use skjold_detect::What;
 use skjold_proto::coap::{parse_message, Block, ContentFormat, Message, OptionNumber};
 use skjold_proto::{ParseError, Probe};
 use std::collections::VecDeque;
@@ -229,6 +235,46 @@ fn hex(b: &[u8]) -> String {
     s
 }
 
+/// A payload that is an ASCII number (`21.5`, `-3`), at most 64 bytes.
+fn numeric_payload(p: &[u8]) -> Option<f64> {
+    if p.len() > 64 {
+        return None;
+    }
+    std::str::from_utf8(p)
+        .ok()?
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+}
+
+/// Report a request to detection: GET/FETCH read (GET `/.well-known/core` asks the device
+/// what it offers), PUT/POST/PATCH write (with the payload when it is a number), DELETE
+/// control; `name` is the URI path.
+fn observe(dir: Dir, m: &Message<'_>, path: &str, ctx: &mut AppCtx<'_>) {
+    let code = m.code;
+    let class = match (code.class(), code.detail()) {
+        (0, 1) if path == "/.well-known/core" => OpClass::Identify,
+        (0, 1 | 5) => OpClass::Read,
+        (0, 2 | 3 | 6 | 7) => OpClass::Write,
+        (0, 4) => OpClass::Control,
+        _ => OpClass::Other,
+    };
+    let dst = match dir {
+        Dir::ToServer => ctx.flow.server.ip,
+        Dir::ToClient => ctx.flow.client.ip,
+    };
+    let mut o = Op {
+        name: Some(path.into()),
+        broadcast: super::enip::broadcast_to(dst),
+        ..Op::new(class, u32::from(code.0), code.name().unwrap_or("unknown"))
+    };
+    if class == OpClass::Write {
+        o.values.extend(numeric_payload(m.payload));
+    }
+    ctx.observe(dir, What::Op(o));
+}
+
 impl CoapState {
     /// Find the request a message from `dir` answers: the ACK or RST with the same message id,
     /// or a response with the same token.
@@ -289,12 +335,23 @@ impl AppState for CoapState {
                 self.pending.pop_front();
                 ctx.anomaly(dir, "too_many_transactions");
             }
+            let path = uri_path(&m, OptionNumber::URI_PATH).unwrap_or_default();
+            if ctx.detecting() {
+                // A retransmission (same message id from the same end) is the same request.
+                let again = self
+                    .pending
+                    .iter()
+                    .any(|p| p.dir == dir && p.message_id == m.message_id);
+                if !again {
+                    observe(dir, &m, &path, ctx);
+                }
+            }
             self.pending.push_back(Pending {
                 dir,
                 message_id: m.message_id,
                 token: m.token.to_vec(),
                 method: m.code.0,
-                uri_path: uri_path(&m, OptionNumber::URI_PATH).unwrap_or_default(),
+                uri_path: path,
                 observe: m.option(OptionNumber::OBSERVE).and_then(|o| o.uint()) == Some(0),
                 acked: false,
             });
@@ -319,6 +376,8 @@ mod tests {
     use super::{CoapState, MAX_PENDING};
     use crate::app::{AppProto, Dir};
     use serde_json::Value;
+    use skjold_detect::obs::{Op, OpClass};
+    use skjold_detect::What;
 
     type Harness = crate::app::testing::Harness<CoapState>;
 
@@ -383,6 +442,98 @@ mod tests {
         assert_eq!(r["request"]["uri_path"], "/sensors/temp");
         assert_eq!(r["request"]["method"], "GET");
         assert!(anomalies(&ev).is_empty());
+    }
+
+    fn ops(h: &Harness) -> Vec<(bool, Op)> {
+        h.out
+            .obs
+            .iter()
+            .filter_map(|o| match &o.what {
+                What::Op(op) => Some((o.flow.expect("flow").from_client, op.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// A CON request with code `code`, message id `mid`, token 0xcd, the Uri-Path segments
+    /// and a payload.
+    fn request(code: u8, mid: u16, path: &[&[u8]], payload: &[u8]) -> Vec<u8> {
+        let [a, b] = mid.to_be_bytes();
+        let mut v = vec![0x41, code, a, b, 0xcd];
+        let mut delta = 11;
+        for seg in path {
+            v.push((delta << 4) | seg.len() as u8);
+            v.extend_from_slice(seg);
+            delta = 0;
+        }
+        if !payload.is_empty() {
+            v.push(0xff);
+            v.extend_from_slice(payload);
+        }
+        v
+    }
+
+    #[test]
+    fn put_with_a_number_is_a_write_with_its_value_and_retransmissions_count_once() {
+        let mut h = harness();
+        let put = request(0x03, 7, &[b"setpoint"], b"21.5");
+        h.feed(Dir::ToServer, &put);
+        h.feed(Dir::ToServer, &put); // retransmission
+        h.feed(Dir::ToServer, &request(0x02, 8, &[b"log"], b"pump on"));
+        h.feed(Dir::ToServer, &request(0x04, 9, &[b"valve"], b""));
+        let op = |class, f: u32, n: &'static str, path: &str, values: Vec<f64>| Op {
+            name: Some(path.into()),
+            values,
+            ..Op::new(class, f, n)
+        };
+        assert_eq!(
+            ops(&h),
+            vec![
+                (true, op(OpClass::Write, 3, "PUT", "/setpoint", vec![21.5])),
+                (true, op(OpClass::Write, 2, "POST", "/log", vec![])),
+                (true, op(OpClass::Control, 4, "DELETE", "/valve", vec![])),
+            ]
+        );
+    }
+
+    #[test]
+    fn get_is_a_read_and_well_known_core_an_identify() {
+        let mut h = harness();
+        h.feed(Dir::ToServer, GET);
+        h.feed(Dir::ToClient, RESP);
+        h.feed(
+            Dir::ToServer,
+            &request(0x01, 2, &[b".well-known", b"core"], b""),
+        );
+        assert_eq!(
+            ops(&h),
+            vec![
+                (
+                    true,
+                    Op {
+                        name: Some("/sensors/temp".into()),
+                        ..Op::new(OpClass::Read, 1, "GET")
+                    }
+                ),
+                (
+                    true,
+                    Op {
+                        name: Some("/.well-known/core".into()),
+                        ..Op::new(OpClass::Identify, 1, "GET")
+                    }
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn nothing_is_observed_when_detection_is_off() {
+        let mut h = harness();
+        h.out.detect = false;
+        h.feed(Dir::ToServer, &request(0x03, 7, &[b"setpoint"], b"21.5"));
+        h.feed(Dir::ToServer, GET);
+        assert!(h.out.obs.is_empty());
+        assert_eq!(coap(&h.events()).len(), 2);
     }
 
     #[test]

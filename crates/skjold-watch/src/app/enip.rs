@@ -19,6 +19,11 @@
 //! minor on two digits, as tshark shows it: `4.03`), `serial` (`0x` and 8 hex digits, as tshark)
 //! and `product`.
 //!
+//! Detection (when on): one `Op` per request command (`ListIdentity`/`ListServices` identify,
+//! broadcast on UDP to a broadcast address; `RegisterSession` connect) and per CIP service,
+//! each service of a Multiple Service Packet or Unconnected Send on its own (`space`
+//! `class_0x..`, `address` the instance; Reset/Start/Stop `control`).
+//!
 //! Anomalies: `malformed` (bytes that are not an encapsulation header, one per run),
 //! `bad_cpf`, `too_many_items`, `bad_cip_path`, `too_many_path_segments`, `bad_cip_message`,
 //! `cip_limit` (Multiple Service Packet count or nesting over the limits),
@@ -26,16 +31,20 @@
 //! request carrying another session handle than the one `RegisterSession` granted on this
 //! flow). EVE layout: `docs/eve/enip.md`.
 
+use super::s7comm::NumberNames;
 use super::{AppCtx, AppState, Dir, Endpoint};
 use crate::flow::L4;
 use crate::json::JsonWriter;
+use skjold_detect::obs::{Control, Op, OpClass};
+use skjold_detect::What;
 use skjold_proto::enip::{
     class_name, device_type_name, general_status_name, parse_cip, parse_cpf, parse_encap,
     parse_identity, parse_send_data, parse_service_info, plausible_header, vendor_name, Cip,
-    Command, Cpf, Identity, ItemType, Segment, HEADER_LEN,
+    Command, Cpf, Identity, ItemType, Segment, Service, HEADER_LEN,
 };
 use skjold_proto::{ParseError, Probe};
 use std::collections::VecDeque;
+use std::net::IpAddr;
 
 /// Server ports on TCP (orientation and detection fallback).
 pub(crate) const TCP_PORTS: &[u16] = &[44818];
@@ -219,6 +228,9 @@ impl EnipState {
         }
         match dir {
             Dir::ToServer => {
+                if ctx.detecting() {
+                    observe(&m, ctx);
+                }
                 if self.txs.len() >= MAX_TXS {
                     ctx.anomaly(dir, "too_many_transactions");
                     if let Some(old) = self.txs.pop_front() {
@@ -274,6 +286,111 @@ impl EnipState {
         }
         off
     }
+}
+
+/// Whether a request went to a broadcast address: the limited broadcast, a multicast group, or
+/// the directed broadcast of a /24 (the last octet 255).
+pub(crate) fn broadcast_to(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4.is_broadcast() || v4.is_multicast() || v4.octets()[3] == 255,
+        IpAddr::V6(v6) => v6.is_multicast(),
+    }
+}
+
+/// Detection's name of a CIP class (`class_0x01`...), made once per class (classes are
+/// 16-bit; a larger logical value is `class_large`).
+fn class_space(class: u32) -> &'static str {
+    static NAMES: NumberNames = NumberNames::new();
+    match u16::try_from(class) {
+        Ok(c) => NAMES.get(c, |c| format!("class_0x{c:02x}")),
+        Err(_) => "class_large",
+    }
+}
+
+/// Report an encapsulation request to detection: one [`Op`] per command, and for
+/// `SendRRData`/`SendUnitData` one per CIP service (each service of a Multiple Service Packet
+/// or an Unconnected Send, bounded by the parser's limits).
+fn observe(m: &skjold_proto::enip::Encap<'_>, ctx: &mut AppCtx<'_>) {
+    let cmd = m.header.command;
+    let op = |class| Op::new(class, u32::from(cmd.0), cmd.name());
+    match cmd {
+        Command::LIST_IDENTITY | Command::LIST_SERVICES => {
+            let broadcast = ctx.flow.l4 == L4::Udp && broadcast_to(ctx.flow.server.ip);
+            let o = Op {
+                broadcast,
+                ..op(OpClass::Identify)
+            };
+            ctx.observe(Dir::ToServer, What::Op(o));
+        }
+        Command::REGISTER_SESSION => ctx.observe(Dir::ToServer, What::Op(op(OpClass::Connect))),
+        Command::SEND_RR_DATA | Command::SEND_UNIT_DATA => {
+            let cip = parse_send_data(m.data).and_then(|(_, _, c)| cip_of(&c).and_then(parse_cip));
+            match cip {
+                Some(c) if !c.response => observe_cip(&c, ctx),
+                Some(_) => {}
+                None => ctx.observe(Dir::ToServer, What::Op(op(OpClass::Other))),
+            }
+        }
+        _ => ctx.observe(Dir::ToServer, What::Op(op(OpClass::Other))),
+    }
+}
+
+/// One [`Op`] per CIP request service, the services carried by a Multiple Service Packet or an
+/// Unconnected Send each on their own.
+fn observe_cip(c: &Cip<'_>, ctx: &mut AppCtx<'_>) {
+    let class = c.path.logical(0);
+    let container = c.service == Service::MULTIPLE
+        || (c.service == Service::UNCONNECTED_SEND && class == Some(6));
+    if container && !c.embedded.is_empty() {
+        for e in c.embedded.iter().filter(|e| !e.response) {
+            observe_cip(e, ctx);
+        }
+        return;
+    }
+    // Codes 0x4b-0x63 are object-specific: the Logix tag services only when the request
+    // addresses a tag by name or the Symbol / Template objects.
+    let tag = class.is_none_or(|k| matches!(k, 0x6b | 0x6c))
+        || c.path
+            .segments
+            .iter()
+            .any(|s| matches!(s, Segment::Symbolic(_)));
+    let (kind, control) = match (class, c.service.0) {
+        (Some(1), 0x01 | 0x03 | 0x0e) => (OpClass::Identify, None),
+        (Some(6), 0x54 | 0x5b) => (OpClass::Connect, None),
+        (Some(6), _) => (OpClass::Other, None),
+        (_, 0x01 | 0x03 | 0x0e) => (OpClass::Read, None),
+        (_, 0x02 | 0x04 | 0x10) => (OpClass::Write, None),
+        (_, 0x4c | 0x52) if tag => (OpClass::Read, None),
+        (_, 0x4d | 0x4e | 0x53) if tag => (OpClass::Write, None),
+        (_, 0x05) => (OpClass::Control, Some(Control::Restart)),
+        (_, 0x06) => (OpClass::Control, Some(Control::Start)),
+        (_, 0x07) => (OpClass::Control, Some(Control::Stop)),
+        _ => (OpClass::Other, None),
+    };
+    let mut o = Op {
+        control,
+        space: class.map_or("", class_space),
+        address: c.path.logical(1),
+        ..Op::new(
+            kind,
+            u32::from(c.service.0),
+            c.service.name_for_class(class),
+        )
+    };
+    // Logix tag services address by name (symbolic segments, members joined with `.`).
+    let mut name = String::new();
+    for seg in &c.path.segments {
+        if let Segment::Symbolic(s) = seg {
+            if !name.is_empty() {
+                name.push('.');
+            }
+            name.push_str(&String::from_utf8_lossy(s));
+        }
+    }
+    if !name.is_empty() {
+        o.name = Some(name.into_boxed_str());
+    }
+    ctx.observe(Dir::ToServer, What::Op(o));
 }
 
 fn cip_anomalies(dir: Dir, c: &Cip<'_>, ctx: &mut AppCtx<'_>) {
@@ -880,6 +997,155 @@ mod tests {
             .collect();
         assert_eq!(kinds, vec!["session_mismatch"]);
         assert_eq!(enip(&ev)[0]["response"]["session_handle"], 0x42);
+    }
+
+    fn ops(h: &Harness<EnipState>) -> Vec<Op> {
+        h.out
+            .obs
+            .iter()
+            .filter_map(|o| match &o.what {
+                What::Op(op) => {
+                    assert!(o.flow.expect("flow").from_client);
+                    Some(op.clone())
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn cip_stop_start_and_reset_are_control_ops() {
+        let mut h = Harness::with(EnipState::new(L4::Tcp), AppProto::Enip);
+        h.feed(Dir::ToServer, &encap(0x65, 0, &[1, 0, 0, 0]));
+        h.feed(Dir::ToClient, &encap(0x65, 9, &[1, 0, 0, 0]));
+        // Stop, Start and Reset to class 0x8e instance 1; a reply is not observed.
+        for svc in [0x07, 0x06, 0x05] {
+            h.feed(
+                Dir::ToServer,
+                &encap(0x6f, 9, &rr(&[svc, 2, 0x20, 0x8e, 0x24, 1])),
+            );
+            h.feed(Dir::ToClient, &encap(0x6f, 9, &rr(&[svc | 0x80, 0, 0, 0])));
+        }
+        let ctl = |f: u32, n: &'static str, c: Control| Op {
+            control: Some(c),
+            space: "class_0x8e",
+            address: Some(1),
+            ..Op::new(OpClass::Control, f, n)
+        };
+        assert_eq!(
+            ops(&h),
+            vec![
+                Op::new(OpClass::Connect, 0x65, "register_session"),
+                ctl(7, "Stop", Control::Stop),
+                ctl(6, "Start", Control::Start),
+                ctl(5, "Reset", Control::Restart),
+            ]
+        );
+    }
+
+    #[test]
+    fn multiple_service_packet_and_unconnected_send_give_one_op_per_service() {
+        let mut h = Harness::with(EnipState::new(L4::Tcp), AppProto::Enip);
+        // MSP: Get Attribute Single 1/1/7 (identity), Set Attribute Single 0x69/3/1.
+        let s1 = [0x0e, 3, 0x20, 1, 0x24, 1, 0x30, 7];
+        let s2 = [0x10, 3, 0x20, 0x69, 0x24, 3, 0x30, 1, 0x2a, 0];
+        let mut msp = vec![0x0a, 2, 0x20, 2, 0x24, 1, 2, 0, 6, 0];
+        msp.extend_from_slice(&(6 + s1.len() as u16).to_le_bytes());
+        msp.extend_from_slice(&s1);
+        msp.extend_from_slice(&s2);
+        h.feed(Dir::ToServer, &encap(0x6f, 7, &rr(&msp)));
+        // Unconnected Send carrying Read Tag "Tank.Level".
+        let mut inner = vec![0x4c, 7, 0x91, 4];
+        inner.extend_from_slice(b"Tank");
+        inner.extend_from_slice(&[0x91, 5]);
+        inner.extend_from_slice(b"Level\0");
+        inner.extend_from_slice(&[1, 0]);
+        let mut ucs = vec![0x52, 2, 0x20, 6, 0x24, 1, 7, 0xf9];
+        ucs.extend_from_slice(&(inner.len() as u16).to_le_bytes());
+        ucs.extend_from_slice(&inner);
+        ucs.extend_from_slice(&[1, 0, 1, 0]);
+        h.feed(Dir::ToServer, &encap(0x6f, 7, &rr(&ucs)));
+        assert_eq!(
+            ops(&h),
+            vec![
+                Op {
+                    space: "class_0x01",
+                    address: Some(1),
+                    ..Op::new(OpClass::Identify, 0x0e, "Get Attribute Single")
+                },
+                Op {
+                    space: "class_0x69",
+                    address: Some(3),
+                    ..Op::new(OpClass::Write, 0x10, "Set Attribute Single")
+                },
+                Op {
+                    name: Some("Tank.Level".into()),
+                    ..Op::new(OpClass::Read, 0x4c, "Read Tag")
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn object_specific_codes_are_tag_services_only_on_tags() {
+        let mut h = Harness::with(EnipState::new(L4::Tcp), AppProto::Enip);
+        // 0x4d to vendor class 0xa1 instance 1: not a Logix Write Tag.
+        h.feed(
+            Dir::ToServer,
+            &encap(0x6f, 0, &rr(&[0x4d, 2, 0x20, 0xa1, 0x24, 1])),
+        );
+        // 0x4d to the tag "SP": Write Tag.
+        h.feed(
+            Dir::ToServer,
+            &encap(0x6f, 0, &rr(&[0x4d, 2, 0x91, 2, b'S', b'P', 0xca, 0, 1, 0])),
+        );
+        assert_eq!(
+            ops(&h),
+            vec![
+                Op {
+                    space: "class_0xa1",
+                    address: Some(1),
+                    ..Op::new(OpClass::Other, 0x4d, "Write Tag")
+                },
+                Op {
+                    name: Some("SP".into()),
+                    ..Op::new(OpClass::Write, 0x4d, "Write Tag")
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn udp_broadcast_list_identity_is_a_broadcast_identify() {
+        let mut h = Harness::with(EnipState::new(L4::Udp), AppProto::Enip);
+        h.flow.l4 = L4::Udp;
+        h.flow.server.ip = IpAddr::from([255, 255, 255, 255]);
+        h.feed(Dir::ToServer, &encap(0x63, 0, &[]));
+        h.feed(Dir::ToServer, &encap(0x04, 0, &[]));
+        let id = |f, n| Op {
+            broadcast: true,
+            ..Op::new(OpClass::Identify, f, n)
+        };
+        assert_eq!(
+            ops(&h),
+            vec![id(0x63, "list_identity"), id(0x04, "list_services")]
+        );
+        assert!(!broadcast_to(IpAddr::from([10, 0, 0, 2])));
+        assert!(broadcast_to(IpAddr::from([10, 0, 0, 255])));
+    }
+
+    #[test]
+    fn nothing_is_observed_when_detection_is_off() {
+        let mut h = Harness::with(EnipState::new(L4::Tcp), AppProto::Enip);
+        h.out.detect = false;
+        h.feed(Dir::ToServer, &encap(0x65, 0, &[1, 0, 0, 0]));
+        h.feed(
+            Dir::ToServer,
+            &encap(0x6f, 0, &rr(&[0x07, 2, 0x20, 0x8e, 0x24, 1])),
+        );
+        h.close();
+        assert!(h.out.obs.is_empty());
+        assert_eq!(enip(&h.events()).len(), 2);
     }
 
     #[test]

@@ -17,6 +17,11 @@
 //! service with `continuation: true`. Responses name the request they answer
 //! (`request.service`, matched by request id, at most [`MAX_PENDING`] waiting).
 //!
+//! Detection (when on): the secure channel once (`Session`: policy, mode when readable,
+//! accepted from the OPN answer or an ERR), `ActivateSession`'s identity token on a None channel
+//! (anonymous `Session`, user name `Credentials`), and one `Op` per decoded request (Read and
+//! Write one per node, `name` the node id, write values when numeric scalars).
+//!
 //! Identity of the server, from `GetEndpoints` responses: `application_uri`, `product` (the
 //! product URI), `name` (the application name's text). Anomalies: `malformed` (a header that
 //! is not UA TCP; the state resynchronises on the next plausible header), `malformed_header`
@@ -26,6 +31,10 @@
 use super::{AppCtx, AppState, Dir, Endpoint};
 use crate::flow::L4;
 use crate::json::JsonWriter;
+use skjold_detect::defaults::is_default;
+use skjold_detect::obs::{Credentials, Op, OpClass, Session};
+use skjold_detect::What;
+use skjold_proto::opcua::{node_id, OpnHeader};
 use skjold_proto::opcua::{
     parse_ack, parse_body, parse_chunk, parse_error, parse_hello, parse_opn_header,
     parse_reverse_hello, parse_symmetric_header, security_mode_name, user_token_type_name, Body,
@@ -86,6 +95,19 @@ pub(crate) struct OpcuaState {
     /// The secure channel's policy, from the OPN security header.
     policy: Option<SecurityPolicy>,
     pending: VecDeque<Pending>,
+    /// The secure channel being opened, for detection (built only when detecting).
+    channel: Option<Channel>,
+}
+
+/// An `OpenSecureChannel` request not yet reported to detection.
+#[derive(Debug)]
+struct Channel {
+    /// Last part of the policy URI (`None`, `Basic256Sha256`...).
+    policy: Box<str>,
+    /// Security mode (readable on a None channel only).
+    mode: Option<&'static str>,
+    /// Already reported (once per channel: renewals are not reported).
+    reported: bool,
 }
 
 fn side_index(dir: Dir) -> usize {
@@ -183,6 +205,9 @@ impl OpcuaState {
             b"OPN" => match parse_opn_header(c.body) {
                 Ok(h) => {
                     d.channel_id = Some(h.channel_id);
+                    if ctx.detecting() {
+                        self.opn_seen(dir, &h, ctx);
+                    }
                     self.policy = Some(h.policy());
                     if h.policy() == SecurityPolicy::None {
                         d.sequence = h.sequence;
@@ -208,7 +233,12 @@ impl OpcuaState {
             },
             b"HEL" => bad = parse_hello(c.body).is_err(),
             b"ACK" => bad = parse_ack(c.body).is_err(),
-            b"ERR" => bad = parse_error(c.body).is_err(),
+            b"ERR" => {
+                bad = parse_error(c.body).is_err();
+                if dir == Dir::ToClient && ctx.detecting() {
+                    self.channel_answered(Some(false), ctx);
+                }
+            }
             _ => bad = parse_reverse_hello(c.body).is_err(),
         }
         if bad {
@@ -268,6 +298,9 @@ impl OpcuaState {
                         }
                     }
                     _ => {}
+                }
+                if ctx.detecting() {
+                    self.observe_body(dir, &b, body, ctx);
                 }
                 if let Detail::Endpoints(eps, _) = &b.detail {
                     let who = sender(dir);
@@ -555,9 +588,338 @@ impl AppState for OpcuaState {
         s.garbage = true;
     }
 
-    fn close(&mut self, _ctx: &mut AppCtx<'_>) {
+    fn close(&mut self, ctx: &mut AppCtx<'_>) {
+        if ctx.detecting() {
+            self.channel_answered(None, ctx);
+        }
         self.pending.clear();
     }
+}
+
+/// Whether a status code is good or uncertain (severity bits not `10`).
+fn good(s: StatusCode) -> bool {
+    s.0 >> 30 != 2
+}
+
+impl OpcuaState {
+    /// An OPN chunk: a request opens a channel (reported when answered); an encrypted
+    /// response (its body unreadable) means the server accepted it.
+    fn opn_seen(&mut self, dir: Dir, h: &OpnHeader<'_>, ctx: &mut AppCtx<'_>) {
+        match dir {
+            Dir::ToServer => {
+                if self.channel.is_none() {
+                    let uri = String::from_utf8_lossy(h.policy_uri.unwrap_or_default());
+                    let policy = uri.rsplit('#').next().unwrap_or_default().into();
+                    self.channel = Some(Channel {
+                        policy,
+                        mode: None,
+                        reported: false,
+                    });
+                }
+            }
+            Dir::ToClient => {
+                if h.policy() != SecurityPolicy::None {
+                    self.channel_answered(Some(true), ctx);
+                }
+            }
+        }
+    }
+
+    /// Report the channel being opened once, with the server's answer when seen.
+    fn channel_answered(&mut self, accepted: Option<bool>, ctx: &mut AppCtx<'_>) {
+        let Some(c) = self.channel.as_mut().filter(|c| !c.reported) else {
+            return;
+        };
+        c.reported = true;
+        let s = Session {
+            anonymous: false,
+            accepted,
+            security_mode: c.mode,
+            security_policy: Some(c.policy.clone()),
+        };
+        ctx.observe(Dir::ToServer, What::Session(s));
+    }
+
+    /// Report a decoded (policy None) message: sessions, credentials and one [`Op`] per
+    /// request (one per node of a Read or Write).
+    fn observe_body(&mut self, dir: Dir, b: &Body<'_>, raw: &[u8], ctx: &mut AppCtx<'_>) {
+        let Some(svc) = b.type_id.ns0_numeric() else {
+            return;
+        };
+        let Some((name, request)) = ServiceId(svc).info() else {
+            return;
+        };
+        match (svc, &b.detail) {
+            (446, Detail::OpenRequest { security_mode, .. }) => {
+                if let Some(c) = self.channel.as_mut() {
+                    c.mode = c.mode.or(security_mode_name(*security_mode));
+                }
+                return;
+            }
+            (449, _) => {
+                let accepted = b.service_result.map(good);
+                self.channel_answered(accepted.or(Some(true)), ctx);
+                return;
+            }
+            _ => {}
+        }
+        if !request {
+            return;
+        }
+        let op = |class| Op::new(class, svc, name);
+        match svc {
+            461 => ctx.observe(dir, What::Op(op(OpClass::Connect))),
+            467 => {
+                ctx.observe(dir, What::Op(op(OpClass::Connect)));
+                if let Some(t) = activate_token(raw) {
+                    self.observe_token(dir, &t, ctx);
+                }
+            }
+            631 | 673 => {
+                let (class, values) = if svc == 673 {
+                    (OpClass::Write, write_values(raw))
+                } else {
+                    (OpClass::Read, Vec::new())
+                };
+                match &b.detail {
+                    Detail::Nodes(nodes, _) if !nodes.is_empty() => {
+                        for (i, n) in nodes.iter().enumerate() {
+                            let mut text = String::new();
+                            n.write_to(&mut text);
+                            let mut o = Op {
+                                name: Some(text.into_boxed_str()),
+                                ..op(class)
+                            };
+                            o.values.extend(values.get(i).copied().flatten());
+                            ctx.observe(dir, What::Op(o));
+                        }
+                    }
+                    _ => ctx.observe(dir, What::Op(op(class))),
+                }
+            }
+            712 => ctx.observe(dir, What::Op(op(OpClass::Control))),
+            422 | 428 | 527 | 533 => ctx.observe(dir, What::Op(op(OpClass::Identify))),
+            751 | 787 => ctx.observe(dir, What::Op(op(OpClass::Subscribe))),
+            _ => ctx.observe(dir, What::Op(op(OpClass::Other))),
+        }
+    }
+
+    /// The identity token of an `ActivateSession` on a None channel: anonymous (a session
+    /// without credentials) or a user name (credentials, readable unless the password is
+    /// encrypted with the server's key).
+    fn observe_token(&self, dir: Dir, t: &Token<'_>, ctx: &mut AppCtx<'_>) {
+        let policy = self.channel.as_ref().map(|c| c.policy.clone());
+        match t {
+            Token::Anonymous => ctx.observe(
+                dir,
+                What::Session(Session {
+                    anonymous: true,
+                    accepted: None,
+                    security_mode: Some("None"),
+                    security_policy: policy,
+                }),
+            ),
+            Token::UserName {
+                user,
+                password,
+                encrypted,
+            } => {
+                let user = String::from_utf8_lossy(user);
+                let default = !encrypted && is_default(&user, password);
+                ctx.observe(
+                    dir,
+                    What::Credentials(Credentials {
+                        user: Some(user.into()),
+                        cleartext: !encrypted,
+                        default,
+                        accepted: None,
+                        method: "opcua_username",
+                    }),
+                );
+            }
+        }
+    }
+}
+
+/// A user identity token of `ActivateSession`.
+enum Token<'a> {
+    /// `AnonymousIdentityToken`.
+    Anonymous,
+    /// `UserNameIdentityToken`: user, password bytes, and whether an encryption algorithm is
+    /// named (the password is then encrypted).
+    UserName {
+        user: &'a [u8],
+        password: &'a [u8],
+        encrypted: bool,
+    },
+}
+
+/// A little-endian cursor over a message body (OPC 10000-6 §5.2 built-in types).
+struct Cur<'a>(&'a [u8]);
+
+impl<'a> Cur<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let (a, b) = (self.0.get(..n)?, self.0.get(n..)?);
+        self.0 = b;
+        Some(a)
+    }
+    fn u8(&mut self) -> Option<u8> {
+        self.take(1).map(|b| b[0])
+    }
+    fn u32(&mut self) -> Option<u32> {
+        self.take(4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+    fn i32(&mut self) -> Option<i32> {
+        self.take(4)
+            .map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+    /// A `String` or `ByteString` (empty for the null value).
+    fn bytes(&mut self) -> Option<&'a [u8]> {
+        let n = self.i32()?;
+        if n < 0 {
+            return Some(&[]);
+        }
+        self.take(usize::try_from(n).ok()?)
+    }
+    fn node(&mut self) -> Option<skjold_proto::opcua::NodeId<'a>> {
+        node_id(&mut self.0).ok()
+    }
+    fn extension_object(&mut self) -> Option<(Option<u32>, &'a [u8])> {
+        let id = self.node()?.ns0_numeric();
+        let body = if self.u8()?.trailing_zeros() >= 2 {
+            &[][..]
+        } else {
+            self.bytes()?
+        };
+        Some((id, body))
+    }
+    /// Skip the type id and the request header.
+    fn request(raw: &'a [u8]) -> Option<Cur<'a>> {
+        let mut c = Cur(raw);
+        c.node()?; // type id
+        c.node()?; // authentication token
+        c.take(16)?; // timestamp, request handle, return diagnostics
+        c.bytes()?; // audit entry id
+        c.take(4)?; // timeout hint
+        c.extension_object()?;
+        Some(c)
+    }
+    fn array_len(&mut self) -> Option<usize> {
+        usize::try_from(self.i32()?.max(0)).ok()
+    }
+}
+
+/// The user identity token of an `ActivateSession` request body.
+fn activate_token(raw: &[u8]) -> Option<Token<'_>> {
+    let mut c = Cur::request(raw)?;
+    c.bytes()?; // client signature: algorithm
+    c.bytes()?; // signature
+    for _ in 0..c.array_len()?.min(64) {
+        c.bytes()?; // signed software certificate: data
+        c.bytes()?; // signature
+    }
+    for _ in 0..c.array_len()?.min(64) {
+        c.bytes()?; // locale id
+    }
+    match c.extension_object()? {
+        // AnonymousIdentityToken (binary encoding 321).
+        (Some(321), _) => Some(Token::Anonymous),
+        // UserNameIdentityToken (binary encoding 324).
+        (Some(324), body) => {
+            let mut t = Cur(body);
+            t.bytes()?; // policy id
+            let user = t.bytes()?;
+            let password = t.bytes()?;
+            let algorithm = t.bytes().unwrap_or_default();
+            Some(Token::UserName {
+                user,
+                password,
+                encrypted: !algorithm.is_empty(),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// The values of a Write request's nodes, in order, when they are numeric scalars (`None` for
+/// others; decoding stops at the first value it cannot step over).
+fn write_values(raw: &[u8]) -> Vec<Option<f64>> {
+    let mut out = Vec::new();
+    let Some(mut c) = Cur::request(raw) else {
+        return out;
+    };
+    let Some(n) = c.array_len() else {
+        return out;
+    };
+    for _ in 0..n.min(skjold_proto::opcua::MAX_ITEMS) {
+        let Some(v) = write_value(&mut c) else {
+            break;
+        };
+        out.push(v);
+    }
+    out
+}
+
+/// One `WriteValue`: `Some(value)` when it could be stepped over (the inner `None` for a
+/// value that is not a numeric scalar).
+#[allow(clippy::option_option, reason = "outer: readable, inner: numeric")]
+fn write_value(c: &mut Cur<'_>) -> Option<Option<f64>> {
+    c.node()?;
+    c.u32()?; // attribute id
+    c.bytes()?; // index range
+    let mask = c.u8()?;
+    let mut value = None;
+    if mask & 1 != 0 {
+        let ty = c.u8()?;
+        if ty & 0xc0 != 0 {
+            return None; // arrays: not decoded
+        }
+        let le = |b: &[u8]| {
+            let mut a = [0u8; 8];
+            a[..b.len()].copy_from_slice(b);
+            a
+        };
+        #[allow(
+            clippy::cast_precision_loss,
+            reason = "values are compared, not stored"
+        )]
+        {
+            value = match ty {
+                1 | 3 => Some(f64::from(c.u8()?)),
+                2 => Some(f64::from(i8::from_le_bytes([c.u8()?]))),
+                4 => Some(f64::from(i16::from_le_bytes(c.take(2)?.try_into().ok()?))),
+                5 => Some(f64::from(u16::from_le_bytes(c.take(2)?.try_into().ok()?))),
+                6 => Some(f64::from(i32::from_le_bytes(c.take(4)?.try_into().ok()?))),
+                7 => Some(f64::from(c.u32()?)),
+                8 => Some(i64::from_le_bytes(le(c.take(8)?)) as f64),
+                9 => Some(u64::from_le_bytes(le(c.take(8)?)) as f64),
+                10 => Some(f64::from(f32::from_le_bytes(c.take(4)?.try_into().ok()?))),
+                11 => Some(f64::from_le_bytes(le(c.take(8)?))),
+                12 | 15 => {
+                    c.bytes()?;
+                    None
+                }
+                _ => return None,
+            };
+        }
+    }
+    if mask & 2 != 0 {
+        c.take(4)?;
+    }
+    if mask & 4 != 0 {
+        c.take(8)?;
+    }
+    if mask & 8 != 0 {
+        c.take(8)?;
+    }
+    if mask & 0x10 != 0 {
+        c.take(2)?;
+    }
+    if mask & 0x20 != 0 {
+        c.take(2)?;
+    }
+    Some(value)
 }
 
 #[cfg(test)]
@@ -566,6 +928,8 @@ mod tests {
     use crate::app::{AppProto, Dir};
     use proptest::prelude::*;
     use serde_json::Value;
+    use skjold_detect::obs::{Credentials, Op, OpClass, Session};
+    use skjold_detect::What;
 
     type Harness = crate::app::testing::Harness<OpcuaState>;
 
@@ -682,6 +1046,172 @@ mod tests {
         assert_eq!(msg["service"]["request_handle"], 5);
         assert_eq!(msg["nodes"], serde_json::json!(["ns=2;s=Pump.Speed"]));
         assert!(anomalies(&ev).is_empty());
+    }
+
+    fn observed(h: &Harness) -> Vec<(bool, What)> {
+        h.out
+            .obs
+            .iter()
+            .map(|o| (o.flow.expect("flow").from_client, o.what.clone()))
+            .collect()
+    }
+
+    fn opn(policy: &[u8], body: &[u8]) -> Vec<u8> {
+        let mut b = Vec::new();
+        b.extend_from_slice(&7u32.to_le_bytes()); // channel id
+        s(&mut b, policy);
+        b.extend_from_slice(&(-1i32).to_le_bytes()); // no certificate
+        b.extend_from_slice(&(-1i32).to_le_bytes()); // no thumbprint
+        b.extend_from_slice(body);
+        chunk(*b"OPN", b'F', &b)
+    }
+
+    fn opn_response(result: u32) -> Vec<u8> {
+        let mut b = Vec::new();
+        b.extend_from_slice(&1u32.to_le_bytes()); // sequence number
+        b.extend_from_slice(&1u32.to_le_bytes()); // request id
+        b.extend_from_slice(&[0x01, 0x00, 0xc1, 0x01]); // i=449
+        b.extend_from_slice(&0u64.to_le_bytes()); // timestamp
+        b.extend_from_slice(&1u32.to_le_bytes()); // request handle
+        b.extend_from_slice(&result.to_le_bytes()); // service result
+        b.push(0); // diagnostic info: none
+        b.extend_from_slice(&(-1i32).to_le_bytes()); // string table
+        b.extend_from_slice(&[0x00, 0x00, 0x00]); // additional header
+        b.extend_from_slice(&0u32.to_le_bytes()); // server protocol version
+        for x in [7u32, 1] {
+            b.extend_from_slice(&x.to_le_bytes()); // channel id, token id
+        }
+        b.extend_from_slice(&0u64.to_le_bytes()); // created at
+        b.extend_from_slice(&600_000u32.to_le_bytes()); // revised lifetime
+        b.extend_from_slice(&(-1i32).to_le_bytes()); // server nonce
+        opn(POLICY_NONE, &b)
+    }
+
+    /// `ActivateSession` (request id 3) with the identity token `token` (type id, body).
+    fn activate(token_type: u8, token: &[u8]) -> Vec<u8> {
+        let mut b = Vec::new();
+        for x in [7u32, 1, 3, 3] {
+            b.extend_from_slice(&x.to_le_bytes()); // channel, token, seq, request id
+        }
+        b.extend_from_slice(&[0x01, 0x00, 0xd3, 0x01]); // i=467 ActivateSessionRequest
+        request_header(&mut b, 3);
+        b.extend_from_slice(&(-1i32).to_le_bytes()); // signature algorithm
+        b.extend_from_slice(&(-1i32).to_le_bytes()); // signature
+        b.extend_from_slice(&0i32.to_le_bytes()); // software certificates
+        b.extend_from_slice(&1i32.to_le_bytes()); // locale ids
+        s(&mut b, b"en");
+        b.extend_from_slice(&[0x01, 0x00, token_type, 0x01, 0x01]); // token type id, body
+        b.extend_from_slice(&(token.len() as i32).to_le_bytes());
+        b.extend_from_slice(token);
+        chunk(*b"MSG", b'F', &b)
+    }
+
+    #[test]
+    fn none_channel_session_credentials_and_write_value_are_observed() {
+        let mut h = harness();
+        h.feed(Dir::ToServer, &hello());
+        h.feed(Dir::ToServer, &opn_request());
+        h.feed(Dir::ToClient, &opn_response(0));
+        // Renewal: not reported again.
+        h.feed(Dir::ToServer, &opn_request());
+        h.feed(Dir::ToClient, &opn_response(0));
+        let mut anon = Vec::new();
+        s(&mut anon, b"anonymous");
+        h.feed(Dir::ToServer, &activate(0x41, &anon)); // i=321
+        let mut user = Vec::new();
+        s(&mut user, b"username");
+        s(&mut user, b"operator");
+        s(&mut user, b"secret");
+        user.extend_from_slice(&(-1i32).to_le_bytes()); // no encryption algorithm
+        h.feed(Dir::ToServer, &activate(0x44, &user)); // i=324
+        h.feed(Dir::ToServer, &write_request());
+        let none = |anonymous, accepted| {
+            What::Session(Session {
+                anonymous,
+                accepted,
+                security_mode: Some("None"),
+                security_policy: Some("None".into()),
+            })
+        };
+        let connect = What::Op(Op::new(OpClass::Connect, 467, "ActivateSession"));
+        assert_eq!(
+            observed(&h),
+            vec![
+                (true, none(false, Some(true))),
+                (true, connect.clone()),
+                (true, none(true, None)),
+                (true, connect),
+                (
+                    true,
+                    What::Credentials(Credentials {
+                        user: Some("operator".into()),
+                        cleartext: true,
+                        default: false,
+                        accepted: None,
+                        method: "opcua_username",
+                    })
+                ),
+                (
+                    true,
+                    What::Op(Op {
+                        name: Some("ns=2;s=Pump.Speed".into()),
+                        values: vec![42.0],
+                        ..Op::new(OpClass::Write, 673, "Write")
+                    })
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn encrypted_channel_is_reported_once_with_its_policy() {
+        let mut h = harness();
+        let policy = b"http://opcfoundation.org/UA/SecurityPolicy#Basic256Sha256";
+        h.feed(Dir::ToServer, &opn(policy, &[0xaa; 64]));
+        h.feed(Dir::ToClient, &opn(policy, &[0xbb; 64]));
+        h.feed(Dir::ToServer, &write_request());
+        h.close();
+        assert_eq!(
+            observed(&h),
+            vec![(
+                true,
+                What::Session(Session {
+                    anonymous: false,
+                    accepted: Some(true),
+                    security_mode: None,
+                    security_policy: Some("Basic256Sha256".into()),
+                })
+            )]
+        );
+    }
+
+    #[test]
+    fn refused_channel_is_reported_as_not_accepted() {
+        let mut h = harness();
+        h.feed(Dir::ToServer, &opn_request());
+        h.feed(Dir::ToClient, &opn_response(0x8001_0000));
+        assert!(matches!(
+            &observed(&h)[..],
+            [(
+                true,
+                What::Session(Session {
+                    accepted: Some(false),
+                    ..
+                })
+            )]
+        ));
+    }
+
+    #[test]
+    fn nothing_is_observed_when_detection_is_off() {
+        let mut h = harness();
+        h.out.detect = false;
+        h.feed(Dir::ToServer, &opn_request());
+        h.feed(Dir::ToClient, &opn_response(0));
+        h.feed(Dir::ToServer, &write_request());
+        h.close();
+        assert!(h.out.obs.is_empty());
+        assert_eq!(opcua(&h.events()).len(), 3);
     }
 
     #[test]

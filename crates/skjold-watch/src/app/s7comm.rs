@@ -17,6 +17,13 @@
 //!   identification) answers set the PLC's identity: `order_number`, `hardware`, `firmware`,
 //!   `name`, `plant_id`, `serial`, `model`, and `vendor` "Siemens".
 //!
+//! Detection (when on): one `Op` per job, reported with its answer (error class/code as the
+//! exception, read values) or when dropped or the flow ends: setup communication `connect`,
+//! read/write var one op per item (`space` `db<n>`, `m`, `i`, `q`...; byte offset; values of
+//! 1/2/4-byte items), PLC stop and PI services `control` (stop, start, program download /
+//! delete, reset), one `program_download` / `program_upload` per block transfer sequence;
+//! userdata requests at once (SZL read `identify`).
+//!
 //! Anomalies: `malformed` (a byte run that is not TPKT, one per run), `bad_cotp`,
 //! `bad_s7_lengths`, `too_many_items`, `unknown_protocol_id` (a DT whose TSDU is neither
 //! S7comm nor S7comm-plus), plus the limits above. EVE layout: `docs/eve/s7comm.md`.
@@ -24,6 +31,8 @@
 use super::{AppCtx, AppState, Dir, Endpoint};
 use crate::flow::L4;
 use crate::json::JsonWriter;
+use skjold_detect::obs::{Control, Op, OpClass};
+use skjold_detect::What;
 use skjold_proto::s7comm::{
     self as p, block_type_name, data_items, group_name, parse_block_name, parse_component_id,
     parse_cotp, parse_module_id, parse_s7, parse_szl, parse_tpkt, parse_userdata_data,
@@ -32,6 +41,7 @@ use skjold_proto::s7comm::{
 };
 use skjold_proto::{ParseError, Probe};
 use std::collections::VecDeque;
+use std::sync::OnceLock;
 
 /// Server ports on TCP (orientation and detection fallback).
 pub(crate) const TCP_PORTS: &[u16] = &[102];
@@ -274,6 +284,8 @@ struct Pending {
     pdu_ref: u16,
     function: u8,
     items: Vec<p::Item>,
+    /// What detection is told when the job is answered (empty when detection is off).
+    ops: Vec<(Dir, Op)>,
 }
 
 /// Userdata fragments being joined.
@@ -290,6 +302,16 @@ pub(crate) struct S7State {
     tpkt: Tpkt,
     pending: VecDeque<Pending>,
     userdata: [UdFrag; 2],
+    /// A download (upload) sequence was already reported to detection: one observation per
+    /// sequence, not one per block.
+    transfer: Transfer,
+}
+
+/// Block transfer sequences already reported to detection.
+#[derive(Debug, Default)]
+struct Transfer {
+    download: bool,
+    upload: bool,
 }
 
 impl AppState for S7State {
@@ -298,6 +320,7 @@ impl AppState for S7State {
             tpkt,
             pending,
             userdata,
+            transfer,
         } = self;
         tpkt.parse(dir, input, ctx, &mut |u, ctx| match u {
             Unit::Control(c) => {
@@ -306,7 +329,7 @@ impl AppState for S7State {
                     ctx.event(dir, |w| log_cotp(w, &c));
                 }
             }
-            Unit::Tsdu(t) => on_tsdu(dir, t, pending, userdata, ctx),
+            Unit::Tsdu(t) => on_tsdu(dir, t, pending, userdata, transfer, ctx),
         })
     }
 
@@ -318,8 +341,11 @@ impl AppState for S7State {
         u.dropping = false;
     }
 
-    fn close(&mut self, _ctx: &mut AppCtx<'_>) {
-        self.pending.clear();
+    fn close(&mut self, ctx: &mut AppCtx<'_>) {
+        // Jobs never answered are reported as they are.
+        for p in self.pending.drain(..) {
+            emit(p.ops, ctx);
+        }
     }
 }
 
@@ -328,6 +354,7 @@ fn on_tsdu(
     t: &[u8],
     pending: &mut VecDeque<Pending>,
     userdata: &mut [UdFrag; 2],
+    transfer: &mut Transfer,
     ctx: &mut AppCtx<'_>,
 ) {
     if t.first() == Some(&p::S7PLUS_PROTOCOL_ID) {
@@ -354,13 +381,19 @@ fn on_tsdu(
     if pdu.items_truncated {
         ctx.anomaly(dir, "too_many_items");
     }
+    let mut ops = Vec::new();
+    if ctx.detecting() {
+        observe(dir, &pdu, transfer, &mut ops, ctx);
+    }
     // Pairing.
     let mut request: Option<Pending> = None;
     match pdu.rosctr {
         Rosctr::JOB => {
             if pending.len() >= MAX_PENDING {
                 ctx.anomaly(dir, "too_many_transactions");
-                pending.pop_front();
+                if let Some(old) = pending.pop_front() {
+                    emit(old.ops, ctx);
+                }
             }
             let items = match &pdu.param {
                 Param::ReadWrite { items, .. } => items.clone(),
@@ -370,11 +403,15 @@ fn on_tsdu(
                 pdu_ref: pdu.pdu_ref,
                 function: pdu.function.map_or(0, |f| f.0),
                 items,
+                ops,
             });
         }
         Rosctr::ACK | Rosctr::ACK_DATA => {
             if let Some(i) = pending.iter().position(|x| x.pdu_ref == pdu.pdu_ref) {
                 request = pending.remove(i);
+            }
+            if let Some(r) = request.as_mut() {
+                answered(std::mem::take(&mut r.ops), &pdu, ctx);
             }
         }
         _ => {}
@@ -431,6 +468,249 @@ fn on_tsdu(
         ctx.event(dir, |w| {
             log_pdu(w, &pdu, request.as_ref(), fragment, szl_payload);
         });
+    }
+}
+
+/// Detection's name of an item's memory area (`db1` for data block 1, `m` flags, `i` inputs,
+/// `q` outputs...).
+fn area_space(it: &p::Item) -> &'static str {
+    match it.area {
+        0x84 | 0x85 => db_space(it.db),
+        0x80 => "p",
+        0x81 => "i",
+        0x82 => "q",
+        0x83 => "m",
+        0x1c | 0x1e => "c",
+        0x1d | 0x1f => "t",
+        0x86 => "l",
+        0x87 => "v",
+        0x03 => "si",
+        0x05 => "sm",
+        0x06 => "ai",
+        0x07 => "aq",
+        _ => "unknown",
+    }
+}
+
+/// `db<n>`, made once per DB number and kept for the life of the process.
+fn db_space(n: u16) -> &'static str {
+    static NAMES: NumberNames = NumberNames::new();
+    NAMES.get(n, |n| format!("db{n}"))
+}
+
+/// Names made from a 16-bit number (`db12`, `class_0x8e`), each made once and kept for the life
+/// of the process: lock-free after the first use, blocks of 256 names allocated as their
+/// numbers are seen (at most 65 536 short strings in all).
+pub(crate) struct NumberNames {
+    blocks: [OnceLock<Box<NameBlock>>; 256],
+}
+
+/// 256 names of a [`NumberNames`] table.
+type NameBlock = [OnceLock<Box<str>>; 256];
+
+impl NumberNames {
+    /// An empty table.
+    pub(crate) const fn new() -> Self {
+        NumberNames {
+            blocks: [const { OnceLock::new() }; 256],
+        }
+    }
+
+    /// The name of `n`, made by `make` the first time.
+    pub(crate) fn get(&'static self, n: u16, make: impl FnOnce(u16) -> String) -> &'static str {
+        let [hi, lo] = n.to_be_bytes();
+        let block =
+            self.blocks[usize::from(hi)].get_or_init(|| Box::new([const { OnceLock::new() }; 256]));
+        block[usize::from(lo)].get_or_init(|| make(n).into_boxed_str())
+    }
+}
+
+/// A data item's value as an unsigned big-endian number, for items of 1, 2 or 4 bytes.
+fn item_value(data: &[u8]) -> Option<f64> {
+    match data.len() {
+        1 | 2 | 4 => Some(f64::from(
+            data.iter().fold(0u32, |acc, &b| (acc << 8) | u32::from(b)),
+        )),
+        _ => None,
+    }
+}
+
+/// The device state change a PI service name asks for (`P_PROGRAM` start, `_INSE` insert a
+/// downloaded block, `_DELE` delete blocks, `_GARB` compress memory, `_MODU` copy RAM to ROM).
+fn pi_control(service: &[u8]) -> Option<Control> {
+    match service {
+        b"P_PROGRAM" => Some(Control::Start),
+        b"_INSE" => Some(Control::ProgramDownload),
+        b"_DELE" => Some(Control::ProgramDelete),
+        b"_GARB" | b"_MODU" => Some(Control::ResetProcess),
+        _ => None,
+    }
+}
+
+/// Report a request to detection: one [`Op`] per job, one per item of a read or write (each
+/// item has its own area and address), one per download or upload sequence, one per
+/// userdata request. Userdata requests are reported at once; the ops of a job go to `ops`, to
+/// be reported with the job's answer ([`answered`]).
+fn observe(
+    dir: Dir,
+    pdu: &S7Pdu<'_>,
+    transfer: &mut Transfer,
+    ops: &mut Vec<(Dir, Op)>,
+    ctx: &mut AppCtx<'_>,
+) {
+    let op = |class: OpClass, f: Function| Op::new(class, u32::from(f.0), f.name());
+    if pdu.rosctr == Rosctr::USERDATA {
+        if let Param::Userdata(u) = &pdu.param {
+            // Requests only (type 4); pushes and responses come from the PLC.
+            if u.kind == 4 {
+                let class = if (u.group, u.subfunction) == (4, 1) {
+                    OpClass::Identify
+                } else {
+                    OpClass::Other
+                };
+                let function = (u32::from(u.group) << 8) | u32::from(u.subfunction);
+                let name = subfunction_name(u.group, u.subfunction);
+                ctx.observe(dir, What::Op(Op::new(class, function, name)));
+            }
+        }
+        return;
+    }
+    if pdu.rosctr != Rosctr::JOB {
+        return;
+    }
+    let Some(f) = pdu.function else {
+        return;
+    };
+    match (f, &pdu.param) {
+        (Function::READ_VAR | Function::WRITE_VAR, Param::ReadWrite { count, items }) => {
+            let write = f == Function::WRITE_VAR;
+            let data = if write {
+                data_items(pdu.data, *count).0
+            } else {
+                Vec::new()
+            };
+            let class = if write { OpClass::Write } else { OpClass::Read };
+            for (i, it) in items.iter().enumerate() {
+                let mut o = op(class, f);
+                if it.syntax_id == 0x10 {
+                    o.space = area_space(it);
+                    o.address = Some(it.byte());
+                    o.count = u32::from(it.length);
+                }
+                if let Some(v) = data.get(i).and_then(|d| item_value(d.data)) {
+                    o.values.push(v);
+                }
+                ops.push((dir, o));
+            }
+            if items.is_empty() {
+                ops.push((dir, op(class, f)));
+            }
+        }
+        (Function::SETUP, _) => ops.push((dir, op(OpClass::Connect, f))),
+        (Function::PLC_STOP, _) => ops.push((
+            dir,
+            Op {
+                control: Some(Control::Stop),
+                ..op(OpClass::Control, f)
+            },
+        )),
+        (Function::PI_SERVICE, _) => {
+            let control = match &pdu.param {
+                Param::Pi { service, .. } => pi_control(service),
+                _ => None,
+            };
+            ops.push((
+                dir,
+                Op {
+                    control,
+                    ..op(OpClass::Control, f)
+                },
+            ));
+        }
+        (Function::REQUEST_DOWNLOAD | Function::DOWNLOAD_BLOCK | Function::DOWNLOAD_ENDED, _) => {
+            // The PC asks to download (0x1a), then the PLC asks for the blocks (0x1b) and
+            // ends (0x1c): the client of the download is the PLC's peer whichever end sends.
+            let from = if f == Function::REQUEST_DOWNLOAD {
+                dir
+            } else {
+                other(dir)
+            };
+            if !transfer.download {
+                ops.push((
+                    from,
+                    Op {
+                        control: Some(Control::ProgramDownload),
+                        ..op(OpClass::Control, f)
+                    },
+                ));
+            }
+            transfer.download = f != Function::DOWNLOAD_ENDED;
+        }
+        (Function::START_UPLOAD | Function::UPLOAD | Function::END_UPLOAD, _) => {
+            if !transfer.upload {
+                ops.push((
+                    dir,
+                    Op {
+                        control: Some(Control::ProgramUpload),
+                        ..op(OpClass::Control, f)
+                    },
+                ));
+            }
+            transfer.upload = f != Function::END_UPLOAD;
+        }
+        _ => ops.push((dir, op(OpClass::Other, f))),
+    }
+}
+
+/// Report the ops of a job as they are (never answered, or dropped from the pending list).
+fn emit(ops: Vec<(Dir, Op)>, ctx: &mut AppCtx<'_>) {
+    for (d, o) in ops {
+        ctx.observe(d, What::Op(o));
+    }
+}
+
+/// Report the ops of a job with its answer: the header's error (class and code, as
+/// `class << 8 | code`), and per item of a read or write the return code when it is not
+/// success, or the value read.
+fn answered(ops: Vec<(Dir, Op)>, pdu: &S7Pdu<'_>, ctx: &mut AppCtx<'_>) {
+    let header = match (pdu.error_class, pdu.error_code) {
+        (Some(c), Some(e)) if c != 0 || e != 0 => Some((u32::from(c) << 8) | u32::from(e)),
+        _ => None,
+    };
+    let count = match &pdu.param {
+        Param::ReadWrite { count, .. } => *count,
+        _ => 0,
+    };
+    let data = pdu.rosctr == Rosctr::ACK_DATA;
+    let read = if data && pdu.function == Some(Function::READ_VAR) {
+        data_items(pdu.data, count).0
+    } else {
+        Vec::new()
+    };
+    let write = data && pdu.function == Some(Function::WRITE_VAR);
+    for (i, (d, mut o)) in ops.into_iter().enumerate() {
+        o.exception = header;
+        if o.class == OpClass::Read {
+            if let Some(it) = read.get(i) {
+                if it.return_code == 0xff {
+                    o.values.extend(item_value(it.data));
+                } else {
+                    o.exception = o.exception.or(Some(u32::from(it.return_code)));
+                }
+            }
+        } else if write && o.class == OpClass::Write {
+            if let Some(&rc) = pdu.data.get(i).filter(|&&rc| rc != 0xff) {
+                o.exception = o.exception.or(Some(u32::from(rc)));
+            }
+        }
+        ctx.observe(d, What::Op(o));
+    }
+}
+
+fn other(dir: Dir) -> Dir {
+    match dir {
+        Dir::ToServer => Dir::ToClient,
+        Dir::ToClient => Dir::ToServer,
     }
 }
 
@@ -1059,6 +1339,209 @@ mod tests {
         let ev = h.events();
         assert_eq!(s7(&ev).len(), 1);
         assert!(ev.iter().any(|e| e.to_string().contains("\"malformed\"")));
+    }
+
+    /// The ops observed, with whether each went from the client.
+    fn ops(h: &Harness<S7State>) -> Vec<(bool, Op)> {
+        h.out
+            .obs
+            .iter()
+            .filter_map(|o| match &o.what {
+                What::Op(op) => Some((o.flow.expect("flow").from_client, op.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn control(f: u8, name: &'static str, c: Option<Control>) -> Op {
+        Op {
+            control: c,
+            ..Op::new(OpClass::Control, u32::from(f), name)
+        }
+    }
+
+    const STOP: [u8; 26] = [
+        0x32, 1, 0, 0, 0, 2, 0, 16, 0, 0, 0x29, 0, 0, 0, 0, 0, 9, b'P', b'_', b'P', b'R', b'O',
+        b'G', b'R', b'A', b'M',
+    ];
+
+    #[test]
+    fn plc_stop_is_observed_as_control_stop() {
+        let mut h = harness();
+        h.feed(Dir::ToServer, &tpkt_dt(&STOP, true));
+        // The ack is a response: nothing more.
+        h.feed(
+            Dir::ToClient,
+            &tpkt_dt(&[0x32, 3, 0, 0, 0, 2, 0, 1, 0, 0, 0, 0, 0x29], true),
+        );
+        // A stop refused: ack-data with error class 0x81, code 0x04.
+        let mut again = STOP;
+        again[5] = 3;
+        h.feed(Dir::ToServer, &tpkt_dt(&again, true));
+        assert_eq!(ops(&h).len(), 1, "reported with its answer");
+        h.feed(
+            Dir::ToClient,
+            &tpkt_dt(&[0x32, 3, 0, 0, 0, 3, 0, 1, 0, 0, 0x81, 0x04, 0x29], true),
+        );
+        let refused = Op {
+            exception: Some(0x8104),
+            ..control(0x29, "plc_stop", Some(Control::Stop))
+        };
+        assert_eq!(
+            ops(&h),
+            vec![
+                (true, control(0x29, "plc_stop", Some(Control::Stop))),
+                (true, refused)
+            ]
+        );
+    }
+
+    #[test]
+    fn download_sequence_is_one_program_download_then_insert() {
+        let mut h = harness();
+        let block = |f: u8| -> Vec<u8> {
+            [
+                &[
+                    0x32u8, 1, 0, 0, 0, 1, 0, 18, 0, 0, f, 0, 0, 0, 0, 0, 0, 0, 9,
+                ][..],
+                b"_0A00001P",
+            ]
+            .concat()
+        };
+        h.feed(Dir::ToServer, &tpkt_dt(&block(0x1a), true));
+        // The PLC asks for the block twice and ends the download.
+        h.feed(Dir::ToClient, &tpkt_dt(&block(0x1b), true));
+        h.feed(Dir::ToClient, &tpkt_dt(&block(0x1b), true));
+        h.feed(Dir::ToClient, &tpkt_dt(&block(0x1c), true));
+        let inse: Vec<u8> = [
+            &[
+                0x32u8, 1, 0, 0, 0x0f, 0, 0, 26, 0, 0, 0x28, 0, 0, 0, 0, 0, 0, 0xfd, 0, 10, 1, 0,
+            ][..],
+            b"0A00001P",
+            &[5],
+            b"_INSE",
+        ]
+        .concat();
+        h.feed(Dir::ToServer, &tpkt_dt(&inse, true));
+        // A download seen without its request (capture started late): reported once, from the
+        // client's side.
+        h.feed(Dir::ToClient, &tpkt_dt(&block(0x1b), true));
+        h.feed(Dir::ToClient, &tpkt_dt(&block(0x1b), true));
+        // None of these jobs was answered: reported when the flow ends.
+        h.close();
+        assert_eq!(
+            ops(&h),
+            vec![
+                (
+                    true,
+                    control(0x1a, "request_download", Some(Control::ProgramDownload))
+                ),
+                (
+                    true,
+                    control(0x28, "pi_service", Some(Control::ProgramDownload))
+                ),
+                (
+                    true,
+                    control(0x1b, "download_block", Some(Control::ProgramDownload))
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn szl_request_is_identify_and_szl_response_is_not_observed() {
+        let mut h = harness();
+        let req = [
+            0x32, 7, 0, 0, 0, 3, 0, 8, 0, 8, // header
+            0, 1, 0x12, 4, 0x11, 0x44, 1,
+            0, // userdata head: request, cpu functions, read SZL
+            0xff, 9, 0, 4, 0, 0x11, 0, 0, // data: SZL id 0x0011, index 0
+        ];
+        h.feed(Dir::ToServer, &tpkt_dt(&req, true));
+        let recs = vec![rec11(1, "6ES7 151-8AB01-0AB0", 3, 1)];
+        h.feed(
+            Dir::ToClient,
+            &tpkt_dt(&szl_response(0x11, &recs, 28, 0, true), true),
+        );
+        assert_eq!(
+            ops(&h),
+            vec![(true, Op::new(OpClass::Identify, 0x401, "read_szl"))]
+        );
+    }
+
+    #[test]
+    fn read_and_write_items_are_observed_with_area_address_and_values() {
+        let mut h = harness();
+        h.feed(Dir::ToServer, &tpkt_dt(&READ_JOB, true));
+        h.feed(Dir::ToClient, &tpkt_dt(&READ_ACK, true));
+        // Write var, 2 items: DB1.DBW10 = 500 (WORD x1), MB3 = 7 (BYTE x1).
+        let write = [
+            0x32, 1, 0, 0, 0, 6, 0, 26, 0, 11, // header: param 26, data 11
+            0x05, 2, // write var, 2 items
+            0x12, 0x0a, 0x10, 0x04, 0, 1, 0, 1, 0x84, 0, 0, 80, // DB1 byte 10, WORD x1
+            0x12, 0x0a, 0x10, 0x02, 0, 1, 0, 0, 0x83, 0, 0, 24, // M byte 3, BYTE x1
+            0, 4, 0, 16, 0x01, 0xf4, // item 1: 16 bits, 500
+            0, 4, 0, 8, 7, // item 2: 8 bits, 7 (last: no fill byte)
+        ];
+        h.feed(Dir::ToServer, &tpkt_dt(&write, true));
+        // Ack-data of the write: item 1 success, item 2 "address out of range".
+        h.feed(
+            Dir::ToClient,
+            &tpkt_dt(
+                &[0x32, 3, 0, 0, 0, 6, 0, 2, 0, 2, 0, 0, 0x05, 2, 0xff, 0x05],
+                true,
+            ),
+        );
+        // The read's value comes from its ack-data (4 bytes, big-endian).
+        let read = Op {
+            space: "db1",
+            address: Some(2),
+            count: 4,
+            values: vec![f64::from(0x0102_0304u32)],
+            ..Op::new(OpClass::Read, 4, "read_var")
+        };
+        let w1 = Op {
+            space: "db1",
+            address: Some(10),
+            count: 1,
+            values: vec![500.0],
+            ..Op::new(OpClass::Write, 5, "write_var")
+        };
+        let w2 = Op {
+            space: "m",
+            address: Some(3),
+            count: 1,
+            values: vec![7.0],
+            exception: Some(5),
+            ..Op::new(OpClass::Write, 5, "write_var")
+        };
+        assert_eq!(ops(&h), vec![(true, read), (true, w1), (true, w2)]);
+    }
+
+    #[test]
+    fn pi_services_map_to_device_state_changes() {
+        assert_eq!(pi_control(b"P_PROGRAM"), Some(Control::Start));
+        assert_eq!(pi_control(b"_DELE"), Some(Control::ProgramDelete));
+        assert_eq!(pi_control(b"_GARB"), Some(Control::ResetProcess));
+        assert_eq!(pi_control(b"_MODU"), Some(Control::ResetProcess));
+        assert_eq!(pi_control(b"_N_F_OPEN"), None);
+    }
+
+    #[test]
+    fn db_names_are_made_once() {
+        assert_eq!(db_space(1), "db1");
+        assert_eq!(db_space(65_535), "db65535");
+        assert!(std::ptr::eq(db_space(300), db_space(300)));
+    }
+
+    #[test]
+    fn nothing_is_observed_when_detection_is_off() {
+        let mut h = harness();
+        h.out.detect = false;
+        h.feed(Dir::ToServer, &tpkt_dt(&STOP, true));
+        h.feed(Dir::ToServer, &tpkt_dt(&READ_JOB, true));
+        assert!(h.out.obs.is_empty());
+        assert_eq!(s7(&h.events()).len(), 2);
     }
 
     proptest::proptest! {

@@ -6,12 +6,15 @@
 //! (request, response, notification), function code and sequence number. The payload (object
 //! and attribute trees, integrity parts) is not decoded. Anomalies: `malformed` (a byte run
 //! that is not TPKT), `bad_cotp`, `cotp_reassembly_limit`, `unknown_protocol_id` (a TSDU that
-//! is not S7comm-plus). EVE layout: `docs/eve/s7comm_plus.md`.
+//! is not S7comm-plus). EVE layout: `docs/eve/s7comm_plus.md`. Detection (when on): one `Op`
+//! per request (Get/Explore read, Set write, `CreateObject` connect).
 
 use super::s7comm::{log_cotp, probe_family, Tpkt, Unit};
 use super::{AppCtx, AppState, Dir};
 use crate::flow::L4;
-use skjold_proto::s7comm::{parse_s7plus, PlusPdu};
+use skjold_detect::obs::{Op, OpClass};
+use skjold_detect::What;
+use skjold_proto::s7comm::{parse_s7plus, Opcode, PlusPdu};
 use skjold_proto::Probe;
 
 /// Server ports on TCP (orientation and detection fallback).
@@ -57,6 +60,9 @@ impl AppState for S7PlusState {
             Unit::Tsdu(t) => match parse_s7plus(t) {
                 Ok(p) => {
                     ctx.count_pdu();
+                    if ctx.detecting() {
+                        observe(dir, &p, ctx);
+                    }
                     if ctx.log_enabled() {
                         ctx.event(dir, |w| log_pdu(w, &p, t.len()));
                     }
@@ -71,6 +77,31 @@ impl AppState for S7PlusState {
     }
 
     fn close(&mut self, _ctx: &mut AppCtx<'_>) {}
+}
+
+/// What a request's function does: variable reads and writes, object creation (a session) and
+/// the rest.
+fn class(function: u16) -> OpClass {
+    match function {
+        // GetVariable, GetMultiVariables, Explore, GetVarSubStreamed.
+        0x04fc | 0x054c | 0x04bb | 0x0586 => OpClass::Read,
+        // SetVariable, SetMultiVariables, SetVarSubStreamed.
+        0x04f2 | 0x0542 | 0x057c => OpClass::Write,
+        // CreateObject (the session object).
+        0x04ca => OpClass::Connect,
+        _ => OpClass::Other,
+    }
+}
+
+/// Report a request (opcode `0x31`) to detection: one [`Op`] per request.
+fn observe(dir: Dir, p: &PlusPdu, ctx: &mut AppCtx<'_>) {
+    if p.opcode != Some(Opcode(0x31)) {
+        return;
+    }
+    if let Some(f) = p.function {
+        let op = Op::new(class(f.0), u32::from(f.0), f.name());
+        ctx.observe(dir, What::Op(op));
+    }
 }
 
 fn log_pdu(w: &mut crate::json::JsonWriter, p: &PlusPdu, len: usize) {
@@ -138,6 +169,52 @@ mod tests {
         assert_eq!(e["function_raw"], 0x0542);
         assert_eq!(e["sequence"], 2);
         assert_eq!(e["trailer"], true);
+    }
+
+    fn ops(h: &Harness<S7PlusState>) -> Vec<(bool, Op)> {
+        h.out
+            .obs
+            .iter()
+            .filter_map(|o| match &o.what {
+                What::Op(op) => Some((o.flow.expect("flow").from_client, op.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// A V1 PDU with opcode `op`, function `f`, sequence 1.
+    fn pdu(op: u8, f: u16) -> Vec<u8> {
+        let [a, b] = f.to_be_bytes();
+        dt(&[0x72, 1, 0, 10, op, 0, 0, a, b, 0, 0, 0, 1, 0, 0x72, 1, 0, 0])
+    }
+
+    #[test]
+    fn requests_are_observed_by_class_and_responses_are_not() {
+        let mut h = Harness::with(S7PlusState::default(), AppProto::S7commPlus);
+        h.feed(Dir::ToServer, &pdu(0x31, 0x04ca));
+        h.feed(Dir::ToClient, &pdu(0x32, 0x04ca));
+        h.feed(Dir::ToServer, &dt(&REQ));
+        h.feed(Dir::ToServer, &pdu(0x31, 0x054c));
+        h.feed(Dir::ToServer, &pdu(0x31, 0x04d4));
+        h.feed(Dir::ToClient, &pdu(0x33, 0x054c));
+        assert_eq!(
+            ops(&h),
+            vec![
+                (true, Op::new(OpClass::Connect, 0x04ca, "CreateObject")),
+                (true, Op::new(OpClass::Write, 0x0542, "SetMultiVariables")),
+                (true, Op::new(OpClass::Read, 0x054c, "GetMultiVariables")),
+                (true, Op::new(OpClass::Other, 0x04d4, "DeleteObject")),
+            ]
+        );
+    }
+
+    #[test]
+    fn nothing_is_observed_when_detection_is_off() {
+        let mut h = Harness::with(S7PlusState::default(), AppProto::S7commPlus);
+        h.out.detect = false;
+        h.feed(Dir::ToServer, &dt(&REQ));
+        assert!(h.out.obs.is_empty());
+        assert_eq!(h.events().len(), 1);
     }
 
     proptest::proptest! {
