@@ -11,6 +11,7 @@ use std::net::IpAddr;
 #[derive(Debug, Default)]
 pub(crate) struct ProtoIndex {
     pub(crate) functions: FxHashSet<u32>,
+    pub(crate) units: FxHashSet<u32>,
     pub(crate) writes: bool,
     pub(crate) written: FxHashMap<&'static str, RangeSet>,
     pub(crate) names: FxHashSet<&'static str>,
@@ -55,6 +56,7 @@ impl Index {
             for pp in &p.protocols {
                 let e = ProtoIndex {
                     functions: pp.functions.keys().copied().collect(),
+                    units: pp.units.iter().copied().collect(),
                     writes: pp.writes,
                     written: pp
                         .written
@@ -85,6 +87,19 @@ impl Index {
             );
         }
         ix
+    }
+
+    /// Whether the baseline saw `client` use `function` on `server` over `proto`.
+    pub(crate) fn knows_function(
+        &self,
+        client: IpAddr,
+        server: IpAddr,
+        proto: &'static str,
+        function: u32,
+    ) -> bool {
+        self.protos
+            .get(&(client, server, proto))
+            .is_some_and(|p| p.functions.contains(&function))
     }
 
     /// Whether the pair is known in either orientation.

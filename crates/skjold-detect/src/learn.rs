@@ -90,7 +90,11 @@ pub(crate) struct Learner {
 /// Addresses that name no single device (broadcast, multicast, unspecified).
 pub(crate) fn is_group(ip: &IpAddr) -> bool {
     match ip {
-        IpAddr::V4(v) => v.is_broadcast() || v.is_multicast() || v.is_unspecified(),
+        // x.x.x.255 is taken as a subnet broadcast (NetBIOS, SSDP and BACnet broadcast to it on
+        // /24 networks, by far the most common in plants).
+        IpAddr::V4(v) => {
+            v.is_broadcast() || v.is_multicast() || v.is_unspecified() || v.octets()[3] == 255
+        }
         IpAddr::V6(v) => v.is_multicast() || v.is_unspecified(),
     }
 }
@@ -277,12 +281,10 @@ impl Learner {
             .iter()
             .filter(|(_, v)| v.samples >= MIN_SAMPLES)
             .map(|((server, proto, unit, space, address), v)| {
-                let span = v.max - v.min;
-                let pad = if span > 0.0 {
-                    span * margin
-                } else {
-                    (v.max.abs() * margin).max(1.0)
-                };
+                // Widened by the margin times the larger of the range and the magnitude: a
+                // reading that drifts around 21,450 is not out of range at 21,417.
+                let span = (v.max - v.min).max(v.max.abs()).max(v.min.abs());
+                let pad = if span > 0.0 { span * margin } else { 1.0 };
                 Variable {
                     server: *server,
                     protocol: (*proto).to_owned(),

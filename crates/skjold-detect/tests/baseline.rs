@@ -146,7 +146,7 @@ fn the_learned_baseline_holds_pairs_functions_addresses_ranges_and_periods() {
         .expect("register 10 learned");
     assert_eq!(v10.seen, [98.0, 102.0]);
     assert!(v10.written);
-    assert!((v10.min - 97.6).abs() < 1e-9 && (v10.max - 102.4).abs() < 1e-9);
+    assert!((v10.min - 87.8).abs() < 1e-9 && (v10.max - 112.2).abs() < 1e-9);
     assert_eq!(b.learned.from, "2021-02-10T00:00:00Z");
 }
 
@@ -220,7 +220,7 @@ fn florida_setpoint_change_from_an_unseen_client_raises_the_expected_alerts() {
     assert_eq!(v.evidence["client"], "127.0.1.66");
     assert_eq!(
         v.message,
-        "127.0.1.66 set holding register 10 (unit 1) of 127.0.1.10 to 11100 (was 100; learned 98..102, allowed 97.600..102.400) over modbus"
+        "127.0.1.66 set holding register 10 (unit 1) of 127.0.1.10 to 11100 (was 100; learned 98..102, allowed 87.800..112.200) over modbus"
     );
 }
 

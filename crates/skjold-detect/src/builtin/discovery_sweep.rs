@@ -9,7 +9,10 @@
 //! first step of nearly every attack on a plant, by a scanner or by malware such as Industroyer's
 //! and Havex's discovery modules. Multicast and limited-broadcast destinations are not counted.
 //!
-//! Expect this alert when a capture starts while a master polls ten or more devices (every flow
+//! With a baseline, connections to pairs it knows and unit ids it saw a client address are not
+//! counted: a master that polled forty slaves while learning is not sweeping.
+//!
+//! Expect this alert (without a baseline) when a capture starts while a master polls ten or more devices (every flow
 //! starts at once in the capture) or when a master legitimately polls ten or more units behind
 //! one gateway; learn which masters do so and tune with user rules. Repeats within the
 //! deduplication window are counted into one alert per source (per source and server for unit
@@ -99,7 +102,14 @@ impl Detection for DiscoverySweep {
             return;
         };
         match &obs.what {
-            What::FlowStart if !is_group(f.server.ip) => {
+            // With a baseline, connections it knows are not discovery (a SCADA master polling
+            // its forty slaves is learned, not a sweep).
+            What::FlowStart
+                if !is_group(f.server.ip)
+                    && !cx
+                        .baseline
+                        .is_some_and(|b| b.knows_pair(f.client.ip, f.server.ip)) =>
+            {
                 let Some(targets) = self.hosts.hit(&f.client.ip, f.server.ip, obs.ts, cx) else {
                     return;
                 };
@@ -129,6 +139,14 @@ impl Detection for DiscoverySweep {
                 let Some(unit) = op.unit else {
                     return;
                 };
+                let learned = cx.baseline.is_some_and(|b| {
+                    b.protos
+                        .get(&(f.client.ip, f.server.ip, f.proto))
+                        .is_some_and(|p| p.units.contains(&unit))
+                });
+                if learned {
+                    return;
+                }
                 let pair = (f.client.ip, f.server.ip);
                 let Some(units) = self.units.hit(&pair, unit, obs.ts, cx) else {
                     return;

@@ -56,6 +56,14 @@ impl Detection for IdentificationRequest {
         if op.class != OpClass::Identify {
             return;
         }
+        // With a baseline, a client that asked this during learning (an engineering station's
+        // routine SZL reads, an OPC UA client browsing) is not reported again.
+        if cx
+            .baseline
+            .is_some_and(|b| b.knows_function(f.client.ip, f.server.ip, f.proto, op.function))
+        {
+            return;
+        }
         let cause = (f.client.ip, f.server.ip, op.function);
         cx.alert(&META, key(&cause), obs, || {
             let message = format!(

@@ -6,19 +6,6 @@
 //! Detections marked `needs_baseline` run only with `--baseline`; the others run whenever
 //! detection is on (also while learning).
 
-mod flood;
-mod iec104_unknown_station;
-mod learned;
-mod measurement_out_of_range;
-mod new_asset;
-mod new_communication_pair;
-mod new_function_on_pair;
-mod new_protocol_on_pair;
-mod new_topic_published;
-mod new_writer;
-mod unauthorized_write;
-mod value_out_of_range;
-mod write_outside_learned_addresses;
 mod arp_spoof;
 mod arp_storm;
 mod broadcast_write;
@@ -31,9 +18,19 @@ mod discovery_sweep;
 mod dnp3_unsolicited_disable;
 mod exception_storm;
 mod firmware_operation;
+mod flood;
 mod identification_request;
+mod iec104_unknown_station;
+mod learned;
+mod measurement_out_of_range;
 mod modbus_listen_only;
 mod mqtt_anonymous_session;
+mod new_asset;
+mod new_communication_pair;
+mod new_function_on_pair;
+mod new_protocol_on_pair;
+mod new_topic_published;
+mod new_writer;
 mod opcua_security_none;
 mod plc_start;
 mod plc_stop;
@@ -47,6 +44,9 @@ mod tls_expired_certificate;
 mod tls_old_version;
 mod tls_self_signed_certificate;
 mod tls_weak_cipher;
+mod unauthorized_write;
+mod value_out_of_range;
+mod write_outside_learned_addresses;
 
 use crate::alert::Meta;
 use crate::dedup::Dedup;
