@@ -1,11 +1,13 @@
 //! Fuzz target: the whole `watch` pipeline on raw capture bytes — pcap/pcapng reading,
 //! decoding, defragmentation, flow table, TCP reassembly, protocol detection, Modbus and MQTT
-//! states and EVE writing — in memory. The input is a capture file; to reach past the header
+//! states, EVE writing and detection (every built-in detection, with an empty baseline so the
+//! baseline detections run too) — in memory. The input is a capture file; to reach past the header
 //! quickly, an input starting with byte 0xff gets a classic pcap header (Ethernet) prepended.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use skjold_watch::{run_bytes, LogMask};
+use skjold_detect::{Baseline, DetectConfig};
+use skjold_watch::{run_bytes_with, LogMask};
 
 fuzz_target!(|data: &[u8]| {
     let bytes = match data.split_first() {
@@ -18,5 +20,13 @@ fuzz_target!(|data: &[u8]| {
         }
         _ => data.to_vec(),
     };
-    let _ = run_bytes(bytes, LogMask::all());
+    let detect = DetectConfig {
+        baseline: Some(Baseline {
+            version: 1,
+            ..Baseline::default()
+        }),
+        window_us: 60_000_000,
+        ..DetectConfig::default()
+    };
+    let _ = run_bytes_with(bytes, LogMask::all(), Some(&detect));
 });

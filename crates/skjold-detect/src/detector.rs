@@ -6,7 +6,7 @@ use crate::builtin::{self, Cx, Detection};
 use crate::dedup::Dedup;
 use crate::index::Index;
 use crate::learn::Learner;
-use crate::obs::Obs;
+use crate::obs::{Obs, What};
 use crate::rules::RuleSet;
 use rustc_hash::FxHashMap;
 
@@ -29,6 +29,8 @@ pub struct DetectConfig {
 /// The detector.
 pub struct Detector {
     builtins: Vec<Box<dyn Detection>>,
+    /// Per observation kind: the detections that need no baseline, and those that do.
+    by_kind: [(Vec<usize>, Vec<usize>); 8],
     baseline: Option<Index>,
     margin: f64,
     learner: Option<Learner>,
@@ -63,8 +65,22 @@ impl Detector {
     /// A detector for `cfg`.
     pub fn new(cfg: DetectConfig) -> Detector {
         let learning = cfg.learn || cfg.learn_for_us.is_some();
+        let builtins = builtin::all();
+        let mut by_kind: [(Vec<usize>, Vec<usize>); 8] = Default::default();
+        for (i, d) in builtins.iter().enumerate() {
+            for (k, lists) in by_kind.iter_mut().enumerate() {
+                if d.kinds() & (1 << k) != 0 {
+                    if d.needs_baseline() {
+                        lists.1.push(i);
+                    } else {
+                        lists.0.push(i);
+                    }
+                }
+            }
+        }
         Detector {
-            builtins: builtin::all(),
+            by_kind,
+            builtins,
             margin: cfg.baseline.as_ref().map_or(0.1, |b| b.margin),
             baseline: cfg.baseline.as_ref().map(Index::new),
             learner: learning.then(Learner::default),
@@ -82,7 +98,10 @@ impl Detector {
     /// number, then flow id: the order is the same whatever the number of worker threads that
     /// produced it) and drained.
     pub fn feed(&mut self, batch: &mut Vec<Obs>) {
-        batch.sort_by_key(|o| (o.pcap_cnt, o.flow.map_or(0, |f| f.flow_id)));
+        let order = |o: &Obs| (o.pcap_cnt, o.flow.map_or(0, |f| f.flow_id));
+        if !batch.is_sorted_by_key(order) {
+            batch.sort_by_key(order);
+        }
         for o in batch.drain(..) {
             self.one(&o);
         }
@@ -109,20 +128,37 @@ impl Detector {
             l.observe(o);
         }
         let learning = self.learner.is_some();
+        let baseline = if learning {
+            None
+        } else {
+            self.baseline.as_ref()
+        };
+        // Looked up once for the detections that need them: FlowStart asks whether the pair is
+        // known, an Op also what the protocol did on it.
+        let pair = match (baseline, &o.flow, &o.what) {
+            (Some(ix), Some(f), What::Op(_)) => Some((
+                ix.knows_pair(f.client.ip, f.server.ip),
+                ix.protos.get(&(f.client.ip, f.server.ip, f.proto)),
+            )),
+            (Some(ix), Some(f), What::FlowStart) => {
+                Some((ix.knows_pair(f.client.ip, f.server.ip), None))
+            }
+            _ => None,
+        };
         let mut cx = Cx {
-            baseline: if learning {
-                None
-            } else {
-                self.baseline.as_ref()
-            },
+            baseline,
             dedup: &mut self.dedup,
             limits: &mut self.limits,
+            pair,
         };
-        for d in &mut self.builtins {
-            if d.needs_baseline() && cx.baseline.is_none() {
-                continue;
+        let (always, with_baseline) = &self.by_kind[builtin::kind::index(&o.what)];
+        for &i in always {
+            self.builtins[i].check(o, &mut cx);
+        }
+        if cx.baseline.is_some() {
+            for &i in with_baseline {
+                self.builtins[i].check(o, &mut cx);
             }
-            d.check(o, &mut cx);
         }
         for r in &mut self.rules {
             r.check(o, &mut self.dedup);

@@ -19,15 +19,22 @@ pub(crate) struct ProtoIndex {
 }
 
 /// A process variable's allowed range.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct VarIndex {
     pub(crate) min: f64,
     pub(crate) max: f64,
     pub(crate) seen: [f64; 2],
+    /// The last value seen (read or written), for `value_before`; updated by the range
+    /// detections through the shared index.
+    pub(crate) last: std::cell::Cell<Option<f64>>,
 }
 
 /// Key of a process variable: server, protocol, unit, space, address.
 pub(crate) type VarKey = (IpAddr, &'static str, Option<u32>, &'static str, u32);
+
+/// Variables grouped by server, protocol, unit and address space, then by address: one string
+/// lookup per operation, integer lookups per value.
+pub(crate) type VarGroupKey = (IpAddr, &'static str, Option<u32>, &'static str);
 
 /// The compiled baseline.
 #[derive(Debug, Default)]
@@ -36,7 +43,7 @@ pub(crate) struct Index {
     /// Pair → highest new flows per minute.
     pub(crate) pairs: FxHashMap<(IpAddr, IpAddr), u64>,
     pub(crate) protos: FxHashMap<(IpAddr, IpAddr, &'static str), ProtoIndex>,
-    pub(crate) vars: FxHashMap<VarKey, VarIndex>,
+    pub(crate) vars: FxHashMap<VarGroupKey, FxHashMap<u32, VarIndex>>,
 }
 
 fn leak(s: &str) -> &'static str {
@@ -71,35 +78,20 @@ impl Index {
             }
         }
         for v in &b.variables {
-            ix.vars.insert(
-                (
-                    v.server,
-                    leak(&v.protocol),
-                    v.unit,
-                    leak(&v.space),
+            ix.vars
+                .entry((v.server, leak(&v.protocol), v.unit, leak(&v.space)))
+                .or_default()
+                .insert(
                     v.address,
-                ),
-                VarIndex {
-                    min: v.min,
-                    max: v.max,
-                    seen: v.seen,
-                },
-            );
+                    VarIndex {
+                        min: v.min,
+                        max: v.max,
+                        seen: v.seen,
+                        last: std::cell::Cell::new(None),
+                    },
+                );
         }
         ix
-    }
-
-    /// Whether the baseline saw `client` use `function` on `server` over `proto`.
-    pub(crate) fn knows_function(
-        &self,
-        client: IpAddr,
-        server: IpAddr,
-        proto: &'static str,
-        function: u32,
-    ) -> bool {
-        self.protos
-            .get(&(client, server, proto))
-            .is_some_and(|p| p.functions.contains(&function))
     }
 
     /// Whether the pair is known in either orientation.

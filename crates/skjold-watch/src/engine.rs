@@ -110,6 +110,19 @@ pub struct RunResult {
     pub alerts: AlertLog,
 }
 
+/// One thread: hand the observations of the packet just processed (the worker's, and the
+/// reader's ARP ones) to the detector without copying them (`spare` is an empty vector whose
+/// capacity is reused).
+fn pump_inline(d: &mut Detect, spare: &mut Vec<Obs>, out: &mut Output, arp: &mut Vec<Obs>) {
+    if !arp.is_empty() {
+        out.obs.append(arp);
+    }
+    if !out.obs.is_empty() {
+        std::mem::swap(spare, &mut out.obs);
+        d.pump(spare, out);
+    }
+}
+
 /// Deliver the TCP or UDP packet in an IP payload; returns the IP protocol when it is neither
 /// (or its header does not fit).
 fn deliver_transport(
@@ -624,9 +637,7 @@ pub fn run_files(
                     w.clock(p.ts_micros, pcap_cnt);
                     reader.frame(&p, pcap_cnt, &mut |h, pl| w.packet(h, pl));
                     if let Some(d) = &mut det {
-                        obs.append(&mut w.out.obs);
-                        obs.append(&mut reader.obs);
-                        d.pump(&mut obs, &mut w.out);
+                        pump_inline(d, &mut obs, &mut w.out, &mut reader.obs);
                     }
                 }
                 tick += 1;
@@ -776,19 +787,43 @@ fn finish(
 /// the pipeline fuzz target and of the no-panic property tests. Returns the counters and the
 /// number of EVE bytes produced.
 pub fn run_bytes(bytes: Vec<u8>, log: LogMask) -> Result<(Stats, usize), WatchError> {
+    run_bytes_with(bytes, log, None)
+}
+
+/// [`run_bytes`] with detection (`detect`): observations, the detector and alert writing run
+/// too (the pipeline fuzz target turns every detection on with an empty baseline).
+pub fn run_bytes_with(
+    bytes: Vec<u8>,
+    log: LogMask,
+    detect: Option<&DetectConfig>,
+) -> Result<(Stats, usize), WatchError> {
     let mut f = CaptureFile::from_bytes(Path::new("<memory>"), bytes)?;
-    let mut reader = Reader::new();
-    let mut w = Worker::new(Output::new(log, None), 1024, tcp::Limits::default());
+    let mut det = Detect::new(detect, None);
+    let mut reader = Reader::detecting(det.is_some());
+    let mut w = Worker::new(
+        Output::with_detect(log, None, det.is_some()),
+        1024,
+        tcp::Limits::default(),
+    );
     let mut pcap_cnt = 0;
+    let mut obs = Vec::new();
     let summary = f.for_each(|item, _| {
         if let Item::Packet(p) = item {
             pcap_cnt += 1;
             w.clock(p.ts_micros, pcap_cnt);
             reader.frame(&p, pcap_cnt, &mut |h, pl| w.packet(h, pl));
+            if let Some(d) = &mut det {
+                pump_inline(d, &mut obs, &mut w.out, &mut reader.obs);
+            }
         }
         ControlFlow::Continue(())
     })?;
     w.finish();
+    if let Some(mut d) = det {
+        obs.append(&mut w.out.obs);
+        d.pump(&mut obs, &mut w.out);
+        d.finish(&mut w.out)?;
+    }
     let mut stats = reader.stats;
     let mut damage = Vec::new();
     note_damage(&mut stats, &mut damage, summary, &mut NoProgress);
@@ -886,9 +921,7 @@ pub fn run_live(
             w.clock(p.ts_micros, pcap_cnt);
             reader.frame(&p, pcap_cnt, &mut |h, pl| w.packet(h, pl));
             if let Some(d) = &mut det {
-                obs.append(&mut w.out.obs);
-                obs.append(&mut reader.obs);
-                d.pump(&mut obs, &mut w.out);
+                pump_inline(d, &mut obs, &mut w.out, &mut reader.obs);
             }
         }
         if last_flush.elapsed() >= Duration::from_secs(1) {

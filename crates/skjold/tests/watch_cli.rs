@@ -472,3 +472,104 @@ fn live_capture_on_loopback_writes_events_continuously() {
     let s = summary(&out);
     assert!(s["pdus"]["modbus"].as_u64().unwrap() >= 2);
 }
+
+/// Live `--learn --learn-for` (built with `--features live`; `.ci/run` runs it as root): a
+/// Modbus client only reads for the learning period; the baseline file is written when learning
+/// ends, while the capture goes on; the client's first write afterwards is reported as
+/// `new_writer` with its technique.
+#[cfg(feature = "live")]
+#[test]
+fn live_learn_for_writes_the_baseline_then_detects_a_first_write() {
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::time::{Duration, Instant};
+    let is_root = std::fs::read_to_string("/proc/self/status").is_ok_and(|s| {
+        s.lines()
+            .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
+    });
+    if !is_root {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "live capture test needs root under CI"
+        );
+        eprintln!("skipping live learn-for test: not root");
+        return;
+    }
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("live");
+    let baseline = dir.path().join("baseline.yaml");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_skjold"))
+        .args([
+            "watch",
+            "-q",
+            "--live",
+            "lo",
+            "--filter",
+            &format!("tcp port {port}"),
+            "--learn-for",
+            "3s",
+            "--learn",
+        ])
+        .arg(&baseline)
+        .arg("--out")
+        .arg(&out)
+        .spawn()
+        .unwrap();
+    let server = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        let mut buf = [0u8; 12];
+        while s.read_exact(&mut buf).is_ok() {
+            let resp: Vec<u8> = if buf[7] == 6 {
+                buf.to_vec() // write single register: echo
+            } else {
+                vec![buf[0], buf[1], 0, 0, 0, 5, buf[6], 3, 2, 0, 100]
+            };
+            if s.write_all(&resp).is_err() {
+                break;
+            }
+        }
+    });
+    std::thread::sleep(Duration::from_millis(1500));
+    let mut c = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let mut tid: u16 = 0;
+    let mut request = |c: &mut TcpStream, pdu: [u8; 5]| {
+        tid += 1;
+        let t = tid.to_be_bytes();
+        let mut req = vec![t[0], t[1], 0, 0, 0, 6, 1];
+        req.extend_from_slice(&pdu);
+        c.write_all(&req).unwrap();
+        let mut r = vec![0u8; if pdu[0] == 6 { 12 } else { 11 }];
+        c.read_exact(&mut r).unwrap();
+    };
+    // Learning: reads every 200 ms until the baseline file appears (3 s of capture time).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline && !baseline.exists() {
+        request(&mut c, [3, 0, 10, 0, 1]);
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(baseline.exists(), "the baseline is written when learning ends");
+    let text = std::fs::read_to_string(&baseline).unwrap();
+    assert!(text.contains("read_holding_registers") && text.contains("writes: false"), "{text}");
+    // Detecting: the first write of this client.
+    request(&mut c, [6, 0, 10, 0x2b, 0x5c]);
+    std::thread::sleep(Duration::from_millis(1500));
+    drop(c);
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let status = child.wait().unwrap();
+    server.join().unwrap();
+    assert_eq!(status.code(), Some(0));
+    let alerts: Vec<Value> = events(&out)
+        .into_iter()
+        .filter(|e| e["event_type"] == "alert")
+        .collect();
+    let w = alerts
+        .iter()
+        .find(|a| a["alert"]["metadata"]["detection"] == "new_writer")
+        .unwrap_or_else(|| panic!("new_writer alert: {alerts:?}"));
+    assert_eq!(w["alert"]["metadata"]["mitre_attack_ics"][0], "T0855");
+    assert_eq!(w["alert"]["evidence"]["values"][0], 11_100);
+}

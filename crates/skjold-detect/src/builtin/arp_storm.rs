@@ -70,6 +70,9 @@ impl Detection for ArpStorm {
     fn meta(&self) -> &'static Meta {
         &META
     }
+    fn kinds(&self) -> u16 {
+        super::kind::ARP
+    }
 
     fn check(&mut self, obs: &Obs, cx: &mut Cx<'_>) {
         let What::Arp(arp) = &obs.what else {

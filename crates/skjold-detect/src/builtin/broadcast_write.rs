@@ -48,6 +48,9 @@ impl Detection for BroadcastWrite {
     fn meta(&self) -> &'static Meta {
         &META
     }
+    fn kinds(&self) -> u16 {
+        super::kind::OP
+    }
 
     fn check(&mut self, obs: &Obs, cx: &mut Cx<'_>) {
         let (What::Op(op), Some(f)) = (&obs.what, &obs.flow) else {

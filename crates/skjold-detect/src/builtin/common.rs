@@ -321,6 +321,7 @@ pub(crate) mod testkit {
                 baseline: None,
                 dedup: &mut dedup,
                 limits: &mut limits,
+                pair: None,
             };
             d.check(o, &mut cx);
         }

@@ -50,6 +50,9 @@ impl Detection for DefaultCredentials {
     fn meta(&self) -> &'static Meta {
         &META
     }
+    fn kinds(&self) -> u16 {
+        super::kind::CREDENTIALS
+    }
 
     fn check(&mut self, obs: &Obs, cx: &mut Cx<'_>) {
         let (What::Credentials(c), Some(f)) = (&obs.what, &obs.flow) else {

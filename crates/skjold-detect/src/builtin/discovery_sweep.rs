@@ -96,6 +96,9 @@ impl Detection for DiscoverySweep {
     fn meta(&self) -> &'static Meta {
         &META
     }
+    fn kinds(&self) -> u16 {
+        super::kind::FLOW_START | super::kind::OP
+    }
 
     fn check(&mut self, obs: &Obs, cx: &mut Cx<'_>) {
         let Some(f) = &obs.flow else {

@@ -65,6 +65,9 @@ impl Detection for ExceptionStorm {
     fn meta(&self) -> &'static Meta {
         &META
     }
+    fn kinds(&self) -> u16 {
+        super::kind::OP
+    }
 
     fn check(&mut self, obs: &Obs, cx: &mut Cx<'_>) {
         let (What::Op(op), Some(f)) = (&obs.what, &obs.flow) else {

@@ -48,6 +48,9 @@ impl Detection for Flood {
     fn meta(&self) -> &'static Meta {
         &META
     }
+    fn kinds(&self) -> u16 {
+        super::kind::FLOW_START | super::kind::OP
+    }
     fn needs_baseline(&self) -> bool {
         true
     }
@@ -63,11 +66,7 @@ impl Detection for Flood {
             ),
             What::Op(_) if f.from_client => (
                 f.proto,
-                limit(
-                    ix.protos.get(&(c, s, f.proto)).map(|p| p.max_ops_per_min),
-                    100,
-                    1000,
-                ),
+                limit(cx.pair_proto().map(|p| p.max_ops_per_min), 100, 1000),
             ),
             _ => return,
         };

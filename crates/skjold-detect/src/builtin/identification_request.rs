@@ -48,6 +48,9 @@ impl Detection for IdentificationRequest {
     fn meta(&self) -> &'static Meta {
         &META
     }
+    fn kinds(&self) -> u16 {
+        super::kind::OP
+    }
 
     fn check(&mut self, obs: &Obs, cx: &mut Cx<'_>) {
         let (What::Op(op), Some(f)) = (&obs.what, &obs.flow) else {
@@ -58,9 +61,10 @@ impl Detection for IdentificationRequest {
         }
         // With a baseline, a client that asked this during learning (an engineering station's
         // routine SZL reads, an OPC UA client browsing) is not reported again.
-        if cx
-            .baseline
-            .is_some_and(|b| b.knows_function(f.client.ip, f.server.ip, f.proto, op.function))
+        if cx.baseline.is_some()
+            && cx
+                .pair_proto()
+                .is_some_and(|p| p.functions.contains(&op.function))
         {
             return;
         }

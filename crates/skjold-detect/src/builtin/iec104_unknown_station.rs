@@ -33,18 +33,21 @@ impl Detection for Iec104UnknownStation {
     fn meta(&self) -> &'static Meta {
         &META
     }
+    fn kinds(&self) -> u16 {
+        super::kind::OP
+    }
     fn needs_baseline(&self) -> bool {
         true
     }
     fn check(&mut self, obs: &Obs, cx: &mut Cx<'_>) {
-        let (Some(ix), What::Op(op), Some(f)) = (cx.baseline, &obs.what, &obs.flow) else {
+        let (Some(_), What::Op(op), Some(f)) = (cx.baseline, &obs.what, &obs.flow) else {
             return;
         };
         if f.proto != "iec104" || !f.from_client || op.class != OpClass::Control {
             return;
         }
         let (c, s) = (f.client.ip, f.server.ip);
-        if ix.protos.contains_key(&(c, s, "iec104")) {
+        if cx.pair_proto().is_some() {
             return; // a known station of this outstation: new_writer judges its first command
         }
         cx.alert(&META, key(&(c, s)), obs, || {

@@ -68,17 +68,10 @@ pub(crate) fn show(v: f64) -> String {
     }
 }
 
-/// Values kept for `value_before`, per variable.
-const MAX_LAST: usize = 100_000;
-
-/// The last value seen of each process variable (read or written), for `value_before`.
-pub(crate) type LastValues = rustc_hash::FxHashMap<VarKey, f64>;
-
 /// Check every value an operation carries against the learned range of its variable; alert
 /// with `meta` for those outside, on operations that write (`writing`) or read. `message`
 /// words the alert from the operation, flow, address, value, value before and variable.
 pub(crate) fn check_ranges(
-    last: &mut LastValues,
     meta: &'static Meta,
     writing: bool,
     obs: &Obs,
@@ -92,33 +85,35 @@ pub(crate) fn check_ranges(
     if op.space.is_empty() || op.values.is_empty() || op.exception.is_some() {
         return;
     }
-    let applies = op.class.modifies() == writing;
+    // Reads feed one detection, writes the other: each value is looked up (and remembered as
+    // the variable's last value) once.
+    if op.class.modifies() != writing {
+        return;
+    }
+    let Some(group) = ix.vars.get(&(f.server.ip, f.proto, op.unit, op.space)) else {
+        return;
+    };
     for (i, v) in op.values.iter().enumerate() {
         let addr = a.saturating_add(i as u32);
         let k: VarKey = (f.server.ip, f.proto, op.unit, op.space, addr);
-        let before = last.get(&k).copied();
-        if applies && v.is_finite() {
-            if let Some(var) = ix.vars.get(&k) {
-                if *v < var.min || *v > var.max {
-                    cx.alert(meta, key(&k), obs, || {
-                        let mut ev = flow_evidence(f);
-                        op_evidence(&mut ev, op);
-                        ev.insert("address".into(), addr.into());
-                        ev.insert("value_before".into(), before.map_or(Value::Null, num));
-                        ev.insert("value_after".into(), num(*v));
-                        ev.insert("learned_min".into(), num(var.seen[0]));
-                        ev.insert("learned_max".into(), num(var.seen[1]));
-                        ev.insert("allowed_min".into(), num(var.min));
-                        ev.insert("allowed_max".into(), num(var.max));
-                        (message(op, f, addr, *v, before, var), ev)
-                    });
-                }
-            }
-        }
-        if last.len() < MAX_LAST || before.is_some() {
-            last.insert(k, *v);
-        } else {
-            cx.limit("value_history_full");
+        // Only variables of the baseline can be out of range, so only theirs are remembered.
+        let Some(var) = group.get(&addr) else {
+            continue;
+        };
+        let before = var.last.replace(Some(*v));
+        if v.is_finite() && (*v < var.min || *v > var.max) {
+            cx.alert(meta, key(&k), obs, || {
+                let mut ev = flow_evidence(f);
+                op_evidence(&mut ev, op);
+                ev.insert("address".into(), addr.into());
+                ev.insert("value_before".into(), before.map_or(Value::Null, num));
+                ev.insert("value_after".into(), num(*v));
+                ev.insert("learned_min".into(), num(var.seen[0]));
+                ev.insert("learned_max".into(), num(var.seen[1]));
+                ev.insert("allowed_min".into(), num(var.min));
+                ev.insert("allowed_max".into(), num(var.max));
+                (message(op, f, addr, *v, before, var), ev)
+            });
         }
     }
 }

@@ -11,7 +11,7 @@
 //! (was 210; learned 180..240, allowed 174..246)". Runs with `--baseline`; one alert per
 //! variable per window.
 
-use super::learned::{check_ranges, show, was, where_, LastValues};
+use super::learned::{check_ranges, show, was, where_};
 use super::{Cx, Detection};
 use crate::alert::Meta;
 use crate::index::VarIndex;
@@ -28,10 +28,7 @@ pub(crate) static META: Meta = Meta {
     iec: &["SR 3.5"],
 };
 
-#[derive(Default)]
-pub(crate) struct MeasurementOutOfRange {
-    last: LastValues,
-}
+pub(crate) struct MeasurementOutOfRange;
 
 fn message(op: &Op, f: &FlowRef, addr: u32, v: f64, before: Option<f64>, var: &VarIndex) -> String {
     format!(
@@ -53,10 +50,13 @@ impl Detection for MeasurementOutOfRange {
     fn meta(&self) -> &'static Meta {
         &META
     }
+    fn kinds(&self) -> u16 {
+        super::kind::OP
+    }
     fn needs_baseline(&self) -> bool {
         true
     }
     fn check(&mut self, obs: &Obs, cx: &mut Cx<'_>) {
-        check_ranges(&mut self.last, &META, false, obs, cx, message);
+        check_ranges(&META, false, obs, cx, message);
     }
 }

@@ -21,7 +21,7 @@ mod firmware_operation;
 mod flood;
 mod identification_request;
 mod iec104_unknown_station;
-mod learned;
+pub(crate) mod learned;
 mod measurement_out_of_range;
 mod modbus_listen_only;
 mod mqtt_anonymous_session;
@@ -62,8 +62,42 @@ pub(crate) trait Detection: Send {
     fn needs_baseline(&self) -> bool {
         false
     }
+    /// The kinds of observation it looks at ([`kind`] bits); the detector calls `check` only
+    /// with those.
+    fn kinds(&self) -> u16 {
+        kind::ALL
+    }
     /// Look at one observation; report through `cx`.
     fn check(&mut self, obs: &Obs, cx: &mut Cx<'_>);
+}
+
+/// Bits of the observation kinds, for [`Detection::kinds`].
+pub(crate) mod kind {
+    use crate::obs::What;
+
+    pub(crate) const FLOW_START: u16 = 1;
+    pub(crate) const APP_DETECTED: u16 = 1 << 1;
+    pub(crate) const OP: u16 = 1 << 2;
+    pub(crate) const CREDENTIALS: u16 = 1 << 3;
+    pub(crate) const SESSION: u16 = 1 << 4;
+    pub(crate) const TLS: u16 = 1 << 5;
+    pub(crate) const ANOMALY: u16 = 1 << 6;
+    pub(crate) const ARP: u16 = 1 << 7;
+    pub(crate) const ALL: u16 = 0xff;
+
+    /// The index (0..8) of an observation's kind.
+    pub(crate) fn index(w: &What) -> usize {
+        match w {
+            What::FlowStart => 0,
+            What::AppDetected => 1,
+            What::Op(_) => 2,
+            What::Credentials(_) => 3,
+            What::Session(_) => 4,
+            What::Tls(_) => 5,
+            What::Anomaly { .. } => 6,
+            What::Arp(_) => 7,
+        }
+    }
 }
 
 /// What a detection may use while checking an observation.
@@ -74,6 +108,21 @@ pub(crate) struct Cx<'a> {
     pub(crate) dedup: &'a mut Dedup,
     /// Counters of detection limits hit (`summary.json` `errors`, as `detect.<name>`).
     pub(crate) limits: &'a mut rustc_hash::FxHashMap<&'static str, u64>,
+    /// For an observation with a flow, with a baseline: whether the baseline knows the pair
+    /// (either direction), and what it learned of this protocol on it (client → server).
+    /// Looked up once per observation for every detection.
+    pub(crate) pair: Option<(bool, Option<&'a crate::index::ProtoIndex>)>,
+}
+
+impl<'a> Cx<'a> {
+    /// Whether the baseline knows the observation's client/server pair.
+    pub(crate) fn pair_known(&self) -> bool {
+        self.pair.is_some_and(|(k, _)| k)
+    }
+    /// What the baseline learned of the observation's protocol on its pair.
+    pub(crate) fn pair_proto(&self) -> Option<&'a crate::index::ProtoIndex> {
+        self.pair.and_then(|(_, p)| p)
+    }
 }
 
 impl Cx<'_> {
@@ -116,12 +165,12 @@ pub(crate) fn all() -> Vec<Box<dyn Detection>> {
         Box::new(new_protocol_on_pair::NewProtocolOnPair),
         Box::new(unauthorized_write::UnauthorizedWrite),
         Box::new(write_outside_learned_addresses::WriteOutsideLearnedAddresses),
-        Box::new(value_out_of_range::ValueOutOfRange::default()),
+        Box::new(value_out_of_range::ValueOutOfRange),
         Box::new(iec104_unknown_station::Iec104UnknownStation),
         Box::new(flood::Flood::default()),
         Box::new(new_function_on_pair::NewFunctionOnPair),
         Box::new(new_topic_published::NewTopicPublished),
-        Box::new(measurement_out_of_range::MeasurementOutOfRange::default()),
+        Box::new(measurement_out_of_range::MeasurementOutOfRange),
         Box::new(new_writer::NewWriter),
         // Detections that need no baseline (8200101 and up), in sid order.
         Box::new(plc_stop::PlcStop),

@@ -51,6 +51,9 @@ impl Detection for MqttAnonymousSession {
     fn meta(&self) -> &'static Meta {
         &META
     }
+    fn kinds(&self) -> u16 {
+        super::kind::SESSION
+    }
 
     fn check(&mut self, obs: &Obs, cx: &mut Cx<'_>) {
         let (What::Session(s), Some(f)) = (&obs.what, &obs.flow) else {

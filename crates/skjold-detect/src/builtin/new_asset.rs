@@ -33,6 +33,9 @@ impl Detection for NewAsset {
     fn meta(&self) -> &'static Meta {
         &META
     }
+    fn kinds(&self) -> u16 {
+        super::kind::FLOW_START | super::kind::ARP
+    }
     fn needs_baseline(&self) -> bool {
         true
     }

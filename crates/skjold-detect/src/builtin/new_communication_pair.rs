@@ -32,6 +32,9 @@ impl Detection for NewCommunicationPair {
     fn meta(&self) -> &'static Meta {
         &META
     }
+    fn kinds(&self) -> u16 {
+        super::kind::FLOW_START
+    }
     fn needs_baseline(&self) -> bool {
         true
     }

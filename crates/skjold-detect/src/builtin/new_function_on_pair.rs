@@ -32,18 +32,21 @@ impl Detection for NewFunctionOnPair {
     fn meta(&self) -> &'static Meta {
         &META
     }
+    fn kinds(&self) -> u16 {
+        super::kind::OP
+    }
     fn needs_baseline(&self) -> bool {
         true
     }
     fn check(&mut self, obs: &Obs, cx: &mut Cx<'_>) {
-        let (Some(ix), What::Op(op), Some(f)) = (cx.baseline, &obs.what, &obs.flow) else {
+        let (Some(_), What::Op(op), Some(f)) = (cx.baseline, &obs.what, &obs.flow) else {
             return;
         };
         if !f.from_client {
             return;
         }
         let (c, s) = (f.client.ip, f.server.ip);
-        let Some(p) = ix.protos.get(&(c, s, f.proto)) else {
+        let Some(p) = cx.pair_proto() else {
             return;
         };
         if p.functions.is_empty() || p.functions.contains(&op.function) {

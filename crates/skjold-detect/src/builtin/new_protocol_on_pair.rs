@@ -31,6 +31,9 @@ impl Detection for NewProtocolOnPair {
     fn meta(&self) -> &'static Meta {
         &META
     }
+    fn kinds(&self) -> u16 {
+        super::kind::APP_DETECTED
+    }
     fn needs_baseline(&self) -> bool {
         true
     }

@@ -32,6 +32,9 @@ impl Detection for NewTopicPublished {
     fn meta(&self) -> &'static Meta {
         &META
     }
+    fn kinds(&self) -> u16 {
+        super::kind::OP
+    }
     fn needs_baseline(&self) -> bool {
         true
     }

@@ -36,18 +36,21 @@ impl Detection for NewWriter {
     fn meta(&self) -> &'static Meta {
         &META
     }
+    fn kinds(&self) -> u16 {
+        super::kind::OP
+    }
     fn needs_baseline(&self) -> bool {
         true
     }
     fn check(&mut self, obs: &Obs, cx: &mut Cx<'_>) {
-        let (Some(ix), What::Op(op), Some(f)) = (cx.baseline, &obs.what, &obs.flow) else {
+        let (Some(_), What::Op(op), Some(f)) = (cx.baseline, &obs.what, &obs.flow) else {
             return;
         };
         if !f.from_client || !op.class.modifies() {
             return;
         }
         let (c, s) = (f.client.ip, f.server.ip);
-        if !ix.knows_pair(c, s) || ix.protos.get(&(c, s, f.proto)).is_some_and(|p| p.writes) {
+        if !cx.pair_known() || cx.pair_proto().is_some_and(|p| p.writes) {
             return; // unseen clients are unauthorized_write's
         }
         cx.alert(&META, key(&(c, s, f.proto)), obs, || {

@@ -47,6 +47,9 @@ impl Detection for OpcuaSecurityNone {
     fn meta(&self) -> &'static Meta {
         &META
     }
+    fn kinds(&self) -> u16 {
+        super::kind::SESSION
+    }
 
     fn check(&mut self, obs: &Obs, cx: &mut Cx<'_>) {
         let (What::Session(s), Some(f)) = (&obs.what, &obs.flow) else {

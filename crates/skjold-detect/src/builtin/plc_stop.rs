@@ -49,6 +49,9 @@ impl Detection for PlcStop {
     fn meta(&self) -> &'static Meta {
         &META
     }
+    fn kinds(&self) -> u16 {
+        super::kind::OP
+    }
 
     fn check(&mut self, obs: &Obs, cx: &mut Cx<'_>) {
         check_control(&META, Control::Stop, "sent a STOP command to", obs, cx);

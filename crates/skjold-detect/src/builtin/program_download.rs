@@ -46,6 +46,9 @@ impl Detection for ProgramDownload {
     fn meta(&self) -> &'static Meta {
         &META
     }
+    fn kinds(&self) -> u16 {
+        super::kind::OP
+    }
 
     fn check(&mut self, obs: &Obs, cx: &mut Cx<'_>) {
         check_control(

@@ -48,6 +48,9 @@ impl Detection for ProtocolAnomaly {
     fn meta(&self) -> &'static Meta {
         &META
     }
+    fn kinds(&self) -> u16 {
+        super::kind::ANOMALY
+    }
 
     fn check(&mut self, obs: &Obs, cx: &mut Cx<'_>) {
         let (What::Anomaly { layer, kind }, Some(f)) = (&obs.what, &obs.flow) else {

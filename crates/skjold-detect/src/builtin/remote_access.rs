@@ -63,6 +63,9 @@ impl Detection for RemoteAccess {
     fn meta(&self) -> &'static Meta {
         &META
     }
+    fn kinds(&self) -> u16 {
+        super::kind::APP_DETECTED
+    }
 
     fn check(&mut self, obs: &Obs, cx: &mut Cx<'_>) {
         let (What::AppDetected, Some(f)) = (&obs.what, &obs.flow) else {

@@ -60,6 +60,9 @@ impl Detection for TlsOldVersion {
     fn meta(&self) -> &'static Meta {
         &META
     }
+    fn kinds(&self) -> u16 {
+        super::kind::TLS
+    }
 
     fn check(&mut self, obs: &Obs, cx: &mut Cx<'_>) {
         let (What::Tls(tls), Some(f)) = (&obs.what, &obs.flow) else {

@@ -13,7 +13,7 @@
 //! for that variable, read or written), `value_after`, the learned and allowed range, and the
 //! client. Runs with `--baseline`; one alert per variable per window.
 
-use super::learned::{check_ranges, show, was, where_, LastValues};
+use super::learned::{check_ranges, show, was, where_};
 use super::{Cx, Detection};
 use crate::alert::Meta;
 use crate::index::VarIndex;
@@ -30,10 +30,7 @@ pub(crate) static META: Meta = Meta {
     iec: &["SR 3.5", "SR 3.6"],
 };
 
-#[derive(Default)]
-pub(crate) struct ValueOutOfRange {
-    last: LastValues,
-}
+pub(crate) struct ValueOutOfRange;
 
 fn message(op: &Op, f: &FlowRef, addr: u32, v: f64, before: Option<f64>, var: &VarIndex) -> String {
     format!(
@@ -55,10 +52,13 @@ impl Detection for ValueOutOfRange {
     fn meta(&self) -> &'static Meta {
         &META
     }
+    fn kinds(&self) -> u16 {
+        super::kind::OP
+    }
     fn needs_baseline(&self) -> bool {
         true
     }
     fn check(&mut self, obs: &Obs, cx: &mut Cx<'_>) {
-        check_ranges(&mut self.last, &META, true, obs, cx, message);
+        check_ranges(&META, true, obs, cx, message);
     }
 }

@@ -32,11 +32,14 @@ impl Detection for WriteOutsideLearnedAddresses {
     fn meta(&self) -> &'static Meta {
         &META
     }
+    fn kinds(&self) -> u16 {
+        super::kind::OP
+    }
     fn needs_baseline(&self) -> bool {
         true
     }
     fn check(&mut self, obs: &Obs, cx: &mut Cx<'_>) {
-        let (Some(ix), What::Op(op), Some(f)) = (cx.baseline, &obs.what, &obs.flow) else {
+        let (Some(_), What::Op(op), Some(f)) = (cx.baseline, &obs.what, &obs.flow) else {
             return;
         };
         let (Some(a), true) = (op.address, f.from_client && op.class.modifies()) else {
@@ -46,7 +49,7 @@ impl Detection for WriteOutsideLearnedAddresses {
             return;
         }
         let (c, s) = (f.client.ip, f.server.ip);
-        let Some(p) = ix.protos.get(&(c, s, f.proto)) else {
+        let Some(p) = cx.pair_proto() else {
             return;
         };
         if !p.writes {

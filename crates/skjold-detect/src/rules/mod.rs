@@ -57,6 +57,10 @@ pub struct RuleSet {
 #[derive(Clone, Debug)]
 struct Rule {
     meta: Meta,
+    /// The kind of observation the rule is about (`builtin::kind::index` of `m.event`).
+    kind: usize,
+    /// Hashes of the protocols of `m.protocol`, compared before the names.
+    proto_hashes: Option<Vec<u64>>,
     m: Match,
     time: Option<Time>,
     counter: Option<Counter>,
@@ -169,9 +173,6 @@ fn span(op: &Op) -> Option<(u32, u32)> {
 impl Match {
     /// Whether the observation matches; the values to report when it does.
     fn test(&self, obs: &Obs, e: &Ends) -> Option<Vec<f64>> {
-        if event_kind(&obs.what) != self.event {
-            return None;
-        }
         if self
             .protocol
             .as_ref()
@@ -369,16 +370,29 @@ fn key<T: std::hash::Hash>(t: &T) -> u64 {
 
 impl Rule {
     /// Check one observation; `Err` when a threshold table was full.
-    fn check(&mut self, obs: &Obs, dedup: &mut Dedup) -> Result<(), ()> {
+    fn check(
+        &mut self,
+        obs: &Obs,
+        e: &Ends,
+        (kind, proto_hash): (usize, u64),
+        dedup: &mut Dedup,
+    ) -> Result<(), ()> {
+        // Cheap rejections first: the kind of observation, the protocol's hash.
+        if kind != self.kind
+            || self
+                .proto_hashes
+                .as_ref()
+                .is_some_and(|h| !h.contains(&proto_hash))
+        {
+            return Ok(());
+        }
+        let Some(values) = self.m.test(obs, e) else {
+            return Ok(());
+        };
+        // The time window last: matching rejects most observations more cheaply.
         if self.time.as_ref().is_some_and(|t| !t.holds(obs.ts)) {
             return Ok(());
         }
-        let Some(e) = ends(obs) else {
-            return Ok(());
-        };
-        let Some(values) = self.m.test(obs, &e) else {
-            return Ok(());
-        };
         let sig = self.meta.signature;
         let Some(counter) = &mut self.counter else {
             let (space, address) = match &obs.what {
@@ -532,8 +546,19 @@ impl RuleSet {
 
     /// Evaluate every rule on one observation, reporting matches to `dedup`.
     pub(crate) fn check(&mut self, obs: &Obs, dedup: &mut Dedup) {
+        if self.rules.is_empty() {
+            return;
+        }
+        // Once per observation, not per rule.
+        let Some(e) = ends(obs) else {
+            return;
+        };
+        let quick = (
+            crate::builtin::kind::index(&obs.what),
+            crate::builtin::key(&e.proto),
+        );
         for r in &mut self.rules {
-            if r.check(obs, dedup).is_err() {
+            if r.check(obs, &e, quick, dedup).is_err() {
                 self.limits_hit += 1;
             }
         }
@@ -592,8 +617,25 @@ fn compile(r: syntax::Rule) -> Rule {
         iec: strs(r.iec),
     };
     let _ = r.description;
+    let kind = match r.matches.event {
+        "flow" => 0,
+        "app" => 1,
+        "credentials" => 3,
+        "session" => 4,
+        "tls" => 5,
+        "anomaly" => 6,
+        "arp" => 7,
+        _ => 2,
+    };
+    let proto_hashes = r
+        .matches
+        .protocol
+        .as_ref()
+        .map(|v| v.iter().map(|p| crate::builtin::key(p)).collect());
     Rule {
         meta,
+        kind,
+        proto_hashes,
         m: r.matches,
         time: r.time,
         counter: r.threshold.map(|spec| Counter {
