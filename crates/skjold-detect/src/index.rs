@@ -18,6 +18,20 @@ pub(crate) struct ProtoIndex {
     pub(crate) max_ops_per_min: u64,
 }
 
+/// A learned client → server pair.
+#[derive(Debug, Default)]
+pub(crate) struct PairIndex {
+    pub(crate) max_flows_per_min: u64,
+    pub(crate) protos: Vec<(&'static str, ProtoIndex)>,
+}
+
+impl PairIndex {
+    /// What the pair did over `proto`.
+    pub(crate) fn proto(&self, proto: &str) -> Option<&ProtoIndex> {
+        self.protos.iter().find(|(p, _)| *p == proto).map(|(_, x)| x)
+    }
+}
+
 /// A process variable's allowed range.
 #[derive(Debug, Clone)]
 pub(crate) struct VarIndex {
@@ -40,9 +54,9 @@ pub(crate) type VarGroupKey = (IpAddr, &'static str, Option<u32>, &'static str);
 #[derive(Debug, Default)]
 pub(crate) struct Index {
     pub(crate) assets: FxHashSet<IpAddr>,
-    /// Pair → highest new flows per minute.
-    pub(crate) pairs: FxHashMap<(IpAddr, IpAddr), u64>,
-    pub(crate) protos: FxHashMap<(IpAddr, IpAddr, &'static str), ProtoIndex>,
+    /// Client → server pairs: the highest new flows per minute, and per protocol what it did
+    /// (a pair speaks one or two protocols: a short list beats hashing the name).
+    pub(crate) pairs: FxHashMap<(IpAddr, IpAddr), PairIndex>,
     pub(crate) vars: FxHashMap<VarGroupKey, FxHashMap<u32, VarIndex>>,
 }
 
@@ -59,7 +73,8 @@ impl Index {
             ix.assets.insert(a.ip);
         }
         for p in &b.pairs {
-            ix.pairs.insert((p.client, p.server), p.max_flows_per_min);
+            let pair = ix.pairs.entry((p.client, p.server)).or_default();
+            pair.max_flows_per_min = pair.max_flows_per_min.max(p.max_flows_per_min);
             for pp in &p.protocols {
                 let e = ProtoIndex {
                     functions: pp.functions.keys().copied().collect(),
@@ -73,8 +88,7 @@ impl Index {
                     names: pp.names.iter().map(|n| leak(n)).collect(),
                     max_ops_per_min: pp.max_ops_per_min,
                 };
-                ix.protos
-                    .insert((p.client, p.server, leak(&pp.protocol)), e);
+                pair.protos.push((leak(&pp.protocol), e));
             }
         }
         for v in &b.variables {
@@ -92,6 +106,11 @@ impl Index {
                 );
         }
         ix
+    }
+
+    /// What the client did on the server over `proto`.
+    pub(crate) fn proto(&self, c: IpAddr, s: IpAddr, proto: &str) -> Option<&ProtoIndex> {
+        self.pairs.get(&(c, s)).and_then(|p| p.proto(proto))
     }
 
     /// Whether the pair is known in either orientation.

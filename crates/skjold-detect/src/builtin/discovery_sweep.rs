@@ -143,8 +143,7 @@ impl Detection for DiscoverySweep {
                     return;
                 };
                 let learned = cx.baseline.is_some_and(|b| {
-                    b.protos
-                        .get(&(f.client.ip, f.server.ip, f.proto))
+                    b.proto(f.client.ip, f.server.ip, f.proto)
                         .is_some_and(|p| p.units.contains(&unit))
                 });
                 if learned {

@@ -34,7 +34,9 @@ const MAX_COUNTERS: usize = 50_000;
 
 #[derive(Default)]
 pub(crate) struct Flood {
-    rates: FxHashMap<(IpAddr, IpAddr, &'static str), PerMinute>,
+    /// Keyed by client, server and the address of the protocol's name (the observations'
+    /// names are static: its address identifies it without hashing the text; 0 for connections).
+    rates: FxHashMap<(IpAddr, IpAddr, usize), PerMinute>,
 }
 
 fn limit(learned: Option<u64>, floor_add: u64, unknown: u64) -> u64 {
@@ -62,7 +64,7 @@ impl Detection for Flood {
         let (what, max) = match &obs.what {
             What::FlowStart => (
                 "connections",
-                limit(ix.pairs.get(&(c, s)).copied(), 60, 600),
+                limit(ix.pairs.get(&(c, s)).map(|p| p.max_flows_per_min), 60, 600),
             ),
             What::Op(_) if f.from_client => (
                 f.proto,
@@ -70,16 +72,24 @@ impl Detection for Flood {
             ),
             _ => return,
         };
-        let k = (c, s, what);
-        if !self.rates.contains_key(&k) && self.rates.len() >= MAX_COUNTERS {
+        let id = if what == "connections" {
+            0
+        } else {
+            what.as_ptr() as usize
+        };
+        let k = (c, s, id);
+        let n = if let Some(r) = self.rates.get_mut(&k) {
+            r.hit(obs.ts)
+        } else if self.rates.len() < MAX_COUNTERS {
+            self.rates.entry(k).or_default().hit(obs.ts)
+        } else {
             cx.limit("flood_counters_full");
             return;
-        }
-        let n = self.rates.entry(k).or_default().hit(obs.ts);
+        };
         if n <= max {
             return;
         }
-        cx.alert(&META, key(&k), obs, || {
+        cx.alert(&META, key(&(c, s, what)), obs, || {
             let mut ev = flow_evidence(f);
             ev.insert("per_minute".into(), n.into());
             ev.insert("allowed_per_minute".into(), max.into());

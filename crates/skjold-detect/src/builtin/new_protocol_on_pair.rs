@@ -43,8 +43,8 @@ impl Detection for NewProtocolOnPair {
         };
         let (c, s) = (f.client.ip, f.server.ip);
         if !ix.knows_pair(c, s)
-            || ix.protos.contains_key(&(c, s, f.proto))
-            || ix.protos.contains_key(&(s, c, f.proto))
+            || ix.proto(c, s, f.proto).is_some()
+            || ix.proto(s, c, f.proto).is_some()
         {
             return;
         }

@@ -39,7 +39,7 @@ impl Detection for NewTopicPublished {
         true
     }
     fn check(&mut self, obs: &Obs, cx: &mut Cx<'_>) {
-        let (Some(ix), What::Op(op), Some(f)) = (cx.baseline, &obs.what, &obs.flow) else {
+        let (Some(_), What::Op(op), Some(f)) = (cx.baseline, &obs.what, &obs.flow) else {
             return;
         };
         if op.class != OpClass::Publish || !f.from_client {
@@ -49,9 +49,7 @@ impl Detection for NewTopicPublished {
             return;
         };
         let (c, s) = (f.client.ip, f.server.ip);
-        if ix
-            .protos
-            .get(&(c, s, f.proto))
+        if cx.pair_proto()
             .is_some_and(|p| p.names.contains(topic))
         {
             return;
