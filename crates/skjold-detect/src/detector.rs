@@ -136,12 +136,12 @@ impl Detector {
         // Looked up once for the detections that need them: FlowStart asks whether the pair is
         // known, an Op also what the protocol did on it.
         let pair = match (baseline, &o.flow, &o.what) {
-            (Some(ix), Some(f), What::Op(_)) => Some(
-                match ix.pairs.get(&(f.client.ip, f.server.ip)) {
+            (Some(ix), Some(f), What::Op(_)) => {
+                Some(match ix.pairs.get(&(f.client.ip, f.server.ip)) {
                     Some(p) => (true, p.proto(f.proto)),
                     None => (ix.pairs.contains_key(&(f.server.ip, f.client.ip)), None),
-                },
-            ),
+                })
+            }
             (Some(ix), Some(f), What::FlowStart) => {
                 Some((ix.knows_pair(f.client.ip, f.server.ip), None))
             }

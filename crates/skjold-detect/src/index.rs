@@ -28,7 +28,10 @@ pub(crate) struct PairIndex {
 impl PairIndex {
     /// What the pair did over `proto`.
     pub(crate) fn proto(&self, proto: &str) -> Option<&ProtoIndex> {
-        self.protos.iter().find(|(p, _)| *p == proto).map(|(_, x)| x)
+        self.protos
+            .iter()
+            .find(|(p, _)| *p == proto)
+            .map(|(_, x)| x)
     }
 }
 

@@ -80,7 +80,7 @@ pub enum What {
     Op(Op),
     /// Credentials crossed the wire (never the password itself).
     Credentials(Credentials),
-    /// Session security as negotiated (MQTT CONNACK, OPC UA OpenSecureChannel...).
+    /// Session security as negotiated (MQTT CONNACK, OPC UA `OpenSecureChannel`...).
     Session(Session),
     /// A TLS handshake's outcome.
     Tls(Tls),
@@ -111,7 +111,7 @@ pub enum OpClass {
     Identify,
     /// Diagnostics and maintenance (Modbus 8, counters...).
     Diagnostic,
-    /// Session set-up (MQTT CONNECT, S7 setup communication, ENIP RegisterSession...).
+    /// Session set-up (MQTT CONNECT, S7 setup communication, ENIP `RegisterSession`...).
     Connect,
     /// A publication (MQTT PUBLISH, CoAP POST/PUT of data).
     Publish,
@@ -166,7 +166,7 @@ pub enum Control {
     Stop,
     /// CPU / program start or run.
     Start,
-    /// Restart / reboot (DNP3 cold/warm restart, BACnet ReinitializeDevice, Modbus 8/1, CIP reset).
+    /// Restart / reboot (DNP3 cold/warm restart, BACnet `ReinitializeDevice`, Modbus 8/1, CIP reset).
     Restart,
     /// Program or block download to the device (S7 download, CIP program download).
     ProgramDownload,
@@ -178,7 +178,7 @@ pub enum Control {
     Firmware,
     /// Reset of process or device state (counters, memory reset, factory reset).
     ResetProcess,
-    /// Communication control (BACnet DeviceCommunicationControl, S7 ...).
+    /// Communication control (BACnet `DeviceCommunicationControl`, S7 ...).
     CommControl,
     /// Modbus diagnostics sub-function 4: force listen-only mode.
     ListenOnly,

@@ -16,5 +16,7 @@ pub use app::AppProto;
 pub use detect::AlertLog;
 #[cfg(feature = "live")]
 pub use engine::run_live;
-pub use engine::{run_bytes, run_bytes_with, run_files, Config, NoProgress, Progress, RunResult, WatchError};
+pub use engine::{
+    run_bytes, run_bytes_with, run_files, Config, NoProgress, Progress, RunResult, WatchError,
+};
 pub use output::LogMask;

@@ -174,7 +174,8 @@ fn learning_on_the_first_half_and_detecting_on_the_second_raises_no_high_severit
             log: LogMask::none(),
             ..Config::default()
         };
-        let r = run_files(&[path.clone()], &probe, &mut NoProgress).expect("capture reads");
+        let r =
+            run_files(std::slice::from_ref(&path), &probe, &mut NoProgress).expect("capture reads");
         let Some((first, last)) = r.span else {
             continue;
         };

@@ -70,7 +70,10 @@ fn census(alerts: &[Alert]) -> BTreeMap<(u8, String, String), usize> {
     m
 }
 
-fn expect(list: &[(u8, &str, &str, usize)]) -> BTreeMap<(u8, String, String), usize> {
+/// Expected alerts: (severity, detection, techniques, how many).
+type Want = (u8, &'static str, &'static str, usize);
+
+fn expect(list: &[Want]) -> BTreeMap<(u8, String, String), usize> {
     list.iter()
         .map(|(s, n, t, c)| ((*s, (*n).to_owned(), (*t).to_owned()), *c))
         .collect()
@@ -78,7 +81,7 @@ fn expect(list: &[(u8, &str, &str, usize)]) -> BTreeMap<(u8, String, String), us
 
 /// The sensor and the SCADA log in to mosquitto with passwords in clear in every file: a true
 /// finding of the plant, not of the attack.
-const PLANT: &[(u8, &str, &str, usize)] = &[(2, "cleartext_credentials", "T0842,T0859", 2)];
+const PLANT: &[Want] = &[(2, "cleartext_credentials", "T0842,T0859", 2)];
 
 fn the<'a>(alerts: &'a [Alert], name: &str) -> &'a Alert {
     alerts
@@ -111,7 +114,7 @@ fn every_scenario_attack_raises_exactly_its_alerts_with_the_right_techniques() {
     assert!(hmi_plc.protocols[0].writes);
     assert_eq!(hmi_plc.protocols[0].written["holding_register"], "10");
 
-    let cases: Vec<(&str, Vec<(u8, &str, &str, usize)>)> = vec![
+    let cases: Vec<(&str, Vec<Want>)> = vec![
         (
             "florida-setpoint.pcap",
             vec![

@@ -549,9 +549,15 @@ fn live_learn_for_writes_the_baseline_then_detects_a_first_write() {
         request(&mut c, [3, 0, 10, 0, 1]);
         std::thread::sleep(Duration::from_millis(200));
     }
-    assert!(baseline.exists(), "the baseline is written when learning ends");
+    assert!(
+        baseline.exists(),
+        "the baseline is written when learning ends"
+    );
     let text = std::fs::read_to_string(&baseline).unwrap();
-    assert!(text.contains("read_holding_registers") && text.contains("writes: false"), "{text}");
+    assert!(
+        text.contains("read_holding_registers") && text.contains("writes: false"),
+        "{text}"
+    );
     // Detecting: the first write of this client.
     request(&mut c, [6, 0, 10, 0x2b, 0x5c]);
     std::thread::sleep(Duration::from_millis(1500));

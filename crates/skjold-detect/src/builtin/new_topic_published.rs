@@ -49,9 +49,7 @@ impl Detection for NewTopicPublished {
             return;
         };
         let (c, s) = (f.client.ip, f.server.ip);
-        if cx.pair_proto()
-            .is_some_and(|p| p.names.contains(topic))
-        {
+        if cx.pair_proto().is_some_and(|p| p.names.contains(topic)) {
             return;
         }
         cx.alert(&META, key(&(c, s, topic)), obs, || {

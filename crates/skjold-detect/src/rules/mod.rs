@@ -401,7 +401,7 @@ impl Rule {
             };
             let cause = key(&(e.src, e.dst, space, address));
             dedup.hit_meta(self.meta.clone(), cause, obs, || {
-                let (text, ev) = describe(obs, &e, &values);
+                let (text, ev) = describe(obs, e, &values);
                 (format!("{sig}: {text}"), ev)
             });
             return Ok(());
@@ -425,7 +425,7 @@ impl Rule {
         };
         let secs = counter.spec.seconds;
         dedup.hit_meta(self.meta.clone(), group, obs, || {
-            let (text, mut ev) = describe(obs, &e, &values);
+            let (text, mut ev) = describe(obs, e, &values);
             ev.insert("count".into(), n.into());
             ev.insert("window_s".into(), secs.into());
             ev.insert("by".into(), by.into());
@@ -631,7 +631,7 @@ fn compile(r: syntax::Rule) -> Rule {
         .matches
         .protocol
         .as_ref()
-        .map(|v| v.iter().map(|p| crate::builtin::key(p)).collect());
+        .map(|v| v.iter().map(crate::builtin::key).collect());
     Rule {
         meta,
         kind,
