@@ -198,7 +198,7 @@ impl Baseline {
         for (i, p) in b.pairs.iter().enumerate() {
             for pp in &p.protocols {
                 for (space, set) in pp.read.iter().chain(&pp.written) {
-                    if let Err(e) = crate::ranges::RangeSet::parse(set) {
+                    if let Err(e) = crate::ranges::RangeSet::parse(set, u32::MAX) {
                         let at = find_line(text, set);
                         return Err(BaselineError::Invalid {
                             file: file.to_owned(),

@@ -86,7 +86,7 @@ impl Index {
                     written: pp
                         .written
                         .iter()
-                        .map(|(k, v)| (leak(k), RangeSet::parse(v).unwrap_or_default()))
+                        .map(|(k, v)| (leak(k), RangeSet::parse(v, u32::MAX).unwrap_or_default()))
                         .collect(),
                     names: pp.names.iter().map(|n| leak(n)).collect(),
                     max_ops_per_min: pp.max_ops_per_min,

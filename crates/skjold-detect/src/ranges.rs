@@ -46,27 +46,93 @@ impl RangeSet {
         self.0.is_empty()
     }
 
-    /// Parse `"0-9, 20"`. Returns what is wrong on error.
-    pub fn parse(s: &str) -> Result<RangeSet, String> {
-        let mut r = RangeSet::default();
-        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let (a, b) = match part.split_once('-') {
-                Some((a, b)) => (a.trim(), b.trim()),
-                None => (part, part),
-            };
-            let a: u32 = a
-                .parse()
-                .map_err(|_| format!("'{part}' is not a number or a range like 10-20"))?;
-            let b: u32 = b
-                .parse()
-                .map_err(|_| format!("'{part}' is not a number or a range like 10-20"))?;
-            if b < a {
-                return Err(format!("range '{part}' ends before it starts"));
-            }
-            r.insert(a, b);
-        }
-        Ok(r)
+    /// Whether `v` is in the set.
+    pub fn contains(&self, v: u32) -> bool {
+        self.covers(v, v)
     }
+
+    /// Whether some member of `lo..=hi` is in the set.
+    pub fn intersects(&self, lo: u32, hi: u32) -> bool {
+        let i = self.0.partition_point(|&(_, e)| e < lo);
+        self.0.get(i).is_some_and(|&(s, _)| s <= hi)
+    }
+
+    /// The set of the single value `v`.
+    pub fn single(v: u32) -> RangeSet {
+        RangeSet(vec![(v, v)])
+    }
+
+    /// The union of `sets`.
+    pub fn union(sets: impl IntoIterator<Item = RangeSet>) -> RangeSet {
+        let mut r = RangeSet::default();
+        for s in sets {
+            for (a, b) in s.0 {
+                r.insert(a, b);
+            }
+        }
+        r
+    }
+
+    /// Parse `"10-12, 20"` (decimal or `0x` hex), every value at most `max`. Returns what is
+    /// wrong and how to write it on error.
+    pub fn parse(s: &str, max: u32) -> Result<RangeSet, String> {
+        let mut items: Vec<(u32, u32)> = Vec::new();
+        for part in s.split(',') {
+            let part = part.trim();
+            if part.is_empty() {
+                return Err(format!(
+                    "empty item in range list `{s}`; write numbers or ranges separated by commas, e.g. `10-12, 20`"
+                ));
+            }
+            let (lo, hi) = if let Some((a, b)) = part.split_once('-') {
+                (number(a.trim(), s)?, number(b.trim(), s)?)
+            } else {
+                let n = number(part, s)?;
+                (n, n)
+            };
+            if lo > hi {
+                return Err(format!(
+                    "bad range `{part}`: the start is above the end; write `{hi}-{lo}`"
+                ));
+            }
+            if hi > max {
+                return Err(format!(
+                    "`{part}` is out of range: the largest value here is {max}"
+                ));
+            }
+            items.push((lo, hi));
+        }
+        // Sorted and joined here rather than by `insert`, which would widen a set past the
+        // bound: a written set is taken exactly or refused.
+        items.sort_unstable();
+        let mut out: Vec<(u32, u32)> = Vec::with_capacity(items.len());
+        for (lo, hi) in items {
+            match out.last_mut() {
+                Some(last) if lo <= last.1.saturating_add(1) => last.1 = last.1.max(hi),
+                _ => out.push((lo, hi)),
+            }
+        }
+        if out.len() > MAX_RANGES {
+            return Err(format!(
+                "more than {MAX_RANGES} separate ranges in `{}...`; join them into wider ranges",
+                s.chars().take(40).collect::<String>()
+            ));
+        }
+        Ok(RangeSet(out))
+    }
+}
+
+fn number(t: &str, whole: &str) -> Result<u32, String> {
+    let r = if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        u32::from_str_radix(h, 16)
+    } else {
+        t.parse::<u32>()
+    };
+    r.map_err(|_| {
+        format!(
+            "bad range `{whole}`: `{t}` is not a non-negative integer; write numbers or ranges such as `1-4, 6`"
+        )
+    })
 }
 
 impl std::fmt::Display for RangeSet {
@@ -102,13 +168,29 @@ mod tests {
         assert!(r.covers(12, 20));
         assert!(!r.covers(20, 21));
         assert!(!r.covers(5, 5));
-        assert_eq!(RangeSet::parse("0-4, 10-20, 30").unwrap(), r);
+        assert_eq!(RangeSet::parse("0-4, 10-20, 30", u32::MAX).unwrap(), r);
+        assert!(r.contains(4) && !r.contains(5) && r.intersects(5, 10) && !r.intersects(5, 9));
     }
 
     #[test]
     fn a_backwards_range_and_text_are_errors() {
-        assert!(RangeSet::parse("9-2").unwrap_err().contains("ends before"));
-        assert!(RangeSet::parse("x").unwrap_err().contains("not a number"));
+        assert!(RangeSet::parse("9-2", u32::MAX)
+            .unwrap_err()
+            .contains("the start is above the end"));
+        assert!(RangeSet::parse("x", u32::MAX)
+            .unwrap_err()
+            .contains("not a non-negative integer"));
+        assert!(RangeSet::parse("0x10", 15)
+            .unwrap_err()
+            .contains("out of range"));
+    }
+
+    #[test]
+    fn a_written_set_is_never_widened_past_the_bound() {
+        let many: Vec<String> = (0..300).map(|i| (i * 3).to_string()).collect();
+        assert!(RangeSet::parse(&many.join(","), u32::MAX)
+            .unwrap_err()
+            .contains("separate ranges"));
     }
 
     #[test]

@@ -172,7 +172,7 @@ fn invalid_baselines_name_the_file_and_line() {
     let text = "version: 1\npairs:\n  - client: 10.0.0.1\n    server: 10.0.0.2\n    protocols:\n      - protocol: modbus\n        written:\n          holding_register: \"9-2\"\n";
     let e = Baseline::parse(text, "plant.yaml").unwrap_err().to_string();
     assert!(
-        e.starts_with("plant.yaml:8:1:") && e.contains("ends before it starts"),
+        e.starts_with("plant.yaml:8:1:") && e.contains("the start is above the end"),
         "{e}"
     );
     let e = Baseline::parse("version: 1\ncolour: red\n", "plant.yaml")

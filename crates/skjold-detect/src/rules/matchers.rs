@@ -4,65 +4,7 @@
 
 use std::net::IpAddr;
 
-/// A set of inclusive integer ranges (`"1-4, 6"`).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct RangeSet(pub(crate) Vec<(u32, u32)>);
-
-impl RangeSet {
-    /// Whether `v` is in the set.
-    pub(crate) fn contains(&self, v: u32) -> bool {
-        self.0.iter().any(|&(lo, hi)| lo <= v && v <= hi)
-    }
-
-    /// Whether some member of `lo..=hi` is in the set.
-    pub(crate) fn intersects(&self, lo: u32, hi: u32) -> bool {
-        self.0.iter().any(|&(a, b)| a <= hi && lo <= b)
-    }
-
-    /// Parse `"10-12, 20"` (decimal or `0x` hex); every value at most `max`.
-    pub(crate) fn parse(s: &str, max: u32) -> Result<RangeSet, String> {
-        let mut out = Vec::new();
-        for part in s.split(',') {
-            let part = part.trim();
-            if part.is_empty() {
-                return Err(format!(
-                    "empty item in range list `{s}`; write numbers or ranges separated by commas, e.g. `10-12, 20`"
-                ));
-            }
-            let (lo, hi) = if let Some((a, b)) = part.split_once('-') {
-                (number(a.trim(), s)?, number(b.trim(), s)?)
-            } else {
-                let n = number(part, s)?;
-                (n, n)
-            };
-            if lo > hi {
-                return Err(format!(
-                    "bad range `{part}`: the start is above the end; write `{hi}-{lo}`"
-                ));
-            }
-            if hi > max {
-                return Err(format!(
-                    "`{part}` is out of range: the largest value here is {max}"
-                ));
-            }
-            out.push((lo, hi));
-        }
-        Ok(RangeSet(out))
-    }
-}
-
-fn number(t: &str, whole: &str) -> Result<u32, String> {
-    let r = if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
-        u32::from_str_radix(h, 16)
-    } else {
-        t.parse::<u32>()
-    };
-    r.map_err(|_| {
-        format!(
-            "bad range `{whole}`: `{t}` is not a non-negative integer; write numbers or ranges such as `1-4, 6`"
-        )
-    })
-}
+pub(crate) use crate::ranges::RangeSet;
 
 /// An IP network (an address is a network of full length).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

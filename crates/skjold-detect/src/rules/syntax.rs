@@ -264,7 +264,7 @@ impl<const MAX: u32> Item for Ranges<MAX> {
     }
     fn from_u64(n: u64) -> Result<Self, String> {
         match u32::try_from(n) {
-            Ok(v) if v <= MAX => Ok(Ranges(RangeSet(vec![(v, v)]))),
+            Ok(v) if v <= MAX => Ok(Ranges(RangeSet::single(v))),
             _ => Err(format!(
                 "{n} is out of range: the largest value here is {MAX}"
             )),
@@ -274,7 +274,7 @@ impl<const MAX: u32> Item for Ranges<MAX> {
 
 /// Merge ranges given as one item or a list.
 pub(crate) fn ranges<const MAX: u32>(m: Many<Ranges<MAX>>) -> RangeSet {
-    RangeSet(m.0.into_iter().flat_map(|r| r.0 .0).collect())
+    RangeSet::union(m.0.into_iter().map(|r| r.0))
 }
 
 /// A function: code ranges or a name.
@@ -301,7 +301,7 @@ impl Item for Func {
     }
     fn from_u64(n: u64) -> Result<Self, String> {
         u32::try_from(n)
-            .map(|v| Func::Codes(RangeSet(vec![(v, v)])))
+            .map(|v| Func::Codes(RangeSet::single(v)))
             .map_err(|_| format!("function code {n} is out of range"))
     }
 }
@@ -735,7 +735,7 @@ impl Checked for Match {
                 let mut names = Vec::new();
                 for f in m.0 {
                     match f {
-                        Func::Codes(c) => codes.0.extend(c.0),
+                        Func::Codes(c) => codes = RangeSet::union([codes, c]),
                         Func::Name(n) => names.push(n),
                     }
                 }
