@@ -220,7 +220,7 @@ fn florida_setpoint_change_from_an_unseen_client_raises_the_expected_alerts() {
     assert_eq!(v.evidence["client"], "127.0.1.66");
     assert_eq!(
         v.message,
-        "127.0.1.66 set holding register 10 (unit 1) of 127.0.1.10 to 11100 (was 100; learned 98..102, allowed 87.800..112.200) over modbus"
+        "127.0.1.66 set holding register 10 (unit 1) of 127.0.1.10 to 11100 (was 100; learned 98..102, allowed 87.8..112.2) over modbus"
     );
 }
 
