@@ -392,6 +392,87 @@ fn live_without_the_feature_is_a_usage_error_naming_the_fix() {
     assert!(stderr(&o).contains("--features live"), "{}", stderr(&o));
 }
 
+#[test]
+fn detection_flags_are_validated_with_one_line_naming_the_file_and_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let cap = data("pymodbus-loopback.pcap");
+    let o = watch(
+        &[cap.clone()],
+        &out,
+        &["--learn", "b.yaml", "--learn-for", "5x"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--learn-for: '5x' is not a duration"),
+        "{}",
+        stderr(&o)
+    );
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(
+        &bad,
+        "version: 1\npairs:\n  - client: 10.0.0.1\n    server: nope\n",
+    )
+    .unwrap();
+    let o = watch(&[cap.clone()], &out, &["--baseline", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("bad.yaml:4:") && err.lines().count() == 1,
+        "{err}"
+    );
+    assert!(
+        !out.join("eve.json").exists(),
+        "nothing is written before the flags are valid"
+    );
+    let o = watch(
+        &[cap],
+        &out,
+        &["--no-detect", "--rules", bad.to_str().unwrap()],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "--no-detect with --rules is a usage error"
+    );
+}
+
+#[test]
+fn learning_then_detecting_from_the_command_line_prints_plain_language_alert_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let attacks = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/attacks");
+    let b = dir.path().join("baseline.yaml");
+    let o = watch(
+        &[attacks.join("normal.pcap")],
+        &dir.path().join("learn"),
+        &["--learn", b.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(std::fs::read_to_string(&b)
+        .unwrap()
+        .starts_with("# Skjold baseline"));
+    let o = skjold(&[
+        "watch",
+        attacks.join("florida-setpoint.pcap").to_str().unwrap(),
+        "--out",
+        dir.path().join("detect").to_str().unwrap(),
+        "--baseline",
+        b.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let err = stderr(&o);
+    let line = err
+        .lines()
+        .find(|l| l.contains("[T0836]"))
+        .unwrap_or_else(|| panic!("no T0836 line in:\n{err}"));
+    assert!(line.trim_start().starts_with("HIGH"), "{line}");
+    assert!(
+        line.contains("127.0.1.66 set holding register 10 (unit 1) of 127.0.1.10 to 11100"),
+        "{line}"
+    );
+    assert!(err.contains("Alerts: 7 (high 2, medium 3, low 2)"), "{err}");
+}
+
 /// Live capture on `lo` (built with `--features live`; `.ci/run` runs it): needs the capture
 /// privilege. Without it the test says so and passes, except under CI=true where it must run.
 #[cfg(feature = "live")]
