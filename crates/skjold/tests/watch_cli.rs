@@ -398,7 +398,7 @@ fn detection_flags_are_validated_with_one_line_naming_the_file_and_place() {
     let out = dir.path().join("out");
     let cap = data("pymodbus-loopback.pcap");
     let o = watch(
-        &[cap.clone()],
+        std::slice::from_ref(&cap),
         &out,
         &["--learn", "b.yaml", "--learn-for", "5x"],
     );
@@ -414,7 +414,11 @@ fn detection_flags_are_validated_with_one_line_naming_the_file_and_place() {
         "version: 1\npairs:\n  - client: 10.0.0.1\n    server: nope\n",
     )
     .unwrap();
-    let o = watch(&[cap.clone()], &out, &["--baseline", bad.to_str().unwrap()]);
+    let o = watch(
+        std::slice::from_ref(&cap),
+        &out,
+        &["--baseline", bad.to_str().unwrap()],
+    );
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
     assert!(
