@@ -16,8 +16,8 @@ pub(crate) const MAX_OPEN: usize = 10_000;
 pub(crate) struct Dedup {
     window_us: u64,
     open: FxHashMap<(u32, u64), usize>,
-    /// Open alerts in opening order, with their keys; `None` once released.
-    slots: VecDeque<Option<((u32, u64), Alert)>>,
+    /// Open alerts in opening order, with their keys.
+    slots: VecDeque<((u32, u64), Alert)>,
     /// Index of `slots[0]` in the sequence of all slots ever opened.
     base: usize,
     ready: Vec<Alert>,
@@ -46,7 +46,7 @@ impl Dedup {
         obs: &Obs,
         describe: impl FnOnce() -> (String, Map<String, Value>),
     ) {
-        self.hit_meta(meta.clone(), key, obs, describe);
+        self.hit_with(meta.sid, key, obs, || meta.clone(), describe);
     }
 
     /// One occurrence of a detection whose description is not static (user rules).
@@ -57,9 +57,22 @@ impl Dedup {
         obs: &Obs,
         describe: impl FnOnce() -> (String, Map<String, Value>),
     ) {
-        let k = (meta.sid, key);
+        self.hit_with(meta.sid, key, obs, || meta, describe);
+    }
+
+    /// One occurrence of `sid`'s cause `key`; `meta` and `describe` run only when it opens an
+    /// alert (repeats just count).
+    fn hit_with(
+        &mut self,
+        sid: u32,
+        key: u64,
+        obs: &Obs,
+        meta: impl FnOnce() -> Meta,
+        describe: impl FnOnce() -> (String, Map<String, Value>),
+    ) {
+        let k = (sid, key);
         if let Some(&i) = self.open.get(&k) {
-            if let Some(Some((_, a))) = self.slots.get_mut(i - self.base) {
+            if let Some((_, a)) = self.slots.get_mut(i - self.base) {
                 a.count += 1;
                 a.last_ts = a.last_ts.max(obs.ts);
                 return;
@@ -75,7 +88,7 @@ impl Dedup {
             _ => (None, None),
         };
         let alert = Alert {
-            meta,
+            meta: meta(),
             ts: obs.ts,
             last_ts: obs.ts,
             pcap_cnt: obs.pcap_cnt,
@@ -87,32 +100,25 @@ impl Dedup {
             message,
         };
         self.open.insert(k, self.base + self.slots.len());
-        self.slots.push_back(Some((k, alert)));
+        self.slots.push_back((k, alert));
     }
 
     fn release_oldest(&mut self) {
-        while let Some(front) = self.slots.pop_front() {
+        if let Some((k, a)) = self.slots.pop_front() {
             self.base += 1;
-            if let Some((k, a)) = front {
-                self.open.remove(&k);
-                self.ready.push(a);
-                return;
-            }
+            self.open.remove(&k);
+            self.ready.push(a);
         }
     }
 
     /// Release the alerts whose window ended before `now` (µs).
     pub(crate) fn advance(&mut self, now: u64) {
-        while let Some(Some((_, a))) = self.slots.front() {
-            if a.ts.saturating_add(self.window_us) > now {
-                break;
-            }
+        while self
+            .slots
+            .front()
+            .is_some_and(|(_, a)| a.ts.saturating_add(self.window_us) <= now)
+        {
             self.release_oldest();
-        }
-        // Skip released holes at the front.
-        while matches!(self.slots.front(), Some(None)) {
-            self.slots.pop_front();
-            self.base += 1;
         }
     }
 
@@ -126,5 +132,62 @@ impl Dedup {
     /// Alerts released so far, in release order.
     pub(crate) fn take(&mut self) -> Vec<Alert> {
         std::mem::take(&mut self.ready)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Dedup, MAX_OPEN};
+    use crate::alert::Meta;
+    use crate::obs::{Obs, What};
+    use serde_json::Map;
+
+    static META: Meta = Meta {
+        sid: 1,
+        name: "t",
+        signature: "t",
+        category: "t",
+        severity: 3,
+        mitre: &[],
+        etsi: &[],
+        iec: &[],
+    };
+
+    fn at(s: u64) -> Obs {
+        Obs {
+            ts: s * 1_000_000,
+            pcap_cnt: s + 1,
+            flow: None,
+            what: What::FlowStart,
+        }
+    }
+
+    #[test]
+    fn repeats_in_a_window_count_into_one_alert_and_a_later_one_opens_another() {
+        let mut d = Dedup::new(60_000_000);
+        for s in [0, 10, 59] {
+            d.advance(s * 1_000_000);
+            d.hit(&META, 7, &at(s), || ("m".into(), Map::new()));
+        }
+        d.advance(60_000_000);
+        let first = d.take();
+        assert_eq!(first.len(), 1);
+        assert_eq!((first[0].count, first[0].last_ts), (3, 59_000_000));
+        d.hit(&META, 7, &at(61), || ("m".into(), Map::new()));
+        d.flush();
+        assert_eq!(d.take()[0].count, 1);
+    }
+
+    #[test]
+    fn open_alerts_are_capped_and_the_oldest_is_released_early() {
+        let mut d = Dedup::new(u64::MAX);
+        for k in 0..=MAX_OPEN as u64 {
+            d.hit(&META, k, &at(0), || ("m".into(), Map::new()));
+        }
+        assert_eq!(d.evicted, 1);
+        let early = d.take();
+        assert_eq!(early.len(), 1);
+        d.flush();
+        assert_eq!(d.take().len(), MAX_OPEN);
     }
 }

@@ -333,6 +333,34 @@ pub(crate) mod testkit {
     pub(crate) fn run(d: &mut dyn Detection, obs: &[Obs]) -> Vec<Alert> {
         run_limits(d, obs).0
     }
+
+    /// The one alert `d` raises for `o` sent twice on `f` within the window: it carries
+    /// `meta` and counts both.
+    pub(crate) fn once_counted(
+        d: &mut dyn Detection,
+        meta: &crate::alert::Meta,
+        f: FlowRef,
+        o: Op,
+    ) -> Alert {
+        let mut alerts = run(d, &[op(0, f, o.clone()), op(500, f, o)]);
+        assert_eq!(alerts.len(), 1, "{alerts:?}");
+        let a = alerts.remove(0);
+        assert_eq!(&a.meta, meta);
+        assert_eq!(a.count, 2);
+        a
+    }
+
+    /// `d` still alerts on `o` when the device refused it with exception 5, and says so.
+    pub(crate) fn refused_says_so(d: &mut dyn Detection, f: FlowRef, o: Op) {
+        let o = Op {
+            exception: Some(5),
+            ..o
+        };
+        let alerts = run(d, &[op(0, f, o)]);
+        assert_eq!(alerts.len(), 1);
+        assert!(alerts[0].message.ends_with(", refused with exception 5)"));
+        assert_eq!(alerts[0].evidence["exception"], 5);
+    }
 }
 
 #[cfg(test)]

@@ -71,7 +71,7 @@ impl Detection for Dnp3UnsolicitedDisable {
 #[cfg(test)]
 mod tests {
     use super::{Dnp3UnsolicitedDisable, META};
-    use crate::builtin::common::testkit::{flow, op, req, run};
+    use crate::builtin::common::testkit::{flow, once_counted, op, refused_says_so, req, run};
     use crate::obs::{Control, Op, OpClass};
 
     fn request(control: Option<Control>) -> Op {
@@ -86,15 +86,8 @@ mod tests {
     fn alerts_once_with_a_count_and_names_client_function_and_device() {
         let f = flow("127.0.1.66", "127.0.1.11", "dnp3");
         let o = request(Some(Control::UnsolicitedDisable));
-        let alerts = run(
-            &mut Dnp3UnsolicitedDisable,
-            &[op(0, f, o.clone()), op(500, f, o)],
-        );
-        assert_eq!(alerts.len(), 1);
-        let a = &alerts[0];
-        assert_eq!(a.meta, META);
+        let a = &once_counted(&mut Dnp3UnsolicitedDisable, &META, f, o);
         assert_eq!(a.meta.sid, 8_200_113);
-        assert_eq!(a.count, 2);
         assert_eq!(
             a.message,
             "127.0.1.66 disabled unsolicited responses of the DNP3 outstation 127.0.1.11 (dnp3 function disable_unsolicited, unit 10)"
@@ -110,15 +103,11 @@ mod tests {
 
     #[test]
     fn a_refused_request_alerts_and_says_so() {
-        let f = flow("127.0.1.66", "127.0.1.11", "dnp3");
-        let o = Op {
-            exception: Some(5),
-            ..request(Some(Control::UnsolicitedDisable))
-        };
-        let alerts = run(&mut Dnp3UnsolicitedDisable, &[op(0, f, o)]);
-        assert_eq!(alerts.len(), 1);
-        assert!(alerts[0].message.ends_with(", refused with exception 5)"));
-        assert_eq!(alerts[0].evidence["exception"], 5);
+        refused_says_so(
+            &mut Dnp3UnsolicitedDisable,
+            flow("127.0.1.66", "127.0.1.11", "dnp3"),
+            request(Some(Control::UnsolicitedDisable)),
+        );
     }
 
     #[test]

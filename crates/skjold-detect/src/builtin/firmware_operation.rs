@@ -64,7 +64,7 @@ impl Detection for FirmwareOperation {
 #[cfg(test)]
 mod tests {
     use super::{FirmwareOperation, META};
-    use crate::builtin::common::testkit::{flow, op, req, run};
+    use crate::builtin::common::testkit::{flow, once_counted, op, refused_says_so, req, run};
     use crate::obs::{Control, Op, OpClass};
 
     fn request(control: Option<Control>) -> Op {
@@ -79,15 +79,8 @@ mod tests {
     fn alerts_once_with_a_count_and_names_client_function_and_device() {
         let f = flow("127.0.1.66", "127.0.1.11", "enip");
         let o = request(Some(Control::Firmware));
-        let alerts = run(
-            &mut FirmwareOperation,
-            &[op(0, f, o.clone()), op(500, f, o)],
-        );
-        assert_eq!(alerts.len(), 1);
-        let a = &alerts[0];
-        assert_eq!(a.meta, META);
+        let a = &once_counted(&mut FirmwareOperation, &META, f, o);
         assert_eq!(a.meta.sid, 8_200_107);
-        assert_eq!(a.count, 2);
         assert_eq!(
             a.message,
             "127.0.1.66 started a firmware operation on the EtherNet/IP device 127.0.1.11 (enip function firmware_update)"
@@ -103,15 +96,11 @@ mod tests {
 
     #[test]
     fn a_refused_request_alerts_and_says_so() {
-        let f = flow("127.0.1.66", "127.0.1.11", "enip");
-        let o = Op {
-            exception: Some(5),
-            ..request(Some(Control::Firmware))
-        };
-        let alerts = run(&mut FirmwareOperation, &[op(0, f, o)]);
-        assert_eq!(alerts.len(), 1);
-        assert!(alerts[0].message.ends_with(", refused with exception 5)"));
-        assert_eq!(alerts[0].evidence["exception"], 5);
+        refused_says_so(
+            &mut FirmwareOperation,
+            flow("127.0.1.66", "127.0.1.11", "enip"),
+            request(Some(Control::Firmware)),
+        );
     }
 
     #[test]

@@ -61,7 +61,7 @@ impl Detection for PlcStop {
 #[cfg(test)]
 mod tests {
     use super::{PlcStop, META};
-    use crate::builtin::common::testkit::{flow, op, req, run};
+    use crate::builtin::common::testkit::{flow, once_counted, op, refused_says_so, req, run};
     use crate::obs::{Control, Op, OpClass};
 
     fn request(control: Option<Control>) -> Op {
@@ -76,12 +76,8 @@ mod tests {
     fn alerts_once_with_a_count_and_names_client_function_and_device() {
         let f = flow("127.0.1.66", "127.0.1.11", "s7comm");
         let o = request(Some(Control::Stop));
-        let alerts = run(&mut PlcStop, &[op(0, f, o.clone()), op(500, f, o)]);
-        assert_eq!(alerts.len(), 1);
-        let a = &alerts[0];
-        assert_eq!(a.meta, META);
+        let a = &once_counted(&mut PlcStop, &META, f, o);
         assert_eq!(a.meta.sid, 8_200_101);
-        assert_eq!(a.count, 2);
         assert_eq!(
             a.message,
             "127.0.1.66 sent a STOP command to the S7 PLC 127.0.1.11 (s7comm function plc_stop)"
@@ -97,15 +93,11 @@ mod tests {
 
     #[test]
     fn a_refused_request_alerts_and_says_so() {
-        let f = flow("127.0.1.66", "127.0.1.11", "s7comm");
-        let o = Op {
-            exception: Some(5),
-            ..request(Some(Control::Stop))
-        };
-        let alerts = run(&mut PlcStop, &[op(0, f, o)]);
-        assert_eq!(alerts.len(), 1);
-        assert!(alerts[0].message.ends_with(", refused with exception 5)"));
-        assert_eq!(alerts[0].evidence["exception"], 5);
+        refused_says_so(
+            &mut PlcStop,
+            flow("127.0.1.66", "127.0.1.11", "s7comm"),
+            request(Some(Control::Stop)),
+        );
     }
 
     #[test]

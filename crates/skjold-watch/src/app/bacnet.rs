@@ -821,10 +821,10 @@ fn observe(
 #[cfg(test)]
 mod tests {
     use super::{BacnetState, MAX_PENDING};
+    use crate::app::testing::anomalies;
     use crate::app::{AppProto, Dir};
     use serde_json::Value;
     use skjold_detect::obs::{Control, Op, OpClass};
-    use skjold_detect::What;
 
     type Harness = crate::app::testing::Harness<BacnetState>;
 
@@ -842,18 +842,6 @@ mod tests {
             .records()
             .iter()
             .filter_map(|a| a.identity.get(field).map(|f| f.value.clone()))
-            .collect()
-    }
-
-    fn anomalies(ev: &[Value]) -> Vec<String> {
-        ev.iter()
-            .filter(|e| e["event_type"] == "anomaly")
-            .map(|e| {
-                e["anomaly"]["event"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned()
-            })
             .collect()
     }
 
@@ -968,17 +956,6 @@ mod tests {
         assert!(h.st.pending.is_empty());
     }
 
-    fn ops(h: &Harness) -> Vec<(bool, Op)> {
-        h.out
-            .obs
-            .iter()
-            .filter_map(|o| match &o.what {
-                What::Op(op) => Some((o.flow.expect("flow").from_client, op.clone())),
-                _ => None,
-            })
-            .collect()
-    }
-
     // Confirmed request invoke 9: readProperty analog-value,3 present-value.
     const RP_PV_REQ: &[u8] = &[
         0x81, 0x0a, 0x00, 0x11, 0x01, 0x04, // BVLC, NPDU
@@ -1016,7 +993,7 @@ mod tests {
             ..Op::new(OpClass::Control, f, n)
         };
         assert_eq!(
-            ops(&h),
+            h.ops(),
             vec![
                 (
                     true,
@@ -1040,7 +1017,7 @@ mod tests {
         );
         h.feed(Dir::ToClient, I_AM);
         assert_eq!(
-            ops(&h),
+            h.ops(),
             vec![
                 (
                     true,
@@ -1064,7 +1041,7 @@ mod tests {
     fn reads_are_observed_with_their_answer_and_writes_with_their_value() {
         let mut h = harness();
         h.feed(Dir::ToServer, RP_PV_REQ);
-        assert!(ops(&h).is_empty(), "a read waits for its answer");
+        assert!(h.ops().is_empty(), "a read waits for its answer");
         h.feed(Dir::ToClient, RP_PV_ACK);
         h.feed(Dir::ToServer, RP_REQ);
         h.feed(Dir::ToClient, RP_ACK);
@@ -1089,7 +1066,7 @@ mod tests {
             ..Op::new(class, f, n)
         };
         assert_eq!(
-            ops(&h),
+            h.ops(),
             vec![
                 (true, av(OpClass::Read, 12, "readProperty", vec![21.5])),
                 (

@@ -374,10 +374,10 @@ impl AppState for CoapState {
 #[cfg(test)]
 mod tests {
     use super::{CoapState, MAX_PENDING};
+    use crate::app::testing::anomalies;
     use crate::app::{AppProto, Dir};
     use serde_json::Value;
     use skjold_detect::obs::{Op, OpClass};
-    use skjold_detect::What;
 
     type Harness = crate::app::testing::Harness<CoapState>;
 
@@ -387,18 +387,6 @@ mod tests {
 
     fn coap(ev: &[Value]) -> Vec<&Value> {
         ev.iter().filter(|e| e["event_type"] == "coap").collect()
-    }
-
-    fn anomalies(ev: &[Value]) -> Vec<String> {
-        ev.iter()
-            .filter(|e| e["event_type"] == "anomaly")
-            .map(|e| {
-                e["anomaly"]["event"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned()
-            })
-            .collect()
     }
 
     // CON GET, mid 0x1234, token 0xab, Uri-Path "sensors" / "temp", Accept 0 (delta 6 from 11).
@@ -444,17 +432,6 @@ mod tests {
         assert!(anomalies(&ev).is_empty());
     }
 
-    fn ops(h: &Harness) -> Vec<(bool, Op)> {
-        h.out
-            .obs
-            .iter()
-            .filter_map(|o| match &o.what {
-                What::Op(op) => Some((o.flow.expect("flow").from_client, op.clone())),
-                _ => None,
-            })
-            .collect()
-    }
-
     /// A CON request with code `code`, message id `mid`, token 0xcd, the Uri-Path segments
     /// and a payload.
     fn request(code: u8, mid: u16, path: &[&[u8]], payload: &[u8]) -> Vec<u8> {
@@ -487,7 +464,7 @@ mod tests {
             ..Op::new(class, f, n)
         };
         assert_eq!(
-            ops(&h),
+            h.ops(),
             vec![
                 (true, op(OpClass::Write, 3, "PUT", "/setpoint", vec![21.5])),
                 (true, op(OpClass::Write, 2, "POST", "/log", vec![])),
@@ -506,7 +483,7 @@ mod tests {
             &request(0x01, 2, &[b".well-known", b"core"], b""),
         );
         assert_eq!(
-            ops(&h),
+            h.ops(),
             vec![
                 (
                     true,

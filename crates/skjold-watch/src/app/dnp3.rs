@@ -564,11 +564,11 @@ fn log_object(w: &mut JsonWriter, h: &ObjectHeader, data: &[u8]) {
 )]
 mod tests {
     use super::{Dnp3State, MAX_OBJECTS};
+    use crate::app::testing::anomalies;
     use crate::app::{AppProto, Dir};
     use crate::flow::L4;
     use serde_json::Value;
     use skjold_detect::obs::{Control, Op, OpClass};
-    use skjold_detect::What;
     use skjold_proto::dnp3::{build_frame, MAX_FRAME_LEN};
 
     type Harness = crate::app::testing::Harness<Dnp3State>;
@@ -585,18 +585,6 @@ mod tests {
 
     fn dnp3(ev: &[Value]) -> Vec<&Value> {
         ev.iter().filter(|e| e["event_type"] == "dnp3").collect()
-    }
-
-    fn anomalies(ev: &[Value]) -> Vec<String> {
-        ev.iter()
-            .filter(|e| e["event_type"] == "anomaly")
-            .map(|e| {
-                e["anomaly"]["event"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned()
-            })
-            .collect()
     }
 
     // Read class 1, 2, 3, 0 from master 1 to outstation 10: transport C0 (FIR+FIN seq 0),
@@ -826,17 +814,6 @@ mod tests {
         assert!(format!("{:?}", h.out.assets).contains("\"1\""));
     }
 
-    /// The operations reported to detection, with their direction (from the client?).
-    fn ops(h: &mut Harness) -> Vec<(bool, Op)> {
-        std::mem::take(&mut h.out.obs)
-            .into_iter()
-            .filter_map(|o| match o.what {
-                What::Op(op) => Some((o.flow.is_some_and(|f| f.from_client), op)),
-                _ => None,
-            })
-            .collect()
-    }
-
     #[test]
     fn operate_reports_the_point_and_the_analog_output_value() {
         let mut h = harness();
@@ -866,7 +843,7 @@ mod tests {
             count: 1,
             ..Op::new(OpClass::Control, 3, "select")
         };
-        assert_eq!(ops(&mut h), vec![(true, ao), (true, crob)]);
+        assert_eq!(h.take_ops(), vec![(true, ao), (true, crob)]);
     }
 
     #[test]
@@ -902,7 +879,7 @@ mod tests {
             ..Op::new(OpClass::Read, 129, "response")
         };
         assert_eq!(
-            ops(&mut h),
+            h.take_ops(),
             vec![
                 (true, read),
                 (false, ai("g30", 0, vec![100.0, -5.0])),
@@ -930,7 +907,7 @@ mod tests {
         );
         h.feed(Dir::ToServer, &frame(0xc4, 10, 1, &[0xc0, 0xc7, 27]));
         h.feed(Dir::ToServer, &frame(0xc4, 10, 1, &[0xc0, 0xc8, 20]));
-        let got: Vec<_> = ops(&mut h).into_iter().map(|(_, o)| o).collect();
+        let got: Vec<_> = h.take_ops().into_iter().map(|(_, o)| o).collect();
         let ctl = |f, name, control| Op {
             unit: Some(10),
             control,

@@ -999,16 +999,13 @@ mod tests {
         assert_eq!(enip(&ev)[0]["response"]["session_handle"], 0x42);
     }
 
+    /// The operations reported so far; every one comes from the client.
     fn ops(h: &Harness<EnipState>) -> Vec<Op> {
-        h.out
-            .obs
-            .iter()
-            .filter_map(|o| match &o.what {
-                What::Op(op) => {
-                    assert!(o.flow.expect("flow").from_client);
-                    Some(op.clone())
-                }
-                _ => None,
+        h.ops()
+            .into_iter()
+            .map(|(from_client, op)| {
+                assert!(from_client);
+                op
             })
             .collect()
     }

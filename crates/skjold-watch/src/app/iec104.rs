@@ -388,10 +388,10 @@ fn log_element(w: &mut JsonWriter, t: TypeId, e: &Element) {
 #[cfg(test)]
 mod tests {
     use super::{Iec104State, MAX_OBJECTS};
+    use crate::app::testing::anomalies;
     use crate::app::{AppProto, Dir};
     use serde_json::Value;
     use skjold_detect::obs::{Control, Op, OpClass};
-    use skjold_detect::What;
 
     type Harness = crate::app::testing::Harness<Iec104State>;
 
@@ -401,18 +401,6 @@ mod tests {
 
     fn events(ev: &[Value]) -> Vec<&Value> {
         ev.iter().filter(|e| e["event_type"] == "iec104").collect()
-    }
-
-    fn anomalies(ev: &[Value]) -> Vec<String> {
-        ev.iter()
-            .filter(|e| e["event_type"] == "anomaly")
-            .map(|e| {
-                e["anomaly"]["event"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned()
-            })
-            .collect()
     }
 
     /// An I frame with N(S) = 2, N(R) = 1 around `asdu`.
@@ -551,17 +539,6 @@ mod tests {
         assert_eq!(events(&ev)[0]["iec104"]["apci"]["u_function"], "testfr_act");
     }
 
-    /// The operations reported to detection, with their direction (from the client?).
-    fn ops(h: &mut Harness) -> Vec<(bool, Op)> {
-        std::mem::take(&mut h.out.obs)
-            .into_iter()
-            .filter_map(|o| match o.what {
-                What::Op(op) => Some((o.flow.is_some_and(|f| f.from_client), op)),
-                _ => None,
-            })
-            .collect()
-    }
-
     #[test]
     fn setpoint_and_single_commands_are_controls_with_their_values() {
         let mut h = harness();
@@ -595,7 +572,7 @@ mod tests {
             values: vec![1.0],
             ..Op::new(OpClass::Control, 45, "C_SC_NA_1")
         };
-        assert_eq!(ops(&mut h), vec![(true, setpoint), (true, single)]);
+        assert_eq!(h.take_ops(), vec![(true, setpoint), (true, single)]);
     }
 
     #[test]
@@ -622,7 +599,7 @@ mod tests {
             ..Op::new(OpClass::Read, f, name)
         };
         assert_eq!(
-            ops(&mut h),
+            h.take_ops(),
             vec![
                 (false, read(13, "M_ME_NC_1", 100, vec![1.5, 2.5])),
                 (false, read(1, "M_SP_NA_1", 10, vec![1.0])),
@@ -649,7 +626,7 @@ mod tests {
             ..Op::new(class, f, name)
         };
         assert_eq!(
-            ops(&mut h),
+            h.take_ops(),
             vec![
                 (true, op(OpClass::Read, 100, "C_IC_NA_1", None)),
                 (

@@ -365,7 +365,31 @@ pub(crate) mod testing {
     use super::{AppCtx, AppProto, AppState, Dir};
     use crate::flow::FlowMeta;
     use crate::output::Output;
+    use skjold_detect::obs::Op;
+    use skjold_detect::{Obs, What};
     use skjold_net::Ts;
+
+    fn op_list(obs: impl IntoIterator<Item = Obs>) -> Vec<(bool, Op)> {
+        obs.into_iter()
+            .filter_map(|o| match o.what {
+                What::Op(op) => Some((o.flow.is_some_and(|f| f.from_client), op)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The `anomaly.event` names among EVE events.
+    pub(crate) fn anomalies(ev: &[serde_json::Value]) -> Vec<String> {
+        ev.iter()
+            .filter(|e| e["event_type"] == "anomaly")
+            .map(|e| {
+                e["anomaly"]["event"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .collect()
+    }
 
     /// A state under test.
     pub(crate) struct Harness<S> {
@@ -409,6 +433,17 @@ pub(crate) mod testing {
 
         pub(crate) fn events(&mut self) -> Vec<serde_json::Value> {
             self.out.take_events()
+        }
+
+        /// The operations reported to detection so far, each with whether it came from the
+        /// client (kept for later calls).
+        pub(crate) fn ops(&self) -> Vec<(bool, Op)> {
+            op_list(self.out.obs.iter().cloned())
+        }
+
+        /// Like [`Harness::ops`], taking them (a later call sees only newer ones).
+        pub(crate) fn take_ops(&mut self) -> Vec<(bool, Op)> {
+            op_list(std::mem::take(&mut self.out.obs))
         }
 
         /// Feed arbitrary chunks (bytes, to the client?, gap before?) as the TCP layer would:

@@ -680,11 +680,11 @@ pub(crate) fn new_state(_l4: crate::flow::L4) -> Box<dyn AppState + Send> {
 #[cfg(test)]
 mod tests {
     use super::{ModbusState, MAX_TXS};
+    use crate::app::testing::anomalies;
     use crate::app::{AppProto, Dir};
     use crate::output::Output;
     use serde_json::Value;
     use skjold_detect::obs::{Control, Op, OpClass};
-    use skjold_detect::What;
 
     type Harness = crate::app::testing::Harness<ModbusState>;
 
@@ -694,18 +694,6 @@ mod tests {
 
     fn modbus(ev: &[Value]) -> Vec<&Value> {
         ev.iter().filter(|e| e["event_type"] == "modbus").collect()
-    }
-
-    fn anomalies(ev: &[Value]) -> Vec<String> {
-        ev.iter()
-            .filter(|e| e["event_type"] == "anomaly")
-            .map(|e| {
-                e["anomaly"]["event"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned()
-            })
-            .collect()
     }
 
     // Read Holding Registers: tid 1, unit 17, address 0x006B, quantity 3.
@@ -996,22 +984,11 @@ mod tests {
         assert!(format!("{:?}", h.out.assets).contains("Acm"));
     }
 
-    /// The operations reported to detection, with their direction (from the client?).
-    fn ops(h: &mut Harness) -> Vec<(bool, Op)> {
-        std::mem::take(&mut h.out.obs)
-            .into_iter()
-            .filter_map(|o| match o.what {
-                What::Op(op) => Some((o.flow.is_some_and(|f| f.from_client), op)),
-                _ => None,
-            })
-            .collect()
-    }
-
     #[test]
     fn read_transaction_is_one_op_with_the_read_values() {
         let mut h = harness();
         h.feed(Dir::ToServer, &RD_HOLD_REQ);
-        assert!(ops(&mut h).is_empty(), "reported when answered");
+        assert!(h.take_ops().is_empty(), "reported when answered");
         h.feed(Dir::ToClient, &RD_HOLD_RESP);
         let want = Op {
             unit: Some(17),
@@ -1021,11 +998,11 @@ mod tests {
             values: vec![555.0, 0.0, 100.0],
             ..Op::new(OpClass::Read, 3, "read_holding_registers")
         };
-        assert_eq!(ops(&mut h), vec![(true, want)]);
+        assert_eq!(h.take_ops(), vec![(true, want)]);
         // Coils: only the requested bits.
         h.feed(Dir::ToServer, &[0, 9, 0, 0, 0, 6, 1, 1, 0, 4, 0, 3]);
         h.feed(Dir::ToClient, &[0, 9, 0, 0, 0, 4, 1, 1, 1, 0xfd]);
-        let got = ops(&mut h);
+        let got = h.take_ops();
         assert_eq!(got[0].1.space, "coil");
         assert_eq!(got[0].1.values, vec![1.0, 0.0, 1.0]);
     }
@@ -1068,7 +1045,7 @@ mod tests {
             values: vec![255.0],
             ..Op::new(OpClass::Write, 23, "read_write_multiple_registers")
         };
-        assert_eq!(ops(&mut h), vec![(true, coils), (true, rw)]);
+        assert_eq!(h.take_ops(), vec![(true, coils), (true, rw)]);
         h.close();
         let single = Op {
             unit: Some(0),
@@ -1079,7 +1056,7 @@ mod tests {
             broadcast: true,
             ..Op::new(OpClass::Write, 6, "write_single_register")
         };
-        assert_eq!(ops(&mut h), vec![(true, single)], "unanswered: at close");
+        assert_eq!(h.take_ops(), vec![(true, single)], "unanswered: at close");
     }
 
     #[test]
@@ -1096,7 +1073,7 @@ mod tests {
         h.feed(Dir::ToServer, &[0, 8, 0, 0, 0, 2, 1, 17]);
         h.feed(Dir::ToServer, &[0, 9, 0, 0, 0, 4, 1, 90, 0, 2]);
         h.close();
-        let got: Vec<_> = ops(&mut h).into_iter().map(|(_, o)| o).collect();
+        let got: Vec<_> = h.take_ops().into_iter().map(|(_, o)| o).collect();
         let exc = Op {
             unit: Some(1),
             space: "coil",
@@ -1132,7 +1109,7 @@ mod tests {
     fn response_without_request_is_not_reported_and_detection_off_reports_nothing() {
         let mut h = harness();
         h.feed(Dir::ToClient, &RD_HOLD_RESP);
-        assert!(ops(&mut h).is_empty());
+        assert!(h.take_ops().is_empty());
         h.out.detect = false;
         h.feed(Dir::ToServer, &RD_HOLD_REQ);
         h.feed(Dir::ToClient, &RD_HOLD_RESP);

@@ -925,6 +925,7 @@ fn write_value(c: &mut Cur<'_>) -> Option<Option<f64>> {
 #[cfg(test)]
 mod tests {
     use super::OpcuaState;
+    use crate::app::testing::anomalies;
     use crate::app::{AppProto, Dir};
     use proptest::prelude::*;
     use serde_json::Value;
@@ -939,18 +940,6 @@ mod tests {
 
     fn opcua(ev: &[Value]) -> Vec<&Value> {
         ev.iter().filter(|e| e["event_type"] == "opcua").collect()
-    }
-
-    fn anomalies(ev: &[Value]) -> Vec<String> {
-        ev.iter()
-            .filter(|e| e["event_type"] == "anomaly")
-            .map(|e| {
-                e["anomaly"]["event"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned()
-            })
-            .collect()
     }
 
     fn s(v: &mut Vec<u8>, x: &[u8]) {

@@ -1341,18 +1341,6 @@ mod tests {
         assert!(ev.iter().any(|e| e.to_string().contains("\"malformed\"")));
     }
 
-    /// The ops observed, with whether each went from the client.
-    fn ops(h: &Harness<S7State>) -> Vec<(bool, Op)> {
-        h.out
-            .obs
-            .iter()
-            .filter_map(|o| match &o.what {
-                What::Op(op) => Some((o.flow.expect("flow").from_client, op.clone())),
-                _ => None,
-            })
-            .collect()
-    }
-
     fn control(f: u8, name: &'static str, c: Option<Control>) -> Op {
         Op {
             control: c,
@@ -1378,7 +1366,7 @@ mod tests {
         let mut again = STOP;
         again[5] = 3;
         h.feed(Dir::ToServer, &tpkt_dt(&again, true));
-        assert_eq!(ops(&h).len(), 1, "reported with its answer");
+        assert_eq!(h.ops().len(), 1, "reported with its answer");
         h.feed(
             Dir::ToClient,
             &tpkt_dt(&[0x32, 3, 0, 0, 0, 3, 0, 1, 0, 0, 0x81, 0x04, 0x29], true),
@@ -1388,7 +1376,7 @@ mod tests {
             ..control(0x29, "plc_stop", Some(Control::Stop))
         };
         assert_eq!(
-            ops(&h),
+            h.ops(),
             vec![
                 (true, control(0x29, "plc_stop", Some(Control::Stop))),
                 (true, refused)
@@ -1430,7 +1418,7 @@ mod tests {
         // None of these jobs was answered: reported when the flow ends.
         h.close();
         assert_eq!(
-            ops(&h),
+            h.ops(),
             vec![
                 (
                     true,
@@ -1464,7 +1452,7 @@ mod tests {
             &tpkt_dt(&szl_response(0x11, &recs, 28, 0, true), true),
         );
         assert_eq!(
-            ops(&h),
+            h.ops(),
             vec![(true, Op::new(OpClass::Identify, 0x401, "read_szl"))]
         );
     }
@@ -1515,7 +1503,7 @@ mod tests {
             exception: Some(5),
             ..Op::new(OpClass::Write, 5, "write_var")
         };
-        assert_eq!(ops(&h), vec![(true, read), (true, w1), (true, w2)]);
+        assert_eq!(h.ops(), vec![(true, read), (true, w1), (true, w2)]);
     }
 
     #[test]

@@ -171,17 +171,6 @@ mod tests {
         assert_eq!(e["trailer"], true);
     }
 
-    fn ops(h: &Harness<S7PlusState>) -> Vec<(bool, Op)> {
-        h.out
-            .obs
-            .iter()
-            .filter_map(|o| match &o.what {
-                What::Op(op) => Some((o.flow.expect("flow").from_client, op.clone())),
-                _ => None,
-            })
-            .collect()
-    }
-
     /// A V1 PDU with opcode `op`, function `f`, sequence 1.
     fn pdu(op: u8, f: u16) -> Vec<u8> {
         let [a, b] = f.to_be_bytes();
@@ -198,7 +187,7 @@ mod tests {
         h.feed(Dir::ToServer, &pdu(0x31, 0x04d4));
         h.feed(Dir::ToClient, &pdu(0x33, 0x054c));
         assert_eq!(
-            ops(&h),
+            h.ops(),
             vec![
                 (true, Op::new(OpClass::Connect, 0x04ca, "CreateObject")),
                 (true, Op::new(OpClass::Write, 0x0542, "SetMultiVariables")),
